@@ -1,0 +1,29 @@
+#include "core/asset_paths.h"
+
+#include <cstdlib>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace ws::core {
+
+std::filesystem::path assetsDir() {
+  std::vector<std::filesystem::path> candidates;
+  if (const char* env = std::getenv("WAFERSCOPE_ASSETS"); env && *env) {
+    candidates.emplace_back(env);
+  }
+  candidates.emplace_back(WS_INSTALL_ASSETS_DIR);
+  candidates.emplace_back(WS_SOURCE_ASSETS_DIR);
+  std::string tried;
+  for (const auto& dir : candidates) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(dir / "chips", ec)) {
+      return dir;
+    }
+    tried += (tried.empty() ? "" : ", ") + dir.string();
+  }
+  throw std::runtime_error("assets directory not found (looked in " + tried +
+                           "); set WAFERSCOPE_ASSETS");
+}
+
+} // namespace ws::core

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# README command 1: install, build, and start the main job. With a display the
+# GUI opens; without one, a headless run of the built-in model on wse3 writes
+# a report and a heatmap PNG into waferscope-out/ and prints where.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${WS_BUILD_DIR:-$root/build}
+"$root/tools/build.sh" --target waferscope waferscope-cli
+if [[ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]]; then
+  exec "$build/app/waferscope" "$@"
+fi
+out=${WS_OUT_DIR:-$PWD/waferscope-out}
+mkdir -p "$out"
+echo "No display: running headless (waferscope-cli simulate)." >&2
+"$build/app/waferscope-cli" simulate --model builtin --chip wse3 \
+  --prompt "def fibonacci(n):" --gen-tokens 64 \
+  --report "$out/report.json" --heatmap "$out/heatmap.png" --field activity "$@"
+echo "Report:  $out/report.json"
+echo "Heatmap: $out/heatmap.png"
