@@ -1,0 +1,287 @@
+// waferscope-cli simulate: maps a model on a chip, runs prefill and decode on a
+// timing engine and writes the summary, a JSON report, a Perfetto trace and a
+// heatmap PNG.
+#include "app/cli/command.h"
+#include "app/cli/progress_bar.h"
+#include "core/builtin_model.h"
+#include "core/gguf.h"
+#include "core/model_spec.h"
+#include "core/tokenizer.h"
+#include "render/offscreen_renderer.h"
+#include "sim/bottleneck_report.h"
+#include "sim/chip_spec.h"
+#include "sim/fields.h"
+#include "sim/gpu_baseline.h"
+#include "sim/mapper.h"
+#include "sim/run_report.h"
+#include "sim/timing_engine.h"
+#include "sim/token_timeline.h"
+#include "sim/trace_writer.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fmt/format.h>
+#include <fstream>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+
+namespace ws::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct SimulateArgs {
+  std::string model;
+  std::string chip = "wse3";
+  int64_t promptTokens = -1;
+  int64_t genTokens = 64;
+  std::string prompt;
+  std::string engine = "fast";
+  int64_t context = 0;
+  int sequences = 1;
+  int wafers = 0;
+  double weightBits = 0.0;
+  std::string trace;
+  std::string report;
+  std::string heatmap;
+  std::string field = "activity";
+  double at = -1.0;
+  std::vector<std::string> gpus{"h100-sxm", "b200"};
+};
+
+// "builtin" is the shipped model file; anything else goes to loadModelSpec.
+std::string resolveModel(const std::string& model) {
+  if (model == "builtin") {
+    return core::builtinModelPath().string();
+  }
+  return model;
+}
+
+// Prompt tokens: counted with the model file's tokenizer, or the built-in
+// model's when the model is a card without one.
+int64_t countPromptTokens(const std::string& modelPath, const std::string& prompt) {
+  std::string gguf;
+  if (fs::path(modelPath).extension() == ".gguf") {
+    gguf = modelPath;
+  } else {
+    gguf = core::builtinModelPath().string();
+  }
+  if (!fs::is_regular_file(gguf)) {
+    throw std::runtime_error(fmt::format(
+        "--prompt needs a tokenizer and {} does not exist: give --prompt-tokens N instead", gguf));
+  }
+  const core::GgufFile file = core::GgufFile::open(gguf);
+  const auto tokenizer = core::Tokenizer::fromGguf(file);
+  return int64_t(tokenizer->encode(prompt, true).size());
+}
+
+render::Field toField(const sim::Placement& placement, const float* data) {
+  render::Field field;
+  field.width = uint32_t(placement.width());
+  field.height = uint32_t(placement.height());
+  field.values.assign(data, data + size_t(field.width) * field.height);
+  // Unused PEs are "no data", not idle.
+  const auto& index = placement.regionIndex();
+  for (size_t i = 0; i < index.size(); ++i) {
+    if (index[i] < 0) {
+      field.values[i] = std::nanf("");
+    }
+  }
+  return field;
+}
+
+render::FieldOverlays overlaysFor(const sim::Placement& placement) {
+  render::FieldOverlays overlays;
+  overlays.dies = {uint32_t(placement.chip().diesX * placement.wafers()),
+                   uint32_t(placement.chip().diesY)};
+  // Experts are too many to outline one by one on a wafer-wide picture.
+  for (const sim::Region& r : placement.regions()) {
+    if (r.kind == sim::RegionKind::Expert) {
+      continue;
+    }
+    render::RegionOutline o;
+    o.rect = {uint32_t(r.rect.x), uint32_t(r.rect.y), uint32_t(r.rect.w), uint32_t(r.rect.h)};
+    o.label = r.name;
+    overlays.regions.push_back(std::move(o));
+  }
+  return overlays;
+}
+
+void runSimulate(const SimulateArgs& a) {
+  if (a.model.empty()) {
+    throw std::runtime_error("--model is required (a card name, a model file or builtin)");
+  }
+  if (a.genTokens < 0) {
+    throw std::runtime_error("--gen-tokens must not be negative");
+  }
+  if (a.field != "activity" && a.field != "sram" && a.field != "links") {
+    throw std::runtime_error("--field must be activity, sram or links, got '" + a.field + "'");
+  }
+  const std::string modelPath = resolveModel(a.model);
+  const core::ModelSpec model = core::loadModelSpec(modelPath);
+  const sim::ChipSpec chip = sim::loadChipSpec(a.chip);
+  int64_t promptTokens = a.promptTokens;
+  if (!a.prompt.empty()) {
+    if (promptTokens >= 0) {
+      throw std::runtime_error("give --prompt or --prompt-tokens, not both");
+    }
+    promptTokens = countPromptTokens(modelPath, a.prompt);
+  }
+  if (promptTokens < 0) {
+    promptTokens = 128;
+  }
+  if (promptTokens < 1) {
+    throw std::runtime_error("--prompt-tokens must be at least 1");
+  }
+  sim::MapOptions options;
+  options.contextTokens = a.context > 0 ? a.context : promptTokens + a.genTokens;
+  options.sequences = a.sequences;
+  options.wafers = a.wafers;
+  options.bytesPerWeight = a.weightBits / 8.0;
+  if (options.contextTokens < promptTokens + a.genTokens) {
+    throw std::runtime_error(fmt::format("--context {} is shorter than the prompt plus the "
+                                         "generated tokens ({})",
+                                         options.contextTokens, promptTokens + a.genTokens));
+  }
+  const sim::Placement placement = sim::mapModel(model, chip, options);
+  auto engine = sim::makeTimingEngine(sim::engineKindFromString(a.engine), placement);
+
+  sim::TokenTimeline timeline;
+  sim::BottleneckReport bottlenecks(placement);
+  engine->addObserver(&timeline);
+  engine->addObserver(&bottlenecks);
+  std::unique_ptr<sim::TraceWriter> trace;
+  if (!a.trace.empty()) {
+    trace = std::make_unique<sim::TraceWriter>(placement, a.trace);
+    engine->addObserver(trace.get());
+  }
+  std::unique_ptr<sim::ActivityField> activity;
+  std::unique_ptr<sim::SramField> sram;
+  std::unique_ptr<sim::LinkField> links;
+  if (!a.heatmap.empty()) {
+    if (a.field == "activity") {
+      activity = std::make_unique<sim::ActivityField>(placement);
+      engine->addObserver(activity.get());
+    } else if (a.field == "sram") {
+      sram = std::make_unique<sim::SramField>(placement);
+      engine->addObserver(sram.get());
+    } else {
+      links = std::make_unique<sim::LinkField>(placement);
+      engine->addObserver(links.get());
+    }
+  }
+
+  const int64_t steps = int64_t(a.sequences) * (1 + a.genTokens);
+  ProgressBar progress("simulating", steps);
+  int64_t done = 0;
+  for (int s = 0; s < a.sequences; ++s) {
+    engine->prefill(promptTokens, s);
+    progress.update(++done);
+  }
+  for (int64_t t = 0; t < a.genTokens; ++t) {
+    for (int s = 0; s < a.sequences; ++s) {
+      engine->decodeStep(s);
+      progress.update(++done);
+    }
+  }
+  progress.finish();
+  if (trace) {
+    trace->finish();
+  }
+
+  std::vector<sim::GpuSpec> gpus;
+  for (const std::string& g : a.gpus) {
+    gpus.push_back(sim::loadGpuSpec(g));
+  }
+  const sim::RunReport report =
+      sim::makeRunReport(placement, a.engine, timeline, bottlenecks, gpus);
+  std::fputs(report.summary().c_str(), stdout);
+  if (!a.report.empty()) {
+    std::ofstream out(a.report, std::ios::binary | std::ios::trunc);
+    out << report.toJson().dump(2) << "\n";
+    if (!out) {
+      throw std::runtime_error(a.report + ": cannot be written");
+    }
+  }
+  if (!a.heatmap.empty()) {
+    // The window: the step containing --at, else the last step.
+    const auto& tokens = timeline.tokens();
+    const sim::TokenTiming* window = &tokens.back();
+    if (a.at >= 0) {
+      window = nullptr;
+      for (const auto& t : tokens) {
+        if (t.simStart <= a.at && a.at < t.simEnd) {
+          window = &t;
+        }
+      }
+      if (window == nullptr) {
+        throw std::runtime_error(fmt::format("--at {} s is outside the run (0 .. {} s)", a.at,
+                                             tokens.back().simEnd));
+      }
+    }
+    render::HeatmapStyle style;
+    render::Field field;
+    if (activity) {
+      activity->evaluate(window->simStart, window->simEnd);
+      field = toField(placement, activity->data());
+      style.colormap = render::Colormap::Magma;
+      // In single-sequence decode a layer is busy for a small part of a step:
+      // scale to the busiest PE so the pattern shows (the legend has the range).
+      style.range = render::ValueRange::automaticRange();
+      style.units = "busy fraction";
+    } else if (sram) {
+      sram->setContext(window->contextLength);
+      field = toField(placement, sram->data());
+      style.colormap = render::Colormap::Viridis;
+      style.range = render::ValueRange::fixed(0.0f, 1.0f);
+      style.units = "SRAM used";
+    } else {
+      links->evaluate(window->simStart, window->simEnd);
+      field = toField(placement, links->data());
+      style.colormap = render::Colormap::Magma;
+      style.range = render::ValueRange::fixed(0.0f, 1.0f);
+      style.units = "link load";
+    }
+    style.title = fmt::format("{} on {}: {} of {} {} ({:.1f}-{:.1f} us)", placement.model().name,
+                              chip.name, a.field, window->prefill ? "prefill" : "token",
+                              window->index, window->simStart * 1e6, window->simEnd * 1e6);
+    const uint32_t height = 800;
+    const uint32_t width = std::clamp<uint32_t>(
+        uint32_t(std::lround(height * double(field.width) / field.height)) + 160, 640, 2400);
+    render::OffscreenRenderer renderer(width, height);
+    render::writePng(renderer.render(field, overlaysFor(placement), style), a.heatmap);
+  }
+}
+
+const bool registered = registerCommand(
+    "simulate", "Run a model on a simulated wafer-scale chip and report its speed",
+    [](CLI::App& cmd) {
+      auto a = std::make_shared<SimulateArgs>();
+      cmd.add_option("--model", a->model, "model card name, .gguf, config.json, or builtin")
+          ->required();
+      cmd.add_option("--chip", a->chip, "chip preset (wse2, wse3, wse3x4, teach-32x32) or JSON file")
+          ->capture_default_str();
+      cmd.add_option("--prompt-tokens", a->promptTokens, "prompt length in tokens (default 128)");
+      cmd.add_option("--prompt", a->prompt, "prompt text (its tokens are counted)");
+      cmd.add_option("--gen-tokens", a->genTokens, "tokens to generate")->capture_default_str();
+      cmd.add_option("--engine", a->engine, "fast or detailed")->capture_default_str();
+      cmd.add_option("--context", a->context,
+                     "KV cache reserved per sequence (default: prompt + generated)");
+      cmd.add_option("--sequences", a->sequences, "concurrent sequences")->capture_default_str();
+      cmd.add_option("--wafers", a->wafers, "override the chip's number of wafers");
+      cmd.add_option("--weight-bits", a->weightBits, "bits per weight (default: the model's)");
+      cmd.add_option("--trace", a->trace, "write a Chrome/Perfetto trace JSON");
+      cmd.add_option("--report", a->report, "write the JSON report");
+      cmd.add_option("--heatmap", a->heatmap, "write a heatmap PNG");
+      cmd.add_option("--field", a->field, "heatmap field: activity, sram or links")
+          ->capture_default_str();
+      cmd.add_option("--at", a->at, "heatmap time in simulated seconds (default: the last step)");
+      cmd.add_option("--gpu", a->gpus, "GPU baselines (presets or JSON files)");
+      cmd.callback([a] { runSimulate(*a); });
+    });
+
+} // namespace
+} // namespace ws::cli

@@ -1,0 +1,595 @@
+#include "app/gui/main_window.h"
+
+#include "app/gui/chip_panel.h"
+#include "app/gui/comparison_panel.h"
+#include "app/gui/generated_text_panel.h"
+#include "app/gui/model_panel.h"
+#include "app/gui/presenter_demo.h"
+#include "app/gui/run_panel.h"
+#include "app/gui/sram_chart_panel.h"
+#include "app/gui/token_timeline_panel.h"
+#include "app/gui/units.h"
+#include "render/qt/heatmap_window.h"
+
+#include <QPushButton>
+#include <QAction>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QDockWidget>
+#include <QDragEnterEvent>
+#include <QDropEvent>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QGuiApplication>
+#include <QKeyEvent>
+#include <QLabel>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QMimeData>
+#include <QSaveFile>
+#include <QScreen>
+#include <QSettings>
+#include <QStatusBar>
+
+#include <algorithm>
+
+namespace ws::app {
+
+namespace {
+
+constexpr const char* kDefaultChip = "wse3";
+constexpr int kStatusMessageMs = 5000;
+constexpr int kChartDockHeight = 220; // pixels: room for the timeline and SRAM charts
+constexpr int kSideColumnWidth = 360;
+// The GPU the comparison panel shows when the report has several baselines.
+constexpr const char* kPreferredGpu = "h100-sxm";
+
+bool isModelFile(const QString& path) {
+  const QFileInfo info(path);
+  return info.suffix() == "gguf" || info.suffix() == "safetensors" ||
+         info.fileName() == "config.json" || info.isDir();
+}
+
+QString tokenTooltip(const TokenEvent& event) {
+  QString tip = QString("token %1 (id %2)\nsimulated %3 (%4 – %5)")
+                    .arg(event.index)
+                    .arg(event.id)
+                    .arg(formatSimTime(event.simEnd - event.simStart),
+                         formatSimTime(event.simStart), formatSimTime(event.simEnd));
+  tip += QString("\ncompute %1, fabric %2, memory %3, sync %4")
+             .arg(formatSimTime(event.breakdown.compute), formatSimTime(event.breakdown.fabric),
+                  formatSimTime(event.breakdown.memory), formatSimTime(event.breakdown.sync));
+  if (!event.criticalRegionName.empty()) {
+    tip += "\ncritical region: " + QString::fromStdString(event.criticalRegionName);
+  }
+  tip += QString("\nhost forward pass %1 ms").arg(event.hostSeconds * 1e3, 0, 'f', 2);
+  if (event.prefill) {
+    tip += "\n(first token: its time is the prefill)";
+  }
+  return tip;
+}
+
+} // namespace
+
+MainWindow::MainWindow(const MainWindowOptions& options, QWidget* parent) : QMainWindow(parent) {
+  setObjectName("mainWindow");
+  setWindowTitle("Waferscope");
+  setAcceptDrops(true);
+  setDockNestingEnabled(true);
+
+  m_bridge = new SessionBridge(this);
+  m_heatmap = new HeatmapPanel(this); // throws when Vulkan is unusable
+  setCentralWidget(m_heatmap);
+
+  m_modelPanel = new ModelPanel(this);
+  m_chipPanel = new ChipPanel(this);
+  m_runPanel = new RunPanel(this);
+  m_timeline = new TokenTimelinePanel(this);
+  m_sramChart = new SramChartPanel(this);
+  m_text = new GeneratedTextPanel(this);
+  m_comparison = new ComparisonPanel(this);
+  // The side columns run the full height; the timeline sits under the
+  // heatmap. Model and chip share a tabbed dock so everything fits a
+  // 1280 x 800 screen.
+  setCorner(Qt::BottomLeftCorner, Qt::LeftDockWidgetArea);
+  setCorner(Qt::BottomRightCorner, Qt::RightDockWidgetArea);
+  QDockWidget* modelDock = addPanelDock(m_modelPanel, "Model", "modelDock", Qt::LeftDockWidgetArea);
+  QDockWidget* chipDock = addPanelDock(m_chipPanel, "Chip", "chipDock", Qt::LeftDockWidgetArea);
+  tabifyDockWidget(modelDock, chipDock);
+  modelDock->raise();
+  addPanelDock(m_runPanel, "Run", "runDock", Qt::LeftDockWidgetArea);
+  QDockWidget* textDock = addPanelDock(m_text, "Generated code", "textDock", Qt::RightDockWidgetArea);
+  QDockWidget* comparisonDock =
+      addPanelDock(m_comparison, "Chip vs GPU", "comparisonDock", Qt::RightDockWidgetArea);
+  QDockWidget* sramDock =
+      addPanelDock(m_sramChart, "SRAM per region", "sramDock", Qt::RightDockWidgetArea);
+  QDockWidget* timelineDock =
+      addPanelDock(m_timeline, "Token timeline", "timelineDock", Qt::BottomDockWidgetArea);
+  resizeDocks({timelineDock}, {kChartDockHeight}, Qt::Vertical);
+  resizeDocks({textDock, comparisonDock, sramDock}, {kChartDockHeight, kChartDockHeight, kChartDockHeight},
+              Qt::Vertical);
+  resizeDocks({textDock}, {kSideColumnWidth}, Qt::Horizontal);
+
+  m_statusRate = new QLabel(this);
+  m_statusRate->setObjectName("statusTokensPerSecond");
+  m_statusClock = new QLabel(this);
+  m_statusMode = new QLabel(this);
+  statusBar()->addPermanentWidget(m_statusMode);
+  statusBar()->addPermanentWidget(m_statusClock);
+  statusBar()->addPermanentWidget(m_statusRate);
+
+  m_demo = new PresenterDemo(
+      [this](const QString& prompt) {
+        m_runPanel->setPrompt(prompt);
+        startRun();
+      },
+      [this] { resetRunPanels(); }, this);
+
+  buildMenus();
+
+  Session& session = m_bridge->session();
+  connect(m_bridge, &SessionBridge::progress, m_modelPanel, &ModelPanel::showProgress);
+  connect(m_bridge, &SessionBridge::modelLoaded, this, &MainWindow::onModelLoaded);
+  connect(m_bridge, &SessionBridge::mapped, this, &MainWindow::onMapped);
+  connect(m_bridge, &SessionBridge::runStarted, this, &MainWindow::onRunStarted);
+  connect(m_bridge, &SessionBridge::tokenArrived, this, &MainWindow::onToken);
+  connect(m_bridge, &SessionBridge::finished, this, &MainWindow::onFinished);
+  connect(m_bridge, &SessionBridge::failed, this, &MainWindow::onFailed);
+  connect(m_bridge, &SessionBridge::stateChanged, this, &MainWindow::onStateChanged);
+  connect(m_bridge, &SessionBridge::frameArrived, this,
+          [this](std::shared_ptr<const Frame> frame) {
+            m_statusClock->setText("simulated clock " + formatSimTime(frame->simEnd));
+            m_heatmap->setFrame(std::move(frame));
+          });
+  connect(m_bridge, &SessionBridge::exported, this, [this](const ExportedEvent& event) {
+    statusBar()->showMessage(QString("Wrote %1: %2").arg(QString::fromStdString(event.kind),
+                                                         QString::fromStdString(event.path)),
+                             kStatusMessageMs);
+  });
+
+  connect(m_modelPanel, &ModelPanel::modelChosen, this, &MainWindow::loadModel);
+  connect(m_modelPanel, &ModelPanel::openFileRequested, this, [this] {
+    const QString path = QFileDialog::getOpenFileName(
+        this, "Open model", QString(),
+        "Models (*.gguf *.safetensors config.json);;GGUF (*.gguf);;safetensors (*.safetensors)");
+    if (!path.isEmpty()) {
+      m_modelPanel->choose(path);
+    }
+  });
+  connect(m_chipPanel, &ChipPanel::chipChosen, this, &MainWindow::setChip);
+  connect(m_chipPanel, &ChipPanel::openFileRequested, this, [this] {
+    const QString path =
+        QFileDialog::getOpenFileName(this, "Open chip", QString(), "Chip JSON (*.json)");
+    if (!path.isEmpty()) {
+      m_chipPanel->choose(path);
+    }
+  });
+  connect(m_runPanel, &RunPanel::runRequested, this, &MainWindow::startRun);
+  connect(m_runPanel, &RunPanel::pauseToggled, this, [&session](bool paused) {
+    if (paused) {
+      session.pause();
+    } else {
+      session.resume();
+    }
+  });
+  connect(m_runPanel, &RunPanel::stepRequested, this, [&session] { session.step(); });
+  connect(m_runPanel, &RunPanel::stopRequested, this, [&session] { session.stop(); });
+  connect(m_runPanel, &RunPanel::speedChanged, this,
+          [&session](PlaybackSpeed speed) { session.setPlaybackSpeed(speed); });
+  connect(m_timeline, &TokenTimelinePanel::scrubbed, this,
+          [&session](double simTime) { session.scrub(simTime); });
+  connect(m_heatmap, &HeatmapPanel::regionSelected, this, [this](int region) {
+    m_sramChart->highlightRegion(region);
+    const bool valid = m_placement && region >= 0 && size_t(region) < m_placement->regions().size();
+    m_timeline->highlightRegion(
+        valid ? QString::fromStdString(m_placement->regions()[size_t(region)].name) : QString());
+    if (valid) {
+      statusBar()->showMessage(
+          "Selected " + QString::fromStdString(m_placement->regions()[size_t(region)].name),
+          kStatusMessageMs);
+    }
+  });
+  connect(m_heatmap, &HeatmapPanel::modeChanged, this,
+          [this](HeatmapMode mode) { m_statusMode->setText(toString(mode)); });
+  m_statusMode->setText(toString(m_heatmap->mode()));
+  m_statusRate->setText("simulated — tokens/s");
+
+  QSettings settings;
+  if (options.restoreSettings) {
+    restoreWindowSettings();
+    m_runPanel->restoreSettings(settings);
+  } else {
+    resize(1280, 800);
+  }
+  session.setPlaybackSpeed(m_runPanel->speed());
+  QString model = options.model;
+  QString chip = options.chip;
+  if (options.restoreSettings) {
+    model = model.isEmpty() ? settings.value("model").toString() : model;
+    chip = chip.isEmpty() ? settings.value("chip").toString() : chip;
+  }
+  m_chipPanel->choose(chip.isEmpty() ? QString(kDefaultChip) : chip);
+  m_modelPanel->choose(model.isEmpty() ? QString(kBuiltinModelName) : model);
+}
+
+MainWindow::~MainWindow() { m_demo->stop(); }
+
+QDockWidget* MainWindow::addPanelDock(QWidget* panel, const QString& title, const QString& name,
+                                      Qt::DockWidgetArea area) {
+  auto* dock = new QDockWidget(title, this);
+  dock->setObjectName(name);
+  dock->setWidget(panel);
+  addDockWidget(area, dock);
+  return dock;
+}
+
+void MainWindow::buildMenus() {
+  Session& session = m_bridge->session();
+  QMenu* file = menuBar()->addMenu("&File");
+  QAction* openModel = file->addAction("Open &model...");
+  openModel->setShortcut(QKeySequence::Open);
+  connect(openModel, &QAction::triggered, m_modelPanel, &ModelPanel::openFileRequested);
+  QAction* openChip = file->addAction("Open &chip JSON...");
+  openChip->setShortcut(QKeySequence("Ctrl+Shift+O"));
+  connect(openChip, &QAction::triggered, m_chipPanel, &ChipPanel::openFileRequested);
+  file->addSeparator();
+
+  QAction* trace = file->addAction("Export &Perfetto trace...");
+  trace->setShortcut(QKeySequence("Ctrl+Shift+T"));
+  connect(trace, &QAction::triggered, this, [this, &session] {
+    exportWith("Export Perfetto trace", "Trace Event JSON (*.json)", "trace.json",
+               [&session](const QString& path) { session.exportTrace(path.toStdString()); });
+  });
+  QAction* csv = file->addAction("Export token &CSV...");
+  csv->setShortcut(QKeySequence("Ctrl+Shift+C"));
+  connect(csv, &QAction::triggered, this, [this, &session] {
+    exportWith("Export token CSV", "CSV (*.csv)", "csv",
+               [&session](const QString& path) { session.exportCsv(path.toStdString()); });
+  });
+  QAction* report = file->addAction("Export &report JSON...");
+  report->setShortcut(QKeySequence("Ctrl+Shift+R"));
+  connect(report, &QAction::triggered, this, [this, &session] {
+    exportWith("Export report", "JSON (*.json)", "json",
+               [&session](const QString& path) { session.exportReport(path.toStdString()); });
+  });
+  QAction* png = file->addAction("Export heatmap &PNG...");
+  png->setShortcut(QKeySequence("Ctrl+Shift+P"));
+  connect(png, &QAction::triggered, this, [this] {
+    exportWith("Export heatmap", "PNG (*.png)", "png",
+               [this](const QString& path) { exportHeatmapPng(path); });
+  });
+  file->addSeparator();
+  QAction* quit = file->addAction("&Quit");
+  quit->setShortcut(QKeySequence::Quit);
+  connect(quit, &QAction::triggered, this, &QWidget::close);
+
+  QMenu* run = menuBar()->addMenu("&Run");
+  QAction* start = run->addAction("&Run");
+  start->setShortcut(QKeySequence(Qt::Key_F5));
+  connect(start, &QAction::triggered, this, &MainWindow::startRun);
+  QAction* pause = run->addAction("&Pause / resume");
+  pause->setShortcut(QKeySequence(Qt::Key_F6));
+  connect(pause, &QAction::triggered, this, [this] { m_runPanel->pauseButton()->click(); });
+  QAction* step = run->addAction("&Step one token");
+  step->setShortcut(QKeySequence(Qt::Key_F10));
+  connect(step, &QAction::triggered, this, [&session] { session.step(); });
+  QAction* stop = run->addAction("S&top");
+  stop->setShortcut(QKeySequence(Qt::SHIFT | Qt::Key_F5));
+  connect(stop, &QAction::triggered, this, [&session] { session.stop(); });
+
+  QMenu* view = menuBar()->addMenu("&View");
+  const std::pair<HeatmapMode, const char*> modes[] = {
+      {HeatmapMode::Activity, "Ctrl+1"}, {HeatmapMode::Sram, "Ctrl+2"}, {HeatmapMode::LinkLoad, "Ctrl+3"}};
+  for (const auto& [mode, key] : modes) {
+    QAction* action = view->addAction(QString("Heatmap: ") + toString(mode));
+    action->setShortcut(QKeySequence(key));
+    connect(action, &QAction::triggered, this, [this, mode = mode] { m_heatmap->setMode(mode); });
+  }
+  view->addSeparator();
+  m_presenterAction = view->addAction("&Presenter mode");
+  m_presenterAction->setCheckable(true);
+  m_presenterAction->setShortcut(QKeySequence(Qt::Key_F11));
+  connect(m_presenterAction, &QAction::toggled, this, &MainWindow::setPresenterMode);
+  view->addSeparator();
+  for (QDockWidget* dock : findChildren<QDockWidget*>()) {
+    view->addAction(dock->toggleViewAction());
+  }
+}
+
+void MainWindow::loadModel(const QString& nameOrPath) {
+  m_placement.reset();
+  m_heatmap->clearMapping();
+  resetRunPanels();
+  m_modelPanel->showProgress("loading model", 0.0);
+  m_bridge->session().loadModel(nameOrPath.toStdString());
+  QSettings().setValue("model", nameOrPath);
+}
+
+void MainWindow::setChip(const QString& nameOrPath) {
+  m_placement.reset();
+  m_heatmap->clearMapping();
+  m_chipPanel->clearMapping("mapping...");
+  resetRunPanels();
+  m_bridge->session().setChip(nameOrPath.toStdString());
+  QSettings().setValue("chip", nameOrPath);
+}
+
+void MainWindow::startRun() {
+  if (!m_placement) {
+    showError("Cannot run", "There is no mapping: load a model that fits the chosen chip.");
+    m_demo->runEnded();
+    return;
+  }
+  Session& session = m_bridge->session();
+  session.resume();
+  session.run(m_runPanel->settings());
+}
+
+void MainWindow::resetRunPanels() {
+  m_text->clear();
+  m_timeline->clear();
+  m_comparison->clear();
+  m_tokensPerSecond = 0.0;
+  m_timeToFirstToken = 0.0;
+  m_statusRate->setText("simulated — tokens/s");
+}
+
+void MainWindow::onModelLoaded(const ModelLoadedEvent& event) {
+  // Any mapping shown so far belongs to the previous model; this one's follows.
+  m_placement.reset();
+  m_heatmap->clearMapping();
+  m_modelPanel->showLoaded(event);
+  setWindowTitle("Waferscope — " + QString::fromStdString(event.spec.name));
+}
+
+void MainWindow::onMapped(const MappedEvent& event) {
+  m_modelPanel->hideProgress();
+  m_placement = event.placement;
+  m_chipName = QString::fromStdString(event.chip.name);
+  m_chipPanel->showMapping(event);
+  m_heatmap->setMapping(event.placement);
+  QStringList names;
+  QStringList groups;
+  for (const sim::Region& region : event.placement->regions()) {
+    names << QString::fromStdString(region.name);
+    groups << sim::toString(region.kind);
+  }
+  m_sramChart->reset(names, groups, double(event.placement->chip().sramBytesPerPe));
+}
+
+void MainWindow::onRunStarted(const RunStartedEvent& event) {
+  resetRunPanels();
+  m_replayed = event.replayedTokens;
+  m_text->setPrompt(QString::fromStdString(event.prompt));
+  if (m_placement) {
+    QStringList names;
+    QStringList groups;
+    for (const sim::Region& region : m_placement->regions()) {
+      names << QString::fromStdString(region.name);
+      groups << sim::toString(region.kind);
+    }
+    m_sramChart->reset(names, groups, double(m_placement->chip().sramBytesPerPe));
+  }
+  if (event.replayedTokens) {
+    statusBar()->showMessage(QString::fromStdString(event.note));
+  }
+}
+
+void MainWindow::onToken(const TokenEvent& event) {
+  const double latency = event.simEnd - event.simStart;
+  m_text->appendToken(QString::fromStdString(event.piece), latency, tokenTooltip(event));
+  TokenPoint point;
+  point.index = int(event.index);
+  point.simStart = event.simStart;
+  point.simEnd = event.simEnd;
+  point.compute = event.breakdown.compute;
+  point.fabric = event.breakdown.fabric;
+  point.memory = event.breakdown.memory;
+  point.sync = event.breakdown.sync;
+  point.criticalRegion = QString::fromStdString(event.criticalRegionName);
+  point.text = QString::fromStdString(event.piece);
+  m_timeline->addToken(point);
+  if (event.prefill) {
+    m_timeToFirstToken = event.simEnd;
+    m_timeline->setTimeToFirstToken(event.simEnd);
+  }
+  m_sramChart->addSample(event.simEnd, event.sramBytesPerPe);
+  m_runPanel->setSimulatedClock(event.simEnd);
+  if (event.decodeTokensPerSecond > 0.0) {
+    m_tokensPerSecond = event.decodeTokensPerSecond;
+  }
+  m_statusRate->setText(statusText());
+}
+
+QString MainWindow::statusText() const {
+  QString text = m_tokensPerSecond > 0.0
+                     ? QString("simulated %1 tokens/s").arg(m_tokensPerSecond, 0, 'f', 1)
+                     : QString("simulated — tokens/s");
+  if (m_timeToFirstToken > 0.0) {
+    text += " · TTFT " + formatSimTime(m_timeToFirstToken);
+  }
+  if (m_replayed) {
+    text += " · timing only (tokens replayed)";
+  }
+  return text;
+}
+
+void MainWindow::onFinished(const FinishedEvent& event) {
+  const sim::RunReport& report = event.report;
+  if (report.decodeTokensPerSecond > 0.0) {
+    m_tokensPerSecond = report.decodeTokensPerSecond;
+  }
+  m_statusRate->setText(statusText());
+  if (!report.gpus.empty()) {
+    SystemFigures chip;
+    chip.name = m_chipName;
+    chip.tokensPerSecond = report.decodeTokensPerSecond;
+    chip.timeToFirstToken = report.timeToFirstTokenSeconds;
+    chip.joulesPerToken = report.joulesPerToken;
+    chip.source = QString("simulated (%1 engine)").arg(QString::fromStdString(report.engine));
+    const auto preferred =
+        std::find_if(report.gpus.begin(), report.gpus.end(),
+                     [](const sim::GpuEstimate& estimate) { return estimate.gpu == kPreferredGpu; });
+    const sim::GpuEstimate& gpu = preferred != report.gpus.end() ? *preferred : report.gpus.front();
+    SystemFigures baseline;
+    baseline.name = QString("%1 × %2").arg(gpu.gpus).arg(QString::fromStdString(gpu.gpu));
+    baseline.tokensPerSecond = gpu.decodeTokensPerSecond;
+    baseline.timeToFirstToken = gpu.timeToFirstTokenSeconds;
+    baseline.joulesPerToken = gpu.joulesPerToken;
+    baseline.source = QString("roofline, assets/gpus/%1.json").arg(QString::fromStdString(gpu.gpu));
+    m_comparison->setFigures(chip, baseline);
+  }
+  statusBar()->showMessage(QString("Run ended (%1): %2 tokens")
+                               .arg(QString::fromStdString(event.stopReason))
+                               .arg(event.generatedTokens),
+                           kStatusMessageMs);
+  m_demo->runEnded();
+}
+
+void MainWindow::onFailed(const ErrorEvent& event) {
+  m_modelPanel->hideProgress();
+  const QString message = QString::fromStdString(event.message);
+  if (event.fitError) {
+    m_placement.reset();
+    m_heatmap->clearMapping();
+    m_chipPanel->clearMapping("does not fit: " + message);
+    showError("The model does not fit", message);
+  } else {
+    showError("Waferscope", message);
+  }
+  m_demo->runEnded();
+}
+
+void MainWindow::onStateChanged(bool running, bool paused) {
+  m_runPanel->setState(running, paused);
+}
+
+void MainWindow::showError(const QString& title, const QString& message) {
+  if (m_presenter) {
+    // An unattended demo must not wait for a click.
+    statusBar()->showMessage(title + ": " + message, kStatusMessageMs);
+    return;
+  }
+  if (m_errorBox) {
+    m_errorBox->setWindowTitle(title);
+    m_errorBox->setText(message);
+    return;
+  }
+  m_errorBox = new QMessageBox(QMessageBox::Warning, title, message, QMessageBox::Ok, this);
+  m_errorBox->setObjectName("errorDialog");
+  m_errorBox->setAttribute(Qt::WA_DeleteOnClose);
+  m_errorBox->open(); // window-modal without a nested event loop
+}
+
+void MainWindow::exportWith(const QString& title, const QString& filter, const QString& suffix,
+                            const std::function<void(const QString&)>& write) {
+  const QString path = QFileDialog::getSaveFileName(this, title, "waferscope." + suffix, filter);
+  if (!path.isEmpty()) {
+    write(path);
+  }
+}
+
+void MainWindow::exportHeatmapPng(const QString& path) {
+  const QImage image = m_heatmap->view()->grabFrame();
+  QSaveFile file(path);
+  if (image.isNull() || !file.open(QIODevice::WriteOnly) || !image.save(&file, "PNG") ||
+      !file.commit()) {
+    showError("Export failed", path + ": " +
+                                   (image.isNull() ? QString("no heatmap frame to save")
+                                                   : file.errorString()));
+    return;
+  }
+  statusBar()->showMessage("Wrote heatmap: " + path, kStatusMessageMs);
+}
+
+void MainWindow::setPresenterMode(bool on) {
+  if (on == m_presenter) {
+    return;
+  }
+  m_presenter = on;
+  {
+    const QSignalBlocker blocker(m_presenterAction);
+    m_presenterAction->setChecked(on);
+  }
+  if (on) {
+    m_stateBeforePresenter = saveState();
+    m_speedBeforePresenter = m_runPanel->speed();
+    m_runPanel->setSpeed(PlaybackSpeed::Thousandth);
+    setStyleSheet("QWidget { font-size: 16pt; }");
+    showFullScreen();
+    m_demo->start();
+  } else {
+    m_demo->stop();
+    m_bridge->session().stop();
+    setStyleSheet(QString());
+    m_runPanel->setSpeed(m_speedBeforePresenter);
+    showNormal();
+    restoreState(m_stateBeforePresenter);
+  }
+}
+
+QImage MainWindow::captureScreen() const {
+  QScreen* screen = QGuiApplication::primaryScreen();
+  const QRect frame = frameGeometry();
+  return screen->grabWindow(0, frame.x(), frame.y(), frame.width(), frame.height()).toImage();
+}
+
+void MainWindow::closeEvent(QCloseEvent* event) {
+  if (m_presenter) {
+    setPresenterMode(false);
+  }
+  saveWindowSettings();
+  QMainWindow::closeEvent(event);
+}
+
+void MainWindow::keyPressEvent(QKeyEvent* event) {
+  if (event->key() == Qt::Key_Escape && m_presenter) {
+    setPresenterMode(false);
+    return;
+  }
+  QMainWindow::keyPressEvent(event);
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* event) {
+  if (event->mimeData()->hasUrls()) {
+    event->acceptProposedAction();
+  }
+}
+
+void MainWindow::dropEvent(QDropEvent* event) {
+  for (const QUrl& url : event->mimeData()->urls()) {
+    const QString path = url.toLocalFile();
+    if (path.isEmpty()) {
+      continue;
+    }
+    if (isModelFile(path)) {
+      m_modelPanel->choose(path);
+    } else if (QFileInfo(path).suffix() == "json") {
+      m_chipPanel->choose(path);
+    } else {
+      showError("Cannot open", path + ": not a model (.gguf, .safetensors, config.json) or chip "
+                                      "(.json) file");
+    }
+  }
+  event->acceptProposedAction();
+}
+
+void MainWindow::restoreWindowSettings() {
+  QSettings settings;
+  if (!restoreGeometry(settings.value("window/geometry").toByteArray())) {
+    resize(1280, 800);
+  }
+  restoreState(settings.value("window/state").toByteArray());
+  m_heatmap->setMode(HeatmapMode(
+      settings.value("window/heatmapMode", int(HeatmapMode::Activity)).toInt()));
+}
+
+void MainWindow::saveWindowSettings() const {
+  QSettings settings;
+  settings.setValue("window/geometry", saveGeometry());
+  settings.setValue("window/state", saveState());
+  settings.setValue("window/heatmapMode", int(m_heatmap->mode()));
+  m_runPanel->saveSettings(settings);
+}
+
+} // namespace ws::app

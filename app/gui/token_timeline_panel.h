@@ -1,0 +1,81 @@
+#pragma once
+// Token timeline: latency per generated token, stacked by where the time went
+// (compute / fabric / memory / synchronisation), with a time-to-first-token
+// marker. Clicking or dragging on the chart scrubs: it emits the simulated time
+// under the cursor so the heatmap can show that moment.
+#include <QPointF>
+#include <QString>
+#include <QWidget>
+
+#include <vector>
+
+QT_BEGIN_NAMESPACE
+class QChart;
+class QChartView;
+class QLineSeries;
+class QScatterSeries;
+class QValueAxis;
+QT_END_NAMESPACE
+
+namespace ws::app {
+
+struct TokenPoint {
+  int index = 0;          // 1.. for generated tokens
+  double simStart = 0.0;  // seconds of simulated time
+  double simEnd = 0.0;
+  double compute = 0.0;   // seconds along the critical path
+  double fabric = 0.0;
+  double memory = 0.0;
+  double sync = 0.0;
+  QString criticalRegion; // name of the region with the largest share
+  QString text;           // decoded piece, for the tooltip
+};
+
+class TokenTimelinePanel : public QWidget {
+  Q_OBJECT
+public:
+  explicit TokenTimelinePanel(QWidget* parent = nullptr);
+
+  void clear();
+  void addToken(const TokenPoint& token);
+  // Prefill latency (time to first token), drawn as a marker line.
+  void setTimeToFirstToken(double seconds);
+  // Tokens whose critical region is `name` are drawn highlighted; "" clears.
+  void highlightRegion(const QString& name);
+
+  int tokenCount() const { return int(m_tokens.size()); }
+  const std::vector<TokenPoint>& tokens() const { return m_tokens; }
+
+signals:
+  // Simulated time (seconds) of the token under the cursor when the user
+  // clicks or drags on the chart.
+  void scrubbed(double simTime);
+
+protected:
+  bool eventFilter(QObject* watched, QEvent* event) override;
+
+private:
+  static constexpr int kCategories = 4; // compute, fabric, memory, sync
+  void rebuildHighlight();
+  void updateAxes();
+  void updateTtftLine();
+  void scrubAt(QPointF viewportPos);
+  const TokenPoint* tokenAt(QPointF viewportPos) const;
+
+  std::vector<TokenPoint> m_tokens;
+  QString m_highlighted;
+  double m_ttft = -1.0;
+  double m_maxLatencyUs = 0.0;
+  QChart* m_chart = nullptr;
+  QChartView* m_view = nullptr;
+  // Stacked areas: m_upper[k] holds the cumulative sum of categories 0..k (µs).
+  QLineSeries* m_upper[kCategories] = {};
+  QLineSeries* m_baseline = nullptr;
+  QScatterSeries* m_highlight = nullptr;
+  QLineSeries* m_ttftLine = nullptr;
+  QLineSeries* m_cursor = nullptr;
+  QValueAxis* m_xAxis = nullptr;
+  QValueAxis* m_yAxis = nullptr;
+};
+
+} // namespace ws::app

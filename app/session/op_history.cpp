@@ -1,0 +1,40 @@
+#include "app/session/op_history.h"
+
+#include <algorithm>
+
+namespace ws::app {
+
+void OpHistory::onOp(const sim::OpEvent& event) {
+  const int64_t token = event.prefill ? 0 : event.token;
+  if (m_steps.empty() || m_steps.back().token != token ||
+      m_steps.back().sequence != event.sequence) {
+    m_steps.push_back({token, event.sequence, event.startCycle, event.endCycle, {}});
+  }
+  Step& step = m_steps.back();
+  step.startCycle = std::min(step.startCycle, event.startCycle);
+  step.endCycle = std::max(step.endCycle, event.endCycle);
+  step.ops.push_back({event.region, event.op, event.startCycle, event.endCycle});
+  ++m_records;
+  while (m_records > m_maxRecords && m_steps.size() > 1) {
+    m_records -= m_steps.front().ops.size();
+    m_steps.pop_front();
+  }
+}
+
+std::vector<int> OpHistory::opsAt(double cycle, size_t regionCount) const {
+  std::vector<int> ops(regionCount, -1);
+  for (const Step& step : m_steps) {
+    if (cycle < step.startCycle || cycle >= step.endCycle) {
+      continue;
+    }
+    for (const Interval& interval : step.ops) {
+      if (cycle >= interval.startCycle && cycle < interval.endCycle &&
+          size_t(interval.region) < regionCount) {
+        ops[size_t(interval.region)] = interval.op;
+      }
+    }
+  }
+  return ops;
+}
+
+} // namespace ws::app

@@ -1,0 +1,277 @@
+#include "core/dequantize.h"
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+
+namespace ws::core {
+namespace {
+
+// Block structs of ggml-common.h, read byte-wise so unaligned sources are fine.
+constexpr int64_t kQk = 32;   // elements per Q4_0 / Q8_0 block
+constexpr int64_t kQkK = 256; // elements per k-quant super-block
+
+uint16_t loadU16(const uint8_t* p) {
+  return static_cast<uint16_t>(p[0] | (p[1] << 8));
+}
+
+float loadHalf(const uint8_t* p) {
+  return halfToFloat(loadU16(p));
+}
+
+void dequantizeF16(const uint8_t* src, float* dst, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) {
+    dst[i] = halfToFloat(loadU16(src + 2 * i));
+  }
+}
+
+void dequantizeBF16(const uint8_t* src, float* dst, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) {
+    dst[i] = bfloat16ToFloat(loadU16(src + 2 * i));
+  }
+}
+
+// block_q8_0 { half d; int8 qs[32]; }: x = d * q.
+void dequantizeQ8_0(const uint8_t* src, float* dst, int64_t n) {
+  for (int64_t b = 0; b < n / kQk; ++b, src += 34, dst += kQk) {
+    const float d = loadHalf(src);
+    for (int64_t j = 0; j < kQk; ++j) {
+      dst[j] = d * static_cast<float>(static_cast<int8_t>(src[2 + j]));
+    }
+  }
+}
+
+// block_q4_0 { half d; uint8 qs[16]; }: element j in the low nibble of qs[j],
+// element j + 16 in the high nibble; x = d * (q - 8).
+void dequantizeQ4_0(const uint8_t* src, float* dst, int64_t n) {
+  for (int64_t b = 0; b < n / kQk; ++b, src += 18, dst += kQk) {
+    const float d = loadHalf(src);
+    const uint8_t* qs = src + 2;
+    for (int64_t j = 0; j < kQk / 2; ++j) {
+      dst[j] = d * static_cast<float>((qs[j] & 0x0F) - 8);
+      dst[j + kQk / 2] = d * static_cast<float>((qs[j] >> 4) - 8);
+    }
+  }
+}
+
+// block_q4_1 { half d; half m; uint8 qs[16]; }: nibbles as Q4_0, x = d * q + m.
+void dequantizeQ4_1(const uint8_t* src, float* dst, int64_t n) {
+  for (int64_t b = 0; b < n / kQk; ++b, src += 20, dst += kQk) {
+    const float d = loadHalf(src);
+    const float m = loadHalf(src + 2);
+    const uint8_t* qs = src + 4;
+    for (int64_t j = 0; j < kQk / 2; ++j) {
+      dst[j] = d * static_cast<float>(qs[j] & 0x0F) + m;
+      dst[j + kQk / 2] = d * static_cast<float>(qs[j] >> 4) + m;
+    }
+  }
+}
+
+// block_q5_0 { half d; uint8 qh[4]; uint8 qs[16]; } and block_q5_1 { half d;
+// half m; uint8 qh[4]; uint8 qs[16]; }: nibbles as Q4_0, the fifth bit of
+// element j in bit j of qh (little-endian u32). Q5_0: x = d * (q - 16);
+// Q5_1: x = d * q + m.
+void dequantizeQ5(const uint8_t* src, float* dst, int64_t n, bool hasMin) {
+  const int64_t blockBytes = hasMin ? 24 : 22;
+  for (int64_t b = 0; b < n / kQk; ++b, src += blockBytes, dst += kQk) {
+    const float d = loadHalf(src);
+    const float m = hasMin ? loadHalf(src + 2) : -16.0f * d;
+    const uint8_t* qhBytes = src + (hasMin ? 4 : 2);
+    const uint32_t qh =
+        static_cast<uint32_t>(qhBytes[0]) | (static_cast<uint32_t>(qhBytes[1]) << 8) |
+        (static_cast<uint32_t>(qhBytes[2]) << 16) | (static_cast<uint32_t>(qhBytes[3]) << 24);
+    const uint8_t* qs = qhBytes + 4;
+    for (int64_t j = 0; j < kQk / 2; ++j) {
+      const uint32_t high0 = ((qh >> j) & 1) << 4;
+      const uint32_t high1 = ((qh >> (j + 16)) & 1) << 4;
+      dst[j] = d * static_cast<float>((qs[j] & 0x0F) | high0) + m;
+      dst[j + kQk / 2] = d * static_cast<float>((qs[j] >> 4) | high1) + m;
+    }
+  }
+}
+
+// The 6-bit scale and min of sub-block j (0..7) packed in Q4_K's 12 bytes
+// (ggml's get_scale_min_k4).
+void scaleMinK4(int j, const uint8_t* q, uint8_t& scale, uint8_t& min) {
+  if (j < 4) {
+    scale = q[j] & 63;
+    min = q[j + 4] & 63;
+  } else {
+    scale = static_cast<uint8_t>((q[j + 4] & 0x0F) | ((q[j - 4] >> 6) << 4));
+    min = static_cast<uint8_t>((q[j + 4] >> 4) | ((q[j] >> 6) << 4));
+  }
+}
+
+// block_q4_K { half d; half dmin; uint8 scales[12]; uint8 qs[128]; }: 8
+// sub-blocks of 32; each 64 elements share 32 bytes of qs (low nibbles first),
+// x = d * scale * q - dmin * min.
+void dequantizeQ4_K(const uint8_t* src, float* dst, int64_t n) {
+  for (int64_t b = 0; b < n / kQkK; ++b, src += 144) {
+    const float d = loadHalf(src);
+    const float dmin = loadHalf(src + 2);
+    const uint8_t* scales = src + 4;
+    const uint8_t* q = src + 16;
+    for (int sub = 0; sub < 8; sub += 2, q += 32) {
+      uint8_t sc = 0;
+      uint8_t m = 0;
+      scaleMinK4(sub, scales, sc, m);
+      const float d1 = d * sc;
+      const float m1 = dmin * m;
+      scaleMinK4(sub + 1, scales, sc, m);
+      const float d2 = d * sc;
+      const float m2 = dmin * m;
+      for (int l = 0; l < 32; ++l) {
+        *dst++ = d1 * static_cast<float>(q[l] & 0x0F) - m1;
+      }
+      for (int l = 0; l < 32; ++l) {
+        *dst++ = d2 * static_cast<float>(q[l] >> 4) - m2;
+      }
+    }
+  }
+}
+
+// block_q6_K { uint8 ql[128]; uint8 qh[64]; int8 scales[16]; half d; }: 6-bit
+// values, low 4 bits in ql, high 2 bits in qh, 16 sub-blocks of 16 with int8
+// scales; x = d * scale * (q - 32).
+void dequantizeQ6_K(const uint8_t* src, float* dst, int64_t n) {
+  for (int64_t b = 0; b < n / kQkK; ++b, src += 210) {
+    const float d = loadHalf(src + 208);
+    const uint8_t* ql = src;
+    const uint8_t* qh = src + 128;
+    const auto* sc = reinterpret_cast<const int8_t*>(src + 192);
+    for (int half = 0; half < 2; ++half, dst += 128, ql += 64, qh += 32, sc += 8) {
+      for (int l = 0; l < 32; ++l) {
+        const int is = l / 16;
+        const int q1 = ((ql[l] & 0x0F) | (((qh[l] >> 0) & 3) << 4)) - 32;
+        const int q2 = ((ql[l + 32] & 0x0F) | (((qh[l] >> 2) & 3) << 4)) - 32;
+        const int q3 = ((ql[l] >> 4) | (((qh[l] >> 4) & 3) << 4)) - 32;
+        const int q4 = ((ql[l + 32] >> 4) | (((qh[l] >> 6) & 3) << 4)) - 32;
+        dst[l] = d * static_cast<float>(sc[is] * q1);
+        dst[l + 32] = d * static_cast<float>(sc[is + 2] * q2);
+        dst[l + 64] = d * static_cast<float>(sc[is + 4] * q3);
+        dst[l + 96] = d * static_cast<float>(sc[is + 6] * q4);
+      }
+    }
+  }
+}
+
+} // namespace
+
+float halfToFloat(uint16_t bits) {
+  const uint32_t sign = static_cast<uint32_t>(bits & 0x8000) << 16;
+  const uint32_t exponent = (bits >> 10) & 0x1F;
+  const uint32_t mantissa = bits & 0x3FF;
+  if (exponent == 0) {
+    const float magnitude = std::ldexp(static_cast<float>(mantissa), -24);
+    return sign ? -magnitude : magnitude;
+  }
+  if (exponent == 31) {
+    return std::bit_cast<float>(sign | 0x7F800000u | (mantissa << 13));
+  }
+  return std::bit_cast<float>(sign | ((exponent + 112) << 23) | (mantissa << 13));
+}
+
+uint16_t floatToHalf(float value) {
+  const uint32_t x = std::bit_cast<uint32_t>(value);
+  const auto sign = static_cast<uint16_t>((x >> 16) & 0x8000);
+  const uint32_t magnitude = x & 0x7FFFFFFF;
+  if (magnitude > 0x7F800000) {
+    return sign | 0x7E00; // NaN stays a (quiet) NaN
+  }
+  if (magnitude >= 0x477FF000) {
+    return sign | 0x7C00; // >= 65520 rounds to infinity
+  }
+  if (magnitude < 0x38800000) {
+    // Subnormal half: a multiple of 2^-24. Scaling by 2^24 is exact and
+    // nearbyint rounds to nearest even in the default rounding mode.
+    const float scaled = std::fabs(value) * 16777216.0f;
+    return sign | static_cast<uint16_t>(std::nearbyint(scaled));
+  }
+  uint32_t h = ((((magnitude >> 23) - 127 + 15) << 10) | ((magnitude & 0x7FFFFF) >> 13));
+  const uint32_t remainder = magnitude & 0x1FFF;
+  if (remainder > 0x1000 || (remainder == 0x1000 && (h & 1))) {
+    ++h; // a carry into the exponent is the correct rounding
+  }
+  return static_cast<uint16_t>(sign | h);
+}
+
+float bfloat16ToFloat(uint16_t bits) {
+  return std::bit_cast<float>(static_cast<uint32_t>(bits) << 16);
+}
+
+uint16_t floatToBfloat16(float value) {
+  const uint32_t x = std::bit_cast<uint32_t>(value);
+  if ((x & 0x7FFFFFFF) > 0x7F800000) {
+    return static_cast<uint16_t>((x >> 16) | 64); // quiet NaN
+  }
+  return static_cast<uint16_t>((x + (0x7FFF + ((x >> 16) & 1))) >> 16);
+}
+
+void dequantizeRow(GgmlType type, const void* src, float* dst, int64_t n) {
+  if (n < 0 || !isSupportedForCompute(type) || n % static_cast<int64_t>(ggmlBlockSize(type)) != 0) {
+    throw std::invalid_argument("cannot dequantize " + std::to_string(n) + " elements of " +
+                                std::string(ggmlTypeName(type)));
+  }
+  const auto* bytes = static_cast<const uint8_t*>(src);
+  switch (type) {
+  case GgmlType::F32:
+    std::memcpy(dst, src, static_cast<size_t>(n) * sizeof(float));
+    return;
+  case GgmlType::F16:
+    dequantizeF16(bytes, dst, n);
+    return;
+  case GgmlType::BF16:
+    dequantizeBF16(bytes, dst, n);
+    return;
+  case GgmlType::Q8_0:
+    dequantizeQ8_0(bytes, dst, n);
+    return;
+  case GgmlType::Q4_0:
+    dequantizeQ4_0(bytes, dst, n);
+    return;
+  case GgmlType::Q4_1:
+    dequantizeQ4_1(bytes, dst, n);
+    return;
+  case GgmlType::Q5_0:
+    dequantizeQ5(bytes, dst, n, false);
+    return;
+  case GgmlType::Q5_1:
+    dequantizeQ5(bytes, dst, n, true);
+    return;
+  case GgmlType::Q4_K:
+    dequantizeQ4_K(bytes, dst, n);
+    return;
+  case GgmlType::Q6_K:
+    dequantizeQ6_K(bytes, dst, n);
+    return;
+  default:
+    break;
+  }
+  throw std::invalid_argument("cannot dequantize " + std::string(ggmlTypeName(type)));
+}
+
+void quantizeRowQ8_0(const float* src, void* dst, int64_t n) {
+  if (n < 0 || n % kQk != 0) {
+    throw std::invalid_argument("Q8_0 needs a multiple of 32 elements, got " + std::to_string(n));
+  }
+  auto* out = static_cast<uint8_t*>(dst);
+  for (int64_t b = 0; b < n / kQk; ++b, src += kQk, out += 34) {
+    float amax = 0.0f;
+    for (int64_t j = 0; j < kQk; ++j) {
+      amax = std::max(amax, std::fabs(src[j]));
+    }
+    const float d = amax / 127.0f;
+    const float id = d != 0.0f ? 1.0f / d : 0.0f;
+    const uint16_t dh = floatToHalf(d);
+    out[0] = static_cast<uint8_t>(dh & 0xFF);
+    out[1] = static_cast<uint8_t>(dh >> 8);
+    for (int64_t j = 0; j < kQk; ++j) {
+      out[2 + j] = static_cast<uint8_t>(static_cast<int8_t>(std::round(src[j] * id)));
+    }
+  }
+}
+
+} // namespace ws::core

@@ -1,0 +1,71 @@
+#pragma once
+// One sequence being run through a LlamaModel: the KV cache, the scratch
+// vectors and the thread pool. Tokens are fed one at a time; each forward()
+// returns the logits that predict the next token.
+#include "core/attention.h"
+#include "core/kv_cache.h"
+#include "core/llama_model.h"
+#include "core/matvec.h"
+#include "core/rope.h"
+#include "core/thread_pool.h"
+
+#include <cstdint>
+#include <span>
+#include <stdexcept>
+#include <vector>
+
+namespace ws::core {
+
+struct ContextOptions {
+  int threads = 0;      // 0: std::thread::hardware_concurrency()
+  int maxPositions = 0; // 0: the model's context length
+};
+
+// forward() past the context limit.
+class ContextFullError : public std::runtime_error {
+public:
+  using std::runtime_error::runtime_error;
+};
+
+class InferenceContext {
+public:
+  // The model must outlive the context. Throws std::invalid_argument when
+  // maxPositions exceeds the model's context length.
+  explicit InferenceContext(const LlamaModel& model, ContextOptions options = {});
+
+  // Runs `token` at position(), appends its keys/values, advances position()
+  // and returns the vocabulary's logits (valid until the next call).
+  // Throws ContextFullError when position() == maxPositions() and
+  // std::out_of_range for a token outside the vocabulary.
+  std::span<const float> forward(int32_t token);
+
+  // Forgets every position (the cache memory is kept for reuse).
+  void reset() { m_position = 0; }
+  int position() const { return m_position; }
+  int maxPositions() const { return m_cache.maxPositions(); }
+  int threads() const { return m_pool.size(); }
+  const LlamaModel& model() const { return m_model; }
+
+private:
+  void attentionBlock(const LlamaLayer& layer, int layerIndex, const Rope::Angles& angles);
+  void ffnBlock(const LlamaLayer& layer);
+
+  const LlamaModel& m_model;
+  ThreadPool m_pool;
+  Rope m_rope;
+  KvCache m_cache;
+  MatvecScratch m_scratch;
+  int m_position = 0;
+
+  std::vector<float> m_x;      // residual stream
+  std::vector<float> m_normed; // RMSNorm output
+  std::vector<float> m_q;
+  std::vector<float> m_attention;
+  std::vector<float> m_projected;
+  std::vector<float> m_gate;
+  std::vector<float> m_up;
+  std::vector<float> m_scores;
+  std::vector<float> m_logits;
+};
+
+} // namespace ws::core

@@ -1,0 +1,450 @@
+#include "core/matvec.h"
+
+#include "core/dequantize.h"
+#include "core/tensor_ops.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+namespace ws::core {
+namespace {
+
+// Block layouts from ggml-common.h: an fp16 scale d (and for the _1 types an
+// fp16 minimum m), for Q5 four bytes of fifth bits, then packed quants.
+constexpr int64_t kBlock = 32;
+constexpr size_t kQ4_0Bytes = 18; // d, qs[16]
+constexpr size_t kQ4_1Bytes = 20; // d, m, qs[16]
+constexpr size_t kQ5_0Bytes = 22; // d, qh[4], qs[16]
+constexpr size_t kQ5_1Bytes = 24; // d, m, qh[4], qs[16]
+constexpr size_t kQ8_0Bytes = 34; // d, qs[32]
+
+uint16_t loadU16(const std::byte* p) {
+  uint16_t v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+uint32_t loadU32(const std::byte* p) {
+  uint32_t v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+const uint8_t* bytesAt(const std::byte* p) {
+  return reinterpret_cast<const uint8_t*>(p);
+}
+const int8_t* signedBytesAt(const std::byte* p) {
+  return reinterpret_cast<const int8_t*>(p);
+}
+
+bool usesQuantizedInput(GgmlType type) {
+  switch (type) {
+  case GgmlType::Q4_0:
+  case GgmlType::Q4_1:
+  case GgmlType::Q5_0:
+  case GgmlType::Q5_1:
+  case GgmlType::Q8_0:
+    return true;
+  default:
+    return false;
+  }
+}
+
+bool usesBlockSums(GgmlType type) {
+  return type == GgmlType::Q4_1 || type == GgmlType::Q5_1;
+}
+
+// The activation vector quantised to 8 bits per 32-element block, as
+// ggml's quantize_row_q8_0 / q8_1: d = max|x| / 127 rounded to fp16,
+// q = round(x / d); for the _1 types also d * sum(q).
+struct QuantizedInput {
+  const int8_t* q;
+  const float* d;
+  const float* s;
+};
+
+QuantizedInput quantizeInput(std::span<const float> x, bool withSums, MatvecScratch& scratch) {
+  const int64_t blocks = static_cast<int64_t>(x.size()) / kBlock;
+  scratch.quants.resize(x.size());
+  scratch.scales.resize(static_cast<size_t>(blocks));
+  scratch.offsets.resize(withSums ? static_cast<size_t>(blocks) : 0);
+  for (int64_t b = 0; b < blocks; ++b) {
+    const float* xb = x.data() + b * kBlock;
+    float amax = 0.0f;
+    for (int64_t i = 0; i < kBlock; ++i) {
+      amax = std::max(amax, std::fabs(xb[i]));
+    }
+    const float d = amax / 127.0f;
+    const float id = d != 0.0f ? 1.0f / d : 0.0f;
+    int8_t* qb = scratch.quants.data() + b * kBlock;
+    int sum = 0;
+    for (int64_t i = 0; i < kBlock; ++i) {
+      qb[i] = static_cast<int8_t>(std::lround(xb[i] * id));
+      sum += qb[i];
+    }
+    scratch.scales[static_cast<size_t>(b)] = halfToFloat(floatToHalf(d));
+    if (withSums) {
+      scratch.offsets[static_cast<size_t>(b)] =
+          halfToFloat(floatToHalf(d * static_cast<float>(sum)));
+    }
+  }
+  return {scratch.quants.data(), scratch.scales.data(), scratch.offsets.data()};
+}
+
+// ---- Portable kernels: plain loops over one block at a time. ----
+
+float dotQ8_0Portable(const std::byte* w, const QuantizedInput& in, int64_t blocks) {
+  float total = 0.0f;
+  for (int64_t b = 0; b < blocks; ++b, w += kQ8_0Bytes) {
+    const int8_t* qw = signedBytesAt(w + 2);
+    const int8_t* qx = in.q + b * kBlock;
+    int sum = 0;
+    for (int i = 0; i < kBlock; ++i) {
+      sum += qw[i] * qx[i];
+    }
+    total += static_cast<float>(sum) * (halfToFloat(loadU16(w)) * in.d[b]);
+  }
+  return total;
+}
+
+// Q4 and Q5 share the nibble layout: byte j holds element j (low nibble) and
+// element j + 16 (high nibble); Q5's qh bit j is element j's fifth bit. The
+// _0 types are symmetric (a bias of 8 or 16 is subtracted), the _1 types add
+// a per-block minimum m instead.
+struct NibbleFormat {
+  bool fifthBit;
+  bool offset;
+  size_t blockBytes;
+  size_t qhAt; // byte offset of qh in the block
+  size_t qsAt; // byte offset of the packed nibbles
+  int bias;
+};
+
+NibbleFormat nibbleFormat(GgmlType type) {
+  switch (type) {
+  case GgmlType::Q4_0:
+    return {false, false, kQ4_0Bytes, 0, 2, 8};
+  case GgmlType::Q4_1:
+    return {false, true, kQ4_1Bytes, 0, 4, 0};
+  case GgmlType::Q5_0:
+    return {true, false, kQ5_0Bytes, 2, 6, 16};
+  default: // Q5_1
+    return {true, true, kQ5_1Bytes, 4, 8, 0};
+  }
+}
+
+// One block's 32 quants with the bias subtracted.
+void unpackNibbleBlock(const std::byte* block, const NibbleFormat& f, int q[kBlock]) {
+  const uint8_t* qs = bytesAt(block + f.qsAt);
+  const uint32_t qh = f.fifthBit ? loadU32(block + f.qhAt) : 0;
+  for (int j = 0; j < 16; ++j) {
+    q[j] = (qs[j] & 0x0F) + static_cast<int>(((qh >> j) & 1u) << 4) - f.bias;
+    q[j + 16] = (qs[j] >> 4) + static_cast<int>(((qh >> (j + 16)) & 1u) << 4) - f.bias;
+  }
+}
+
+float dotNibblesPortable(const std::byte* w, const QuantizedInput& in, int64_t blocks,
+                         const NibbleFormat& f) {
+  float total = 0.0f;
+  int q[kBlock];
+  for (int64_t b = 0; b < blocks; ++b, w += f.blockBytes) {
+    unpackNibbleBlock(w, f, q);
+    const int8_t* qx = in.q + b * kBlock;
+    int sum = 0;
+    for (int i = 0; i < kBlock; ++i) {
+      sum += q[i] * qx[i];
+    }
+    total += static_cast<float>(sum) * (halfToFloat(loadU16(w)) * in.d[b]);
+    if (f.offset) {
+      total += halfToFloat(loadU16(w + 2)) * in.s[b];
+    }
+  }
+  return total;
+}
+
+#if defined(__x86_64__)
+// ---- AVX2 kernels, after ggml's: 32 quants per 256-bit register, int8
+// products summed by maddubs/madd, one FMA per block into 8 float lanes. ----
+
+#define WS_AVX2 __attribute__((target("avx2,fma,f16c")))
+
+WS_AVX2 inline float horizontalSum(__m256 v) {
+  __m128 sum = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  sum = _mm_add_ps(sum, _mm_movehl_ps(sum, sum));
+  sum = _mm_add_ss(sum, _mm_movehdup_ps(sum));
+  return _mm_cvtss_f32(sum);
+}
+
+WS_AVX2 inline float halfToFloatF16c(const std::byte* p) {
+  return _cvtsh_ss(loadU16(p));
+}
+
+// Signed x signed int8 products of 32 pairs, as 8 int32 lanes.
+WS_AVX2 inline __m256i dotSignedBytes(__m256i a, __m256i b) {
+  const __m256i absA = _mm256_sign_epi8(a, a);
+  const __m256i signedB = _mm256_sign_epi8(b, a);
+  return _mm256_madd_epi16(_mm256_maddubs_epi16(absA, signedB), _mm256_set1_epi16(1));
+}
+
+// Unsigned x signed int8 products of 32 pairs, as 8 int32 lanes.
+WS_AVX2 inline __m256i dotUnsignedSignedBytes(__m256i u, __m256i s) {
+  return _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), _mm256_set1_epi16(1));
+}
+
+// 16 bytes of nibbles -> 32 bytes 0..15: low nibbles first, then high ones.
+WS_AVX2 inline __m256i nibblesToBytes(const std::byte* p) {
+  const __m128i packed = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  const __m256i both = _mm256_set_m128i(_mm_srli_epi16(packed, 4), packed);
+  return _mm256_and_si256(both, _mm256_set1_epi8(0x0F));
+}
+
+// 32 bits -> 32 bytes, 0xFF where the bit is set.
+WS_AVX2 inline __m256i bitsToBytes(uint32_t bits) {
+  const __m256i shuffle = _mm256_set_epi64x(0x0303030303030303, 0x0202020202020202,
+                                            0x0101010101010101, 0x0000000000000000);
+  __m256i bytes = _mm256_shuffle_epi8(_mm256_set1_epi32(static_cast<int>(bits)), shuffle);
+  bytes = _mm256_or_si256(bytes, _mm256_set1_epi64x(0x7fbfdfeff7fbfdfe));
+  return _mm256_cmpeq_epi8(bytes, _mm256_set1_epi64x(-1));
+}
+
+WS_AVX2 float dotQ8_0Avx2(const std::byte* w, const QuantizedInput& in, int64_t blocks) {
+  __m256 acc = _mm256_setzero_ps();
+  for (int64_t b = 0; b < blocks; ++b, w += kQ8_0Bytes) {
+    const __m256i qw = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + 2));
+    const __m256i qx = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(in.q + b * kBlock));
+    const __m256 scale = _mm256_set1_ps(halfToFloatF16c(w) * in.d[b]);
+    acc = _mm256_fmadd_ps(scale, _mm256_cvtepi32_ps(dotSignedBytes(qw, qx)), acc);
+  }
+  return horizontalSum(acc);
+}
+
+WS_AVX2 float dotQ4_0Avx2(const std::byte* w, const QuantizedInput& in, int64_t blocks) {
+  __m256 acc = _mm256_setzero_ps();
+  for (int64_t b = 0; b < blocks; ++b, w += kQ4_0Bytes) {
+    const __m256i qw = _mm256_sub_epi8(nibblesToBytes(w + 2), _mm256_set1_epi8(8));
+    const __m256i qx = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(in.q + b * kBlock));
+    const __m256 scale = _mm256_set1_ps(halfToFloatF16c(w) * in.d[b]);
+    acc = _mm256_fmadd_ps(scale, _mm256_cvtepi32_ps(dotSignedBytes(qw, qx)), acc);
+  }
+  return horizontalSum(acc);
+}
+
+WS_AVX2 float dotQ5_0Avx2(const std::byte* w, const QuantizedInput& in, int64_t blocks) {
+  __m256 acc = _mm256_setzero_ps();
+  for (int64_t b = 0; b < blocks; ++b, w += kQ5_0Bytes) {
+    // (nibble | fifth << 4) - 16 == nibble - 16 (i.e. nibble | 0xF0) where
+    // the fifth bit is clear, and the nibble itself where it is set.
+    const __m256i clearHigh =
+        _mm256_andnot_si256(bitsToBytes(loadU32(w + 2)), _mm256_set1_epi8(static_cast<char>(0xF0)));
+    const __m256i qw = _mm256_or_si256(nibblesToBytes(w + 6), clearHigh);
+    const __m256i qx = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(in.q + b * kBlock));
+    const __m256 scale = _mm256_set1_ps(halfToFloatF16c(w) * in.d[b]);
+    acc = _mm256_fmadd_ps(scale, _mm256_cvtepi32_ps(dotSignedBytes(qw, qx)), acc);
+  }
+  return horizontalSum(acc);
+}
+
+template <bool kFifthBit>
+WS_AVX2 float dotOffsetAvx2(const std::byte* w, const QuantizedInput& in, int64_t blocks,
+                            size_t blockBytes) {
+  __m256 acc = _mm256_setzero_ps();
+  float offsets = 0.0f;
+  for (int64_t b = 0; b < blocks; ++b, w += blockBytes) {
+    __m256i qw = nibblesToBytes(w + (kFifthBit ? 8 : 4));
+    if (kFifthBit) {
+      const __m256i fifth = _mm256_and_si256(bitsToBytes(loadU32(w + 4)), _mm256_set1_epi8(0x10));
+      qw = _mm256_or_si256(qw, fifth);
+    }
+    const __m256i qx = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(in.q + b * kBlock));
+    const __m256 scale = _mm256_set1_ps(halfToFloatF16c(w) * in.d[b]);
+    acc = _mm256_fmadd_ps(scale, _mm256_cvtepi32_ps(dotUnsignedSignedBytes(qw, qx)), acc);
+    offsets += halfToFloatF16c(w + 2) * in.s[b];
+  }
+  return horizontalSum(acc) + offsets;
+}
+
+WS_AVX2 float dotF16Avx2(const std::byte* w, const float* x, int64_t n) {
+  __m256 acc = _mm256_setzero_ps();
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m128i halves = _mm_loadu_si128(reinterpret_cast<const __m128i*>(w + 2 * i));
+    acc = _mm256_fmadd_ps(_mm256_cvtph_ps(halves), _mm256_loadu_ps(x + i), acc);
+  }
+  float total = horizontalSum(acc);
+  for (; i < n; ++i) {
+    total += halfToFloatF16c(w + 2 * i) * x[i];
+  }
+  return total;
+}
+
+WS_AVX2 float dotBF16Avx2(const std::byte* w, const float* x, int64_t n) {
+  __m256 acc = _mm256_setzero_ps();
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m128i halves = _mm_loadu_si128(reinterpret_cast<const __m128i*>(w + 2 * i));
+    const __m256i widened = _mm256_slli_epi32(_mm256_cvtepu16_epi32(halves), 16);
+    acc = _mm256_fmadd_ps(_mm256_castsi256_ps(widened), _mm256_loadu_ps(x + i), acc);
+  }
+  float total = horizontalSum(acc);
+  for (; i < n; ++i) {
+    total += bfloat16ToFloat(loadU16(w + 2 * i)) * x[i];
+  }
+  return total;
+}
+
+#undef WS_AVX2
+#endif
+
+// The dot product of one weight row with the prepared input. `buffer` is a
+// per-thread float row for the decode-then-dot types.
+float rowDot(const WeightMatrix& w, const std::byte* row, std::span<const float> x,
+             const QuantizedInput& in, KernelIsa isa, std::vector<float>& buffer) {
+  const int64_t n = w.cols;
+  const int64_t blocks = n / kBlock;
+#if defined(__x86_64__)
+  if (isa == KernelIsa::Avx2Fma) {
+    switch (w.type) {
+    case GgmlType::Q8_0:
+      return dotQ8_0Avx2(row, in, blocks);
+    case GgmlType::Q4_0:
+      return dotQ4_0Avx2(row, in, blocks);
+    case GgmlType::Q5_0:
+      return dotQ5_0Avx2(row, in, blocks);
+    case GgmlType::Q4_1:
+      return dotOffsetAvx2<false>(row, in, blocks, kQ4_1Bytes);
+    case GgmlType::Q5_1:
+      return dotOffsetAvx2<true>(row, in, blocks, kQ5_1Bytes);
+    case GgmlType::F16:
+      return dotF16Avx2(row, x.data(), n);
+    case GgmlType::BF16:
+      return dotBF16Avx2(row, x.data(), n);
+    default:
+      break;
+    }
+  }
+#endif
+  switch (w.type) {
+  case GgmlType::F32:
+    return dotF32(reinterpret_cast<const float*>(row), x.data(), n);
+  case GgmlType::Q8_0:
+    return dotQ8_0Portable(row, in, blocks);
+  case GgmlType::Q4_0:
+  case GgmlType::Q4_1:
+  case GgmlType::Q5_0:
+  case GgmlType::Q5_1:
+    return dotNibblesPortable(row, in, blocks, nibbleFormat(w.type));
+  default:
+    buffer.resize(static_cast<size_t>(n));
+    dequantizeRow(w.type, row, buffer.data(), n);
+    return dotF32(buffer.data(), x.data(), n);
+  }
+}
+
+void checkShapes(const WeightMatrix& w, size_t xSize, size_t ySize) {
+  if (!isMatvecSupported(w.type)) {
+    throw std::invalid_argument("matvec: weight type " + std::string(ggmlTypeName(w.type)) +
+                                " is not supported");
+  }
+  if (static_cast<int64_t>(xSize) != w.cols || static_cast<int64_t>(ySize) != w.rows) {
+    throw std::invalid_argument("matvec: a " + std::to_string(w.rows) + "x" +
+                                std::to_string(w.cols) + " matrix cannot map " +
+                                std::to_string(xSize) + " inputs to " + std::to_string(ySize) +
+                                " outputs");
+  }
+}
+
+} // namespace
+
+bool isMatvecSupported(GgmlType type) {
+  switch (type) {
+  case GgmlType::F32:
+  case GgmlType::F16:
+  case GgmlType::BF16:
+  case GgmlType::Q4_0:
+  case GgmlType::Q4_1:
+  case GgmlType::Q5_0:
+  case GgmlType::Q5_1:
+  case GgmlType::Q8_0:
+  case GgmlType::Q4_K:
+  case GgmlType::Q6_K:
+    return true;
+  default:
+    return false;
+  }
+}
+
+void decodeRow(const WeightMatrix& w, int64_t row, std::span<float> out) {
+  checkShapes(w, out.size(), static_cast<size_t>(w.rows));
+  if (row < 0 || row >= w.rows) {
+    throw std::out_of_range("decodeRow: row " + std::to_string(row) + " outside 0.." +
+                            std::to_string(w.rows - 1));
+  }
+  const std::byte* src = w.row(row);
+  if (!usesQuantizedInput(w.type) || isSupportedForCompute(w.type)) {
+    dequantizeRow(w.type, src, out.data(), w.cols);
+    return;
+  }
+  // The offset and fifth-bit types, which dequantizeRow does not cover.
+  const NibbleFormat f = nibbleFormat(w.type);
+  int q[kBlock];
+  for (int64_t b = 0; b < w.cols / kBlock; ++b, src += f.blockBytes) {
+    unpackNibbleBlock(src, f, q);
+    const float d = halfToFloat(loadU16(src));
+    const float m = f.offset ? halfToFloat(loadU16(src + 2)) : 0.0f;
+    for (int i = 0; i < kBlock; ++i) {
+      out[static_cast<size_t>(b * kBlock + i)] = static_cast<float>(q[i]) * d + m;
+    }
+  }
+}
+
+void matvec(const WeightMatrix& w, std::span<const float> x, std::span<float> y, ThreadPool& pool,
+            MatvecScratch& scratch) {
+  const MatvecProduct product{w, y};
+  matvecBatch({&product, 1}, x, pool, scratch);
+}
+
+void matvecBatch(std::span<const MatvecProduct> products, std::span<const float> x,
+                 ThreadPool& pool, MatvecScratch& scratch) {
+  bool quantized = false;
+  bool sums = false;
+  int64_t totalRows = 0;
+  for (const MatvecProduct& p : products) {
+    checkShapes(p.weights, x.size(), p.y.size());
+    quantized = quantized || usesQuantizedInput(p.weights.type);
+    sums = sums || usesBlockSums(p.weights.type);
+    totalRows += p.weights.rows;
+  }
+  const KernelIsa isa = activeKernelIsa();
+  // One quantisation of x serves every integer kernel of the batch.
+  const QuantizedInput in =
+      quantized ? quantizeInput(x, sums, scratch) : QuantizedInput{nullptr, nullptr, nullptr};
+  // Chunks of at least ~16K weights: smaller products run on the calling
+  // thread, where handing them to the pool would cost more than it saves.
+  const int64_t cols = static_cast<int64_t>(x.size());
+  const int64_t grain = std::max<int64_t>(16, (int64_t{1} << 14) / std::max<int64_t>(1, cols));
+  // The products' rows are numbered one after another; a chunk may span two.
+  pool.parallelFor(totalRows, grain, [&](int64_t begin, int64_t end) {
+    thread_local std::vector<float> buffer;
+    int64_t first = 0;
+    for (const MatvecProduct& p : products) {
+      const WeightMatrix& w = p.weights;
+      const int64_t from = std::max(begin, first) - first;
+      const int64_t to = std::min(end, first + w.rows) - first;
+      const uint64_t stride = w.rowStride();
+      const std::byte* row = w.data + static_cast<uint64_t>(from) * stride;
+      for (int64_t r = from; r < to; ++r, row += stride) {
+        p.y[static_cast<size_t>(r)] = rowDot(w, row, x, in, isa, buffer);
+      }
+      first += w.rows;
+    }
+  });
+}
+
+} // namespace ws::core

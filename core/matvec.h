@@ -1,0 +1,67 @@
+#pragma once
+// y = W x with W used in place in the mapped model file, in its stored
+// encoding. Two families of kernels:
+//  - float kernels (F32, F16, BF16, Q4_K, Q6_K): each row is decoded into a
+//    per-thread buffer and dotted with x in float;
+//  - integer kernels (Q4_0, Q4_1, Q5_0, Q5_1, Q8_0): x is first quantised to
+//    8 bits per 32-element block, as llama.cpp does (Q8_0, or Q8_1 with block
+//    sums for the offset types), and each weight block is dotted with the
+//    matching activation block in integers, then scaled.
+// Rows are spread over the ThreadPool; the kernels have an AVX2/FMA/F16C
+// variant chosen at run time and a portable one.
+#include "core/ggml_type.h"
+#include "core/thread_pool.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+namespace ws::core {
+
+// A row-major matrix view: `rows` rows of `cols` elements, each row
+// rowBytes(type, cols) bytes, starting at `data`.
+struct WeightMatrix {
+  GgmlType type = GgmlType::F32;
+  int64_t rows = 0;
+  int64_t cols = 0;
+  const std::byte* data = nullptr;
+
+  uint64_t rowStride() const { return rowBytes(type, static_cast<uint64_t>(cols)); }
+  const std::byte* row(int64_t index) const {
+    return data + static_cast<uint64_t>(index) * rowStride();
+  }
+};
+
+// True for the weight types matvec() and decodeRow() accept.
+bool isMatvecSupported(GgmlType type);
+
+// Decodes one row of W into `out` (cols floats): used for embedding lookups.
+void decodeRow(const WeightMatrix& w, int64_t row, std::span<float> out);
+
+// Reusable buffers of one caller (the quantised activation vector).
+class MatvecScratch {
+public:
+  std::vector<int8_t> quants;
+  std::vector<float> scales;  // per 32-element block: d
+  std::vector<float> offsets; // per block: d * sum(q), for the Q4_1/Q5_1 kernels
+};
+
+// y[r] = sum_c W[r][c] * x[c] for every row r. x.size() == cols, y.size() == rows.
+// Throws std::invalid_argument for an unsupported type or mismatched sizes.
+void matvec(const WeightMatrix& w, std::span<const float> x, std::span<float> y, ThreadPool& pool,
+            MatvecScratch& scratch);
+
+// One product of a batch: y = weights x.
+struct MatvecProduct {
+  const WeightMatrix& weights;
+  std::span<float> y;
+};
+
+// Several products of the same x (Q, K and V; gate and up) in one pass over
+// the pool: x is quantised once and the threads meet once. The matrices may
+// differ in type and row count; all have x.size() columns.
+void matvecBatch(std::span<const MatvecProduct> products, std::span<const float> x,
+                 ThreadPool& pool, MatvecScratch& scratch);
+
+} // namespace ws::core

@@ -1,0 +1,198 @@
+#include "core/model_card.h"
+
+#include "core/format_error.h"
+#include "core/ggml_type.h"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <set>
+
+namespace ws::core {
+namespace {
+
+using nlohmann::json;
+
+// Typed, checked access to a card's keys; every problem names file and key.
+class CardReader {
+public:
+  CardReader(const std::filesystem::path& path, const json& root) : m_path(path), m_root(root) {}
+
+  [[noreturn]] void fail(const std::string& problem) const { throw FormatError(m_path, problem); }
+
+  const json* find(const char* key) {
+    m_used.insert(key);
+    const auto it = m_root.find(key);
+    return it == m_root.end() || it->is_null() ? nullptr : &*it;
+  }
+  uint64_t count(const char* key, std::optional<uint64_t> fallback = std::nullopt) {
+    const json* v = find(key);
+    if (v == nullptr) {
+      if (fallback) {
+        return *fallback;
+      }
+      fail(fmt::format("missing key '{}'", key));
+    }
+    if (!v->is_number_unsigned()) {
+      fail(fmt::format("key '{}' must be a non-negative integer", key));
+    }
+    return v->get<uint64_t>();
+  }
+  double number(const char* key, std::optional<double> fallback = std::nullopt) {
+    const json* v = find(key);
+    if (v == nullptr) {
+      if (fallback) {
+        return *fallback;
+      }
+      fail(fmt::format("missing key '{}'", key));
+    }
+    if (!v->is_number()) {
+      fail(fmt::format("key '{}' must be a number", key));
+    }
+    return v->get<double>();
+  }
+  bool flag(const char* key, bool fallback) {
+    const json* v = find(key);
+    if (v == nullptr) {
+      return fallback;
+    }
+    if (!v->is_boolean()) {
+      fail(fmt::format("key '{}' must be true or false", key));
+    }
+    return v->get<bool>();
+  }
+  std::string text(const char* key, std::optional<std::string> fallback = std::nullopt) {
+    const json* v = find(key);
+    if (v == nullptr) {
+      if (fallback) {
+        return *fallback;
+      }
+      fail(fmt::format("missing key '{}'", key));
+    }
+    if (!v->is_string()) {
+      fail(fmt::format("key '{}' must be a string", key));
+    }
+    return v->get<std::string>();
+  }
+  GgmlType weightType(const char* key, GgmlType fallback) {
+    const json* v = find(key);
+    if (v == nullptr) {
+      return fallback;
+    }
+    const auto type = v->is_string() ? ggmlTypeFromName(v->get<std::string>()) : std::nullopt;
+    if (!type) {
+      fail(fmt::format("key '{}' must name a ggml type such as \"BF16\" or \"Q8_0\"", key));
+    }
+    return *type;
+  }
+  void rejectUnknownKeys() const {
+    for (const auto& [key, value] : m_root.items()) {
+      if (!m_used.count(key)) {
+        fail(fmt::format("unknown key '{}'", key));
+      }
+    }
+  }
+
+private:
+  std::filesystem::path m_path;
+  const json& m_root;
+  std::set<std::string> m_used;
+};
+
+} // namespace
+
+ModelCard readModelCard(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  if (!in) {
+    throw FormatError(path, "cannot open model card");
+  }
+  json root;
+  try {
+    root = json::parse(in);
+  } catch (const json::parse_error& e) {
+    throw FormatError(path, e.byte > 0 ? std::optional<uint64_t>(e.byte - 1) : std::nullopt,
+                      "invalid JSON");
+  }
+  if (!root.is_object()) {
+    throw FormatError(path, "a model card is a JSON object");
+  }
+  CardReader r(path, root);
+  ModelCard card;
+  ModelSpec& s = card.spec;
+  s.name = r.text("name");
+  s.architecture = r.text("architecture");
+  s.layers = r.count("layers");
+  s.hiddenSize = r.count("hidden_size");
+  s.heads = r.count("heads");
+  s.kvHeads = r.count("kv_heads", s.heads);
+  s.headDim = r.count("head_dim", s.heads ? s.hiddenSize / s.heads : 0);
+  s.ffnSize = r.count("ffn_size", 0);
+  s.vocabSize = r.count("vocab_size");
+  s.contextLength = r.count("context_length");
+  s.ropeTheta = r.number("rope_theta");
+  if (const json* scaling = r.find("rope_scaling")) {
+    if (!scaling->is_object()) {
+      r.fail("key 'rope_scaling' must be an object");
+    }
+    CardReader sr(path, *scaling);
+    s.ropeScaling.type = sr.text("type");
+    s.ropeScaling.factor = sr.number("factor");
+    s.ropeScaling.originalContextLength = sr.count("original_context_length", 0);
+    sr.rejectUnknownKeys();
+  }
+  // Cards describe Hugging Face checkpoints, whose RoPE rotates halves.
+  s.ropeNeox = r.flag("rope_neox", true);
+  s.rmsNormEps = r.number("rms_norm_eps");
+  s.tiedEmbeddings = r.flag("tied_embeddings", false);
+  s.attentionQkvBias = r.flag("attention_qkv_bias", false);
+  s.attentionOutBias = r.flag("attention_out_bias", false);
+  s.attentionSinks = r.flag("attention_sinks", false);
+  s.qkNorm = r.flag("qk_norm", false);
+  s.experts = r.count("experts", 0);
+  s.activeExperts = r.count("active_experts", 0);
+  s.expertFfnSize = r.count("expert_ffn_size", 0);
+  s.sharedExperts = r.count("shared_experts", 0);
+  s.sharedExpertFfnSize = r.count("shared_expert_ffn_size", 0);
+  s.expertBias = r.flag("expert_bias", false);
+  s.denseLayers = r.count("dense_layers", 0);
+  s.source = r.text("source");
+  const GgmlType weightType = r.weightType("weight_type", GgmlType::BF16);
+  const GgmlType expertType = r.weightType("expert_weight_type", weightType);
+
+  card.publishedParamsB = r.number("published_params_b");
+  card.publishedParamsSource = r.text("published_params_source");
+  if (r.find("published_active_params_b") != nullptr) {
+    card.publishedActiveParamsB = r.number("published_active_params_b");
+    card.publishedActiveParamsSource = r.text("published_active_params_source");
+  }
+  card.publishedActiveCountsInputEmbedding =
+      r.flag("published_active_counts_input_embedding", true);
+  card.publishedRoundingB = r.number("published_rounding_b", 0.0);
+  card.notes = r.text("notes", "");
+  r.rejectUnknownKeys();
+
+  try {
+    s.validate();
+  } catch (const std::invalid_argument& e) {
+    throw FormatError(path, e.what());
+  }
+  const ParamCounts counts = s.paramCounts();
+  const double expertParams = static_cast<double>(counts.experts);
+  const double otherParams = static_cast<double>(counts.total()) - expertParams;
+  s.bytesPerWeight = (expertParams * ggmlBytesPerElement(expertType) +
+                      otherParams * ggmlBytesPerElement(weightType)) /
+                     static_cast<double>(counts.total());
+  return card;
+}
+
+uint64_t publishedStyleActiveParams(const ModelCard& card) {
+  const ParamCounts c = card.spec.paramCounts();
+  return c.active() - (card.publishedActiveCountsInputEmbedding ? 0 : c.inputEmbedding);
+}
+
+ModelSpec modelSpecFromCard(const std::filesystem::path& path) {
+  return readModelCard(path).spec;
+}
+
+} // namespace ws::core

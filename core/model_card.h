@@ -1,0 +1,43 @@
+#pragma once
+// Model cards: well-known models described by shape only (no weights), in
+// assets/models/cards/NAME.json, each citing where its numbers come from and
+// the parameter counts its publisher states, so tests can check the shape
+// reproduces them. Keys (snake_case): name, architecture, layers, hidden_size,
+// heads, kv_heads, head_dim, ffn_size, vocab_size, context_length, rope_theta,
+// rope_scaling {type, factor, original_context_length}, rope_neox,
+// rms_norm_eps, tied_embeddings, attention_qkv_bias, attention_out_bias,
+// attention_sinks, qk_norm, experts, active_experts, expert_ffn_size,
+// shared_experts, shared_expert_ffn_size, expert_bias, dense_layers,
+// weight_type and expert_weight_type (ggml type names; bytes per weight
+// follows from them), source, notes, and the published_* fields below.
+// Unknown keys are an error (a typo must not silently fall back to a default).
+#include "core/model_spec.h"
+
+#include <filesystem>
+#include <optional>
+#include <string>
+
+namespace ws::core {
+
+struct ModelCard {
+  ModelSpec spec;
+  double publishedParamsB = 0; // total, billions
+  std::string publishedParamsSource;
+  std::optional<double> publishedActiveParamsB; // MoE: active per token, billions
+  std::string publishedActiveParamsSource;
+  // Publishers differ on whether the input embedding (a table lookup, no
+  // multiply) counts as active: Mixtral and Qwen count it, gpt-oss does not.
+  bool publishedActiveCountsInputEmbedding = true;
+  // Figures published as round numbers ("35B") are exact only to half this
+  // unit (billions); 0 when the figure is given to 3+ significant digits.
+  double publishedRoundingB = 0;
+  std::string notes;
+};
+
+// Reads and validates a card. Throws FormatError naming the file and key.
+ModelCard readModelCard(const std::filesystem::path& path);
+
+// The active parameter count comparable to the card's published figure.
+uint64_t publishedStyleActiveParams(const ModelCard& card);
+
+} // namespace ws::core

@@ -1,0 +1,94 @@
+#pragma once
+// The detailed engine: a discrete-event simulation per PE and per 32-bit
+// wavelet (sim/pe_program.h says what each op's PEs do, sim/wavelet_fabric.h
+// how links, ports and colours behave). It is the reference the fast engine's
+// closed forms are checked against (tests/sim/cosimulation_test.cpp).
+//
+// A step runs every token of the call through the stages as one simulation:
+// a region's op starts when its previous op has ended everywhere (a barrier),
+// a stage starts when all regions of the previous one are done, and the
+// tokens of a prompt stream behind each other through the stages (token i
+// attends to i + 1 KV entries; it enters a stage once token i - 1 has left
+// it, as a region serves one token at a time), sharing cores and links first
+// come first served. Steps of
+// different calls meet only through the regions: a region serves a step once
+// the steps before have left it; their wavelets do not contend across calls.
+#include "sim/event_queue.h"
+#include "sim/pe_program.h"
+#include "sim/timing_engine.h"
+
+#include <memory>
+#include <vector>
+
+namespace ws::sim {
+
+// The largest fabric side (all wafers side by side) the detailed engine takes.
+inline constexpr int kDetailedMaxFabricSide = 128;
+
+class DetailedEngine final : public TimingEngine, private OpRunListener {
+public:
+  // Throws std::invalid_argument when the fabric is larger than 128 x 128.
+  explicit DetailedEngine(const Placement& placement);
+  EngineKind kind() const override { return EngineKind::Detailed; }
+  TokenTiming prefill(int64_t tokens, int sequence = 0) override;
+  TokenTiming decodeStep(int sequence = 0) override;
+  // Events handled since construction (wavelet hops, port wake-ups, injections, op steps).
+  uint64_t eventsProcessed() const { return m_queue.processed(); }
+  // Wavelets moved over mesh links since construction.
+  uint64_t meshWavelets() const { return m_programs.fabric().meshWavelets(); }
+
+private:
+  struct SequenceState {
+    double readyCycle = 0.0;
+    int64_t generated = 0;
+  };
+  struct TokenSlot {
+    int64_t tokenIndex = 0; // for the choice of routed experts
+    int64_t context = 0;
+    int stage = -1;
+    int left = 0; // stages it has left
+    int pendingRegions = 0;
+    int firstVisit = 0; // the current stage's visits in m_visits
+    int visitCount = 0;
+    double stageArrival = 0.0;
+    double stageEnd = 0.0;
+    TimeBreakdown stagePath;
+    TimeBreakdown path; // along the critical path, cycles
+    double end = 0.0;
+    int deferredStage = -1; // waiting for the token ahead to leave this stage
+    double deferredCycle = 0.0;
+  };
+  struct RegionVisit {
+    int slot = 0;
+    int region = 0;
+    int nextOp = 0;
+    int endOp = 0;
+    bool routed = false;
+    bool critical = true;
+    double start = 0.0;
+    double end = 0.0;
+    TimeBreakdown sum;
+  };
+
+  TokenTiming runStep(int sequence, int64_t tokens, bool prefill);
+  void startStage(int slot, int stage, double cycle);
+  void finishStage(int slot, double cycle);
+  void onOpRunDone(int run) override;
+  TimeBreakdown breakdown(const OpRun& run) const;
+
+  EventQueue m_queue;
+  PeProgramRunner m_programs;
+  std::vector<SequenceState> m_sequences;
+  std::vector<double> m_regionFreeCycle;
+  // Per step.
+  int m_sequence = 0;
+  bool m_prefill = false;
+  std::vector<TokenSlot> m_slots;
+  std::vector<RegionVisit> m_visits;
+  std::vector<int> m_visitOfRun; // run id -> visit
+  std::vector<double> m_regionLeft; // when the step's last token left each region
+};
+
+std::unique_ptr<TimingEngine> makeDetailedEngine(const Placement& placement);
+
+} // namespace ws::sim

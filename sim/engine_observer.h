@@ -1,0 +1,83 @@
+#pragma once
+// Events both timing engines emit while they run. Times are in chip cycles
+// from the start of the run (double: the fast engine's closed forms are not
+// integral). Observers run on the engine's thread, in event order.
+#include "sim/placement.h"
+
+#include <cstdint>
+
+namespace ws::sim {
+
+// Where time went. For an op, a token or a whole run; in seconds or cycles as
+// the owner says.
+struct TimeBreakdown {
+  double compute = 0.0; // FMAC work
+  double fabric = 0.0;  // hops and serialisation of wavelets over links
+  double memory = 0.0;  // SRAM-bandwidth bound beyond compute
+  double sync = 0.0;    // op dispatch, barriers, host round trip
+  double total() const { return compute + fabric + memory + sync; }
+  TimeBreakdown& operator+=(const TimeBreakdown& other);
+  TimeBreakdown scaled(double factor) const;
+};
+
+// One op of one region for one token (or one prefill chunk).
+struct OpEvent {
+  int region = 0;
+  int op = 0; // index into Region::ops
+  OpKind kind = OpKind::MatVec;
+  int64_t token = 0; // index of the token (prefill: of its last token)
+  int sequence = 0;
+  bool prefill = false;
+  bool critical = true; // on the token's critical path (false: a faster routed expert)
+  double startCycle = 0.0;
+  double endCycle = 0.0;
+  TimeBreakdown cycles; // sums to endCycle - startCycle
+};
+
+// What the region's PEs were busy with during an op, for per-PE fields.
+// PE (x, y) of the region is busy from startCycle + shift to endCycle + shift,
+// where shift = hopCycles * (|x - sourceX| + |y - sourceY|): the wavefront of
+// the broadcast that starts the op. computeShare + fabricShare <= 1 is the
+// busy fraction of that interval spent computing / moving wavelets.
+struct RegionActivity {
+  int region = 0;
+  double startCycle = 0.0;
+  double endCycle = 0.0;
+  int sourceX = 0;
+  int sourceY = 0;
+  float hopCycles = 0.0f;
+  float computeShare = 0.0f;
+  float fabricShare = 0.0f;
+};
+
+struct TokenTiming {
+  int64_t index = 0; // per sequence: 0 = the prefill, 1.. = generated tokens
+  int sequence = 0;
+  bool prefill = false;
+  int64_t tokens = 1;        // tokens processed (prompt length for prefill)
+  int64_t contextLength = 0; // KV entries after this step
+  double simStart = 0.0;     // seconds
+  double simEnd = 0.0;
+  TimeBreakdown breakdown; // seconds along the critical path
+  int criticalRegion = -1; // region with the largest share of the critical path
+  double seconds() const { return simEnd - simStart; }
+};
+
+// KV cache occupancy changed (after every step).
+struct SramEvent {
+  double cycle = 0.0;
+  int sequence = 0;
+  int64_t contextLength = 0;      // of that sequence
+  int64_t totalContextTokens = 0; // over all sequences
+};
+
+class EngineObserver {
+public:
+  virtual ~EngineObserver() = default;
+  virtual void onOp(const OpEvent&) {}
+  virtual void onActivity(const RegionActivity&) {}
+  virtual void onToken(const TokenTiming&) {}
+  virtual void onSram(const SramEvent&) {}
+};
+
+} // namespace ws::sim

@@ -1,0 +1,451 @@
+#include "sim/fast_engine.h"
+
+#include "sim/mapper.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+
+namespace ws::sim {
+namespace {
+
+double ceilDiv(double a, double b) { return std::ceil(a / b); }
+
+// What the closed forms read besides the region and op.
+struct CostContext {
+  const ChipSpec& chip;
+  double bytesPerWeight;
+  const std::vector<Region>& regions;
+};
+
+struct ChipTerms {
+  double hop;
+  double link;
+  double macs;
+  double read;
+  double sync;
+  double clockHz;
+};
+
+ChipTerms terms(const ChipSpec& chip) {
+  return {chip.hopLatencyCycles,
+          chip.linkBytesPerCycle,
+          chip.macsPerCycle * chip.calibration.computeEfficiency,
+          chip.sramReadBytesPerCycle,
+          chip.calibration.opOverheadCycles,
+          chip.clockHz};
+}
+
+// FMAC work of `macs` multiply-adds reading `bytes` from SRAM: compute time,
+// plus the memory time by which the SRAM read exceeds it.
+void addWork(TimeBreakdown& t, const ChipTerms& c, double macs, double bytes) {
+  const double compute = macs / c.macs;
+  const double memory = bytes / c.read;
+  t.compute += compute;
+  t.memory += std::max(0.0, memory - compute);
+}
+
+int centreX(const Region& r) { return r.rect.x + r.rect.w / 2; }
+int centreY(const Region& r) { return r.rect.y + r.rect.h / 2; }
+
+TimeBreakdown matVecCycles(const CostContext& p, const Region& r, const Op& op,
+                           const ChipTerms& c) {
+  TimeBreakdown t;
+  const double gOut = r.gridOut(op.broadcast);
+  const double gIn = r.gridIn(op.broadcast);
+  const double blockRows = ceilDiv(double(op.rows), gOut);
+  const double blockCols = ceilDiv(double(op.cols), gIn);
+  const double inSerial = ceilDiv(blockCols * kActivationBytes, c.link);
+  const double outSerial = ceilDiv(blockRows * kPartialSumBytes, c.link);
+  TimeBreakdown work;
+  addWork(work, c, blockRows * blockCols, blockRows * blockCols * p.bytesPerWeight);
+  // The block computes as its input slice streams in: whichever is slower.
+  if (inSerial >= work.compute + work.memory) {
+    t.fabric += inSerial;
+  } else {
+    t.compute += work.compute;
+    t.memory += work.memory;
+  }
+  // Broadcast wavefront down gOut PEs; the partial-sum chain adds one cycle
+  // per hop for the add.
+  t.fabric += (gOut - 1) * c.hop + (gIn - 1) * (c.hop + 1) + outSerial;
+  t.sync += c.sync;
+  return t;
+}
+
+TimeBreakdown vectorCycles(const Region& r, const Op& op, const ChipTerms& c, bool reduce) {
+  TimeBreakdown t;
+  const double edge = r.rect.w;
+  t.compute += ceilDiv(double(op.elements), edge) * op.flopsPerElement / c.macs;
+  if (reduce) {
+    // A scalar reduced along the row, then broadcast back for a norm.
+    t.fabric += (edge - 1) * (c.hop + 1) + 1;
+    if (op.kind == OpKind::Norm) {
+      t.fabric += (edge - 1) * c.hop + 1;
+    }
+  }
+  t.sync += c.sync;
+  return t;
+}
+
+TimeBreakdown attentionCycles(const Region& r, const Op& op, int64_t context,
+                              const ChipTerms& c) {
+  TimeBreakdown t;
+  const double area = double(r.rect.area());
+  const double kvHeads = double(op.kvHeads);
+  const double groupHeads = double(op.heads) / kvHeads;
+  const double pesPerKvHead = std::max(1.0, std::floor(area / kvHeads));
+  const double kvHeadsPerPe = std::max(1.0, ceilDiv(kvHeads, area));
+  const double tokensPerPe = ceilDiv(double(std::max<int64_t>(context, 1)), pesPerKvHead);
+  const double span = double(r.rect.w - 1 + r.rect.h - 1);
+  // Query in over the region's top row, scores and weighted values out.
+  const double qSerial =
+      ceilDiv(double(op.heads * op.headDim) * kActivationBytes, c.link * r.rect.w);
+  const double outSerial = ceilDiv(groupHeads * double(op.headDim) * kPartialSumBytes, c.link);
+  const double macs = kvHeadsPerPe * tokensPerPe * groupHeads * double(op.headDim) * 2.0;
+  const double kvBytes = kvHeadsPerPe * tokensPerPe * double(op.headDim) * 2.0 * kActivationBytes;
+  addWork(t, c, macs, kvBytes);
+  t.fabric += span * c.hop + qSerial + span * (c.hop + 1) + outSerial;
+  t.sync += c.sync;
+  return t;
+}
+
+TimeBreakdown transferCycles(const CostContext& p, const Region& r, const Op& op,
+                             const ChipTerms& c) {
+  TimeBreakdown t;
+  const auto& regions = p.regions;
+  const Region& from = op.sourceRegion < 0 ? r : regions[size_t(op.sourceRegion)];
+  const Region& to = op.targetRegion < 0 ? r : regions[size_t(op.targetRegion)];
+  // The vector leaves spread over the source's rows and arrives spread over
+  // the target's: it moves over as many parallel rows as both have.
+  const double lanes = std::max(1, std::min(from.rect.h, to.rect.h));
+  const double serial = ceilDiv(double(op.bytes), c.link * lanes);
+  double hops = 0.0;
+  if (from.wafer == to.wafer) {
+    hops = std::abs(centreX(from) - centreX(to)) + std::abs(centreY(from) - centreY(to));
+  } else {
+    const int fw = p.chip.fabricWidth;
+    const int fromEdge = (from.wafer + 1) * fw - 1;
+    const int toEdge = to.wafer * fw;
+    hops = (fromEdge - centreX(from)) + (centreX(to) - toEdge) +
+           std::abs(centreY(from) - centreY(to));
+    const ChipSpec& chip = p.chip;
+    const double crossings = std::abs(to.wafer - from.wafer);
+    t.fabric += crossings * (chip.waferLinkLatencySeconds +
+                             double(op.bytes) / chip.waferLinkBytesPerSecond) *
+                c.clockHz;
+  }
+  t.fabric += hops * c.hop + serial;
+  t.sync += c.sync;
+  return t;
+}
+
+TimeBreakdown opCyclesIn(const CostContext& ctx, const Region& region, const Op& op,
+                         int64_t contextTokens) {
+  const ChipTerms c = terms(ctx.chip);
+  switch (op.kind) {
+  case OpKind::MatVec:
+    return matVecCycles(ctx, region, op, c);
+  case OpKind::Norm:
+    return vectorCycles(region, op, c, true);
+  case OpKind::Elementwise:
+    return vectorCycles(region, op, c, false);
+  case OpKind::Sample:
+    return vectorCycles(region, op, c, true);
+  case OpKind::Attention:
+    return attentionCycles(region, op, contextTokens, c);
+  case OpKind::Lookup: {
+    TimeBreakdown t;
+    // The row's slices sit down one column of the table; they come out over
+    // the region's rows in parallel.
+    t.fabric = (region.rect.w / 2 + region.rect.h / 2) * c.hop +
+               ceilDiv(double(op.bytes), c.link * region.rect.h);
+    t.sync = c.sync;
+    return t;
+  }
+  case OpKind::Transfer:
+    return transferCycles(ctx, region, op, c);
+  }
+  return {};
+}
+
+} // namespace
+
+TimeBreakdown opCycles(const Placement& placement, const Region& region, const Op& op,
+                       int64_t contextTokens) {
+  return opCyclesIn({placement.chip(), placement.bytesPerWeight(), placement.regions()}, region,
+                    op, contextTokens);
+}
+
+double regionStreamCycles(const Placement& placement, const Region& region,
+                          int64_t contextTokens) {
+  // Per token in a stream, a region is held by its FMAC/SRAM work and by the
+  // serialisation of its slices; hop latencies and dispatch overlap with the
+  // next token.
+  double cycles = 0.0;
+  const ChipTerms c = terms(placement.chip());
+  for (const Op& op : region.ops) {
+    const TimeBreakdown t = opCycles(placement, region, op, contextTokens);
+    double serial = 0.0;
+    if (op.kind == OpKind::MatVec) {
+      const double blockRows = ceilDiv(double(op.rows), region.gridOut(op.broadcast));
+      const double blockCols = ceilDiv(double(op.cols), region.gridIn(op.broadcast));
+      serial = ceilDiv(blockCols * kActivationBytes, c.link) +
+               ceilDiv(blockRows * kPartialSumBytes, c.link);
+    } else if (op.kind == OpKind::Lookup) {
+      serial = ceilDiv(double(op.bytes), c.link * region.rect.h);
+    } else if (op.kind == OpKind::Transfer) {
+      serial = t.fabric; // hops included: a route is held until its tail arrives
+    }
+    cycles += std::max(t.compute + t.memory, serial);
+  }
+  return cycles;
+}
+
+namespace {
+
+// Cycles of a region's ops [first, end) at a context.
+TimeBreakdown stageRegionCycles(const CostContext& p, const Region& r, const Stage& s,
+                                int64_t context) {
+  TimeBreakdown total;
+  const size_t end = s.endOp < 0 ? r.ops.size() : size_t(s.endOp);
+  for (size_t i = size_t(s.firstOp); i < end; ++i) {
+    total += opCyclesIn(p, r, r.ops[i], context);
+  }
+  return total;
+}
+
+} // namespace
+
+double stageCyclesIn(const CostContext& ctx, const Stage& stage, int64_t contextTokens) {
+  double longest = 0.0;
+  for (int id : stage.always) {
+    longest = std::max(
+        longest, stageRegionCycles(ctx, ctx.regions[size_t(id)], stage, contextTokens).total());
+  }
+  if (!stage.routed.empty() && stage.activeRouted > 0) {
+    // All experts of a layer share one shape: any stands for the slowest.
+    longest = std::max(
+        longest,
+        stageRegionCycles(ctx, ctx.regions[size_t(stage.routed.front())], stage, contextTokens)
+            .total());
+  }
+  return longest;
+}
+
+double stageCycles(const Placement& placement, const Stage& stage, int64_t contextTokens) {
+  return stageCyclesIn({placement.chip(), placement.bytesPerWeight(), placement.regions()}, stage,
+                       contextTokens);
+}
+
+double predictDecodeSeconds(const ChipSpec& chip, double bytesPerWeight,
+                            const std::vector<Region>& regions, const std::vector<Stage>& stages,
+                            int64_t contextTokens) {
+  const CostContext ctx{chip, bytesPerWeight, regions};
+  double cycles = 0.0;
+  for (const Stage& stage : stages) {
+    cycles += stageCyclesIn(ctx, stage, contextTokens);
+  }
+  return cycles / chip.clockHz + chip.calibration.tokenOverheadSeconds;
+}
+
+double predictDecodeSeconds(const Placement& placement, int64_t contextTokens) {
+  return predictDecodeSeconds(placement.chip(), placement.bytesPerWeight(), placement.regions(),
+                              placement.stages(), contextTokens);
+}
+
+FastEngine::FastEngine(const Placement& placement)
+    : TimingEngine(placement), m_sequences(size_t(std::max(1, placement.options().sequences))),
+      m_regionFreeCycle(placement.regions().size(), 0.0),
+      m_tokenRegionCycles(placement.regions().size(), 0.0) {
+  for (const Region& r : placement.regions()) {
+    m_firstOp.push_back(m_opCycles.size());
+    for (const Op& op : r.ops) {
+      m_opCycles.push_back(op.kind == OpKind::Attention ? TimeBreakdown{}
+                                                        : opCycles(placement, r, op, 0));
+    }
+  }
+}
+
+TimeBreakdown FastEngine::cachedOpCycles(const Region& region, size_t op, int64_t context) const {
+  if (region.ops[op].kind == OpKind::Attention) {
+    return opCycles(placement(), region, region.ops[op], context);
+  }
+  return m_opCycles[m_firstOp[size_t(region.id)] + op];
+}
+
+void FastEngine::routedChoice(const Stage& stage, int sequence, int64_t token,
+                              std::vector<int>& chosen) const {
+  // Which experts a token uses depends on its hidden state, which a
+  // timing-only run does not have: a fixed hash of (sequence, token, stage)
+  // picks them, so runs are reproducible and the load spreads evenly.
+  const size_t first = chosen.size();
+  const size_t n = stage.routed.size();
+  const size_t k = std::min(n, size_t(std::max(stage.activeRouted, 0)));
+  uint64_t h = uint64_t(sequence) * 0x9E3779B97F4A7C15ull ^ uint64_t(token) * 0xBF58476D1CE4E5B9ull ^
+               uint64_t(stage.routed.empty() ? 0 : stage.routed.front()) * 0x94D049BB133111EBull;
+  while (chosen.size() - first < k) {
+    h ^= h >> 31;
+    h *= 0xD6E8FEB86659FD93ull;
+    h ^= h >> 32;
+    size_t i = size_t(h % n);
+    while (std::find(chosen.begin() + ptrdiff_t(first), chosen.end(), stage.routed[i]) !=
+           chosen.end()) {
+      i = (i + 1) % n;
+    }
+    chosen.push_back(stage.routed[i]);
+  }
+}
+
+TokenTiming FastEngine::runToken(int sequence, double startCycle, int64_t context, bool prefill,
+                                 int64_t tokens, double streamCycles) {
+  const Placement& p = placement();
+  const ChipSpec& chip = p.chip();
+  const auto& regions = p.regions();
+  SequenceState& seq = m_sequences[size_t(sequence)];
+  const int64_t tokenIndex = prefill ? 0 : seq.generated + 1;
+  std::vector<double>& regionCycles = m_tokenRegionCycles;
+  std::fill(regionCycles.begin(), regionCycles.end(), 0.0);
+  TimeBreakdown path; // cycles along the critical path
+  double arrival = startCycle;
+  std::vector<int>& ids = m_stageRegions;
+  for (const Stage& stage : p.stages()) {
+    ids.assign(stage.always.begin(), stage.always.end());
+    // Experts of a layer share one shape, so the first routed one stands for
+    // the critical path; the others run beside it.
+    const size_t criticalCount = ids.size() + 1;
+    routedChoice(stage, sequence, tokenIndex, ids);
+    double stageEnd = arrival;
+    TimeBreakdown stagePath;
+    int slowest = -1;
+    for (size_t k = 0; k < ids.size(); ++k) {
+      const int id = ids[k];
+      const Region& r = regions[size_t(id)];
+      double t = std::max(arrival, m_regionFreeCycle[size_t(id)]);
+      const double regionStart = t;
+      TimeBreakdown sum;
+      const size_t end = stage.endOp < 0 ? r.ops.size() : size_t(stage.endOp);
+      for (size_t i = size_t(stage.firstOp); i < end; ++i) {
+        const TimeBreakdown c = cachedOpCycles(r, i, context);
+        OpEvent e;
+        e.region = id;
+        e.op = int(i);
+        e.kind = r.ops[i].kind;
+        e.token = tokenIndex;
+        e.sequence = sequence;
+        e.prefill = prefill;
+        e.critical = k < criticalCount;
+        e.startCycle = t;
+        e.endCycle = t + c.total();
+        e.cycles = c;
+        if (hasObservers()) {
+          notifyOp(e);
+          RegionActivity a;
+          a.region = id;
+          a.sourceX = r.rect.x;
+          a.sourceY = r.rect.y;
+          a.hopCycles = float(chip.hopLatencyCycles);
+          const double maxShift = chip.hopLatencyCycles * double(r.rect.w - 1 + r.rect.h - 1);
+          a.startCycle = t;
+          a.endCycle = std::max(t + 1.0, e.endCycle - maxShift);
+          const double total = std::max(c.total(), 1e-9);
+          a.computeShare = float((c.compute + c.memory) / total);
+          a.fabricShare = float(c.fabric / total);
+          notifyActivity(a);
+        }
+        sum += c;
+        t = e.endCycle;
+      }
+      if (prefill && streamCycles > 0.0) {
+        // The rest of the prompt streams through behind the first token.
+        const double busy = double(tokens - 1) * streamCycles;
+        if (hasObservers() && busy > 0.0) {
+          RegionActivity a;
+          a.region = id;
+          a.sourceX = r.rect.x;
+          a.sourceY = r.rect.y;
+          a.hopCycles = float(chip.hopLatencyCycles);
+          a.startCycle = t;
+          a.endCycle = t + busy;
+          a.computeShare =
+              float(std::min(1.0, regionStreamCycles(p, r, context) / streamCycles));
+          a.fabricShare = 0.0f;
+          notifyActivity(a);
+        }
+      }
+      m_regionFreeCycle[size_t(id)] = t;
+      regionCycles[size_t(id)] += sum.total();
+      if (t > stageEnd || slowest < 0) {
+        stageEnd = std::max(stageEnd, t);
+        stagePath = sum;
+        stagePath.sync += regionStart - arrival; // waiting for another sequence
+        slowest = id;
+      }
+    }
+    path += stagePath;
+    arrival = stageEnd;
+  }
+  double endCycle = arrival;
+  if (prefill && streamCycles > 0.0) {
+    const double rest = double(tokens - 1) * streamCycles;
+    path.compute += rest;
+    endCycle += rest;
+  }
+  const double overhead = chip.calibration.tokenOverheadSeconds * chip.clockHz;
+  path.sync += overhead;
+  endCycle += overhead;
+  TokenTiming timing;
+  timing.index = tokenIndex;
+  timing.sequence = sequence;
+  timing.prefill = prefill;
+  timing.tokens = tokens;
+  timing.contextLength = context;
+  timing.simStart = startCycle / chip.clockHz;
+  timing.simEnd = endCycle / chip.clockHz;
+  timing.breakdown = path.scaled(1.0 / chip.clockHz);
+  timing.criticalRegion = int(std::max_element(regionCycles.begin(), regionCycles.end()) -
+                              regionCycles.begin());
+  seq.readyCycle = endCycle;
+  return timing;
+}
+
+TokenTiming FastEngine::prefill(int64_t tokens, int sequence) {
+  if (tokens < 1) {
+    throw std::invalid_argument("prefill needs at least one token");
+  }
+  reserveContext(sequence, tokens);
+  const Placement& p = placement();
+  double stream = 0.0;
+  for (const Region& r : p.regions()) {
+    stream = std::max(stream, regionStreamCycles(p, r, tokens));
+  }
+  SequenceState& seq = m_sequences[size_t(sequence)];
+  TokenTiming timing = runToken(sequence, seq.readyCycle, contextLength(sequence), true, tokens,
+                                stream);
+  advanceTo(timing.simEnd);
+  notifyToken(timing);
+  SramEvent sram;
+  sram.cycle = timing.simEnd * p.chip().clockHz;
+  sram.sequence = sequence;
+  sram.contextLength = contextLength(sequence);
+  notifySram(sram);
+  return timing;
+}
+
+TokenTiming FastEngine::decodeStep(int sequence) {
+  reserveContext(sequence, 1);
+  SequenceState& seq = m_sequences[size_t(sequence)];
+  TokenTiming timing =
+      runToken(sequence, seq.readyCycle, contextLength(sequence), false, 1, 0.0);
+  seq.generated += 1;
+  advanceTo(timing.simEnd);
+  notifyToken(timing);
+  SramEvent sram;
+  sram.cycle = timing.simEnd * placement().chip().clockHz;
+  sram.sequence = sequence;
+  sram.contextLength = contextLength(sequence);
+  notifySram(sram);
+  return timing;
+}
+
+} // namespace ws::sim

@@ -1,0 +1,74 @@
+#pragma once
+// The fast engine: every PE of a region runs the same program, so an op's time
+// is computed once per region from closed forms (in cycles):
+//
+//   matvec     = sync + hops_in * hop + max(serialise(in slice), compute)
+//                + hops_out * (hop + 1) + serialise(out partials)
+//   compute    = max(block MACs / (macs * efficiency), block bytes / SRAM read)
+//   serialise  = ceil(bytes / link bytes per cycle)   (32-bit wavelets)
+//   norm       = sync + 2 * edge hops * hop + serialise(2 scalars) + elements / edge PEs
+//   attention  = sync + broadcast(q) + compute(K and V of the context share)
+//                + reduce(scores, weighted values)
+//   transfer   = sync + Manhattan hops * hop + serialise(bytes) [+ wafer link]
+//
+// where sync = the chip's calibrated opOverheadCycles. A decode step is the sum
+// along the token's path (routed experts: the slowest active one); prefill
+// streams the prompt through the pipeline: first-token latency plus (n - 1)
+// times the slowest region's per-token occupancy. Per-PE activity is the region
+// interval shifted by each PE's hop distance from the op's source edge corner.
+#include "sim/timing_engine.h"
+
+#include <cstdint>
+#include <vector>
+
+namespace ws::sim {
+
+// Closed-form cycles of one op for one token, split by cause.
+TimeBreakdown opCycles(const Placement& placement, const Region& region, const Op& op,
+                       int64_t contextTokens);
+// Cycles a region is occupied per token when tokens stream through it
+// (prefill): its compute and serialisation, without the latencies that
+// pipelining hides.
+double regionStreamCycles(const Placement& placement, const Region& region,
+                          int64_t contextTokens);
+// Cycles of one stage of a decode step (its slowest region).
+double stageCycles(const Placement& placement, const Stage& stage, int64_t contextTokens);
+// Seconds of one decode step of a single sequence at a context length
+// (per-token overhead included): what the mapper minimises.
+double predictDecodeSeconds(const Placement& placement, int64_t contextTokens);
+// The same for regions and stages not yet made into a Placement (the mapper's
+// candidates).
+double predictDecodeSeconds(const ChipSpec& chip, double bytesPerWeight,
+                            const std::vector<Region>& regions, const std::vector<Stage>& stages,
+                            int64_t contextTokens);
+
+class FastEngine : public TimingEngine {
+public:
+  explicit FastEngine(const Placement& placement);
+  EngineKind kind() const override { return EngineKind::Fast; }
+  TokenTiming prefill(int64_t tokens, int sequence = 0) override;
+  TokenTiming decodeStep(int sequence = 0) override;
+
+private:
+  struct SequenceState {
+    double readyCycle = 0.0;
+    int64_t generated = 0;
+  };
+  // Runs one token of `sequence` through every stage from `startCycle`.
+  TokenTiming runToken(int sequence, double startCycle, int64_t context, bool prefill,
+                       int64_t tokens, double streamCycles);
+  // Appends the routed experts a token uses to `out`.
+  void routedChoice(const Stage& stage, int sequence, int64_t token, std::vector<int>& out) const;
+  TimeBreakdown cachedOpCycles(const Region& region, size_t op, int64_t context) const;
+
+  std::vector<SequenceState> m_sequences;
+  std::vector<double> m_regionFreeCycle; // when each region can take the next token
+  // Cycles of every op that does not depend on the context (all but
+  // attention), computed once: m_opCycles[m_firstOp[region] + op].
+  std::vector<TimeBreakdown> m_opCycles;
+  std::vector<size_t> m_firstOp;
+  std::vector<double> m_tokenRegionCycles; // scratch, per region
+  std::vector<int> m_stageRegions;         // scratch
+};
+
+} // namespace ws::sim

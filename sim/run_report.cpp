@@ -1,0 +1,120 @@
+#include "sim/run_report.h"
+
+#include <fmt/format.h>
+
+namespace ws::sim {
+
+double RunReport::speedupOver(const GpuEstimate& gpu) const {
+  return gpu.decodeTokensPerSecond > 0 ? decodeTokensPerSecond / gpu.decodeTokensPerSecond : 0.0;
+}
+
+RunReport makeRunReport(const Placement& placement, const std::string& engine,
+                        const TokenTimeline& timeline, const BottleneckReport& bottlenecks,
+                        const std::vector<GpuSpec>& gpus) {
+  RunReport r;
+  r.model = placement.model().name;
+  r.chip = placement.chip().name;
+  r.engine = engine;
+  r.wafers = placement.wafers();
+  r.sequences = placement.options().sequences;
+  for (const TokenTiming& t : timeline.tokens()) {
+    if (t.prefill) {
+      r.promptTokens += t.tokens;
+    }
+  }
+  r.generatedTokens = int64_t(timeline.generatedTokens());
+  r.timeToFirstTokenSeconds = timeline.timeToFirstToken();
+  r.decodeTokensPerSecond = timeline.decodeTokensPerSecond();
+  r.secondsPerToken = timeline.meanDecodeSeconds();
+  r.joulesPerToken = r.decodeTokensPerSecond > 0
+                         ? placement.chip().systemPowerWatts() / r.decodeTokensPerSecond
+                         : 0.0;
+  r.decodeBreakdown = timeline.decodeBreakdown();
+  r.bottlenecks = bottlenecks.ranked(10);
+  r.sramUsedBytes = placement.sramTotal().total();
+  r.sramTotalBytes = placement.chip().sramBytesPerPe * double(placement.chip().pesPerWafer()) *
+                     placement.wafers();
+  r.pesUsed = placement.usedPes();
+  int64_t context = 0;
+  for (const TokenTiming& t : timeline.tokens()) {
+    context = std::max(context, t.contextLength);
+  }
+  for (const GpuSpec& gpu : gpus) {
+    r.gpus.push_back(estimateGpu(gpu, placement.model(), placement.bytesPerWeight(),
+                                 std::max<int64_t>(r.promptTokens, 1), context));
+  }
+  return r;
+}
+
+nlohmann::json RunReport::toJson() const {
+  using nlohmann::ordered_json;
+  ordered_json j;
+  j["model"] = model;
+  j["chip"] = chip;
+  j["engine"] = engine;
+  j["wafers"] = wafers;
+  j["sequences"] = sequences;
+  j["prompt_tokens"] = promptTokens;
+  j["generated_tokens"] = generatedTokens;
+  j["time_to_first_token_s"] = timeToFirstTokenSeconds;
+  j["decode_tokens_per_s"] = decodeTokensPerSecond;
+  j["seconds_per_token"] = secondsPerToken;
+  j["joules_per_token"] = joulesPerToken;
+  j["decode_breakdown_s"] = {{"compute", decodeBreakdown.compute},
+                             {"fabric", decodeBreakdown.fabric},
+                             {"memory", decodeBreakdown.memory},
+                             {"sync", decodeBreakdown.sync}};
+  j["sram_used_bytes"] = sramUsedBytes;
+  j["sram_total_bytes"] = sramTotalBytes;
+  j["pes_used"] = pesUsed;
+  ordered_json b = ordered_json::array();
+  for (const RegionShare& s : bottlenecks) {
+    b.push_back({{"region", s.name},
+                 {"share", s.share},
+                 {"seconds", s.seconds},
+                 {"compute_s", s.breakdown.compute},
+                 {"fabric_s", s.breakdown.fabric},
+                 {"memory_s", s.breakdown.memory},
+                 {"sync_s", s.breakdown.sync}});
+  }
+  j["bottlenecks"] = b;
+  ordered_json g = ordered_json::array();
+  for (const GpuEstimate& e : gpus) {
+    g.push_back({{"gpu", e.gpu},
+                 {"gpus", e.gpus},
+                 {"decode_tokens_per_s", e.decodeTokensPerSecond},
+                 {"time_to_first_token_s", e.timeToFirstTokenSeconds},
+                 {"joules_per_token", e.joulesPerToken},
+                 {"wafer_speedup", speedupOver(e)}});
+  }
+  j["gpu_baselines"] = g;
+  return nlohmann::json::parse(j.dump());
+}
+
+std::string RunReport::summary() const {
+  std::string s = fmt::format(
+      "{} on {} ({} wafer{}, {} engine): {} prompt + {} generated tokens\n"
+      "  decode {:.0f} tokens/s ({:.1f} us/token), time to first token {:.2f} ms, {:.2f} J/token\n",
+      model, chip, wafers, wafers == 1 ? "" : "s", engine, promptTokens, generatedTokens,
+      decodeTokensPerSecond, secondsPerToken * 1e6, timeToFirstTokenSeconds * 1e3,
+      joulesPerToken);
+  const double total = decodeBreakdown.total();
+  if (total > 0) {
+    s += fmt::format("  decode time: compute {:.0f}%, fabric {:.0f}%, memory {:.0f}%, sync {:.0f}%\n",
+                     100 * decodeBreakdown.compute / total, 100 * decodeBreakdown.fabric / total,
+                     100 * decodeBreakdown.memory / total, 100 * decodeBreakdown.sync / total);
+  }
+  for (const GpuEstimate& e : gpus) {
+    s += fmt::format("  vs {} x{}: {:.0f} tokens/s, TTFT {:.2f} ms, {:.2f} J/token -> wafer "
+                     "speedup {:.1f}x\n",
+                     e.gpu, e.gpus, e.decodeTokensPerSecond, e.timeToFirstTokenSeconds * 1e3,
+                     e.joulesPerToken, speedupOver(e));
+  }
+  for (size_t i = 0; i < bottlenecks.size() && i < 3; ++i) {
+    s += fmt::format("  bottleneck {}: {} ({:.1f}% of the critical path)\n", i + 1,
+                     bottlenecks[i].name, 100 * bottlenecks[i].share);
+  }
+  return s;
+}
+
+} // namespace ws::sim

@@ -1,0 +1,45 @@
+#pragma once
+// The summary of one simulated run: wafer vs GPU tokens per second, speedup,
+// time to first token, energy per token, the bottleneck regions.
+#include "sim/bottleneck_report.h"
+#include "sim/gpu_baseline.h"
+#include "sim/placement.h"
+#include "sim/token_timeline.h"
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace ws::sim {
+
+struct RunReport {
+  std::string model;
+  std::string chip;
+  std::string engine;
+  int wafers = 1;
+  int64_t promptTokens = 0;
+  int64_t generatedTokens = 0;
+  int sequences = 1;
+  double timeToFirstTokenSeconds = 0.0;
+  double decodeTokensPerSecond = 0.0; // all sequences together
+  double secondsPerToken = 0.0;       // mean decode step of one sequence
+  double joulesPerToken = 0.0;
+  TimeBreakdown decodeBreakdown; // seconds, summed over decode steps
+  std::vector<RegionShare> bottlenecks;
+  double sramUsedBytes = 0.0;
+  double sramTotalBytes = 0.0;
+  int64_t pesUsed = 0;
+  std::vector<GpuEstimate> gpus;
+
+  double speedupOver(const GpuEstimate& gpu) const;
+  nlohmann::json toJson() const;
+  // A few lines for a terminal.
+  std::string summary() const;
+};
+
+// Fills a report from a finished run.
+RunReport makeRunReport(const Placement& placement, const std::string& engine,
+                        const TokenTimeline& timeline, const BottleneckReport& bottlenecks,
+                        const std::vector<GpuSpec>& gpus);
+
+} // namespace ws::sim

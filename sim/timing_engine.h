@@ -1,0 +1,69 @@
+#pragma once
+// The one interface to the timing engines. A run is a prefill per sequence and
+// then decode steps; every step returns its TokenTiming and notifies the
+// observers. Several sequences share the pipeline: a region serves one token at
+// a time, so a sequence's step waits for the regions still busy with another's.
+//
+// Plugging in the detailed engine: sim/detailed_engine.h declares
+//   std::unique_ptr<TimingEngine> makeDetailedEngine(const Placement&);
+// (derive from TimingEngine, emit the same events through notify*). The
+// factory picks it up when that header exists (__has_include).
+#include "sim/engine_observer.h"
+#include "sim/placement.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace ws::sim {
+
+enum class EngineKind { Fast, Detailed };
+const char* toString(EngineKind kind);
+// "fast" or "detailed"; throws std::invalid_argument otherwise.
+EngineKind engineKindFromString(const std::string& name);
+
+class TimingEngine {
+public:
+  explicit TimingEngine(const Placement& placement);
+  virtual ~TimingEngine() = default;
+  TimingEngine(const TimingEngine&) = delete;
+  TimingEngine& operator=(const TimingEngine&) = delete;
+
+  virtual EngineKind kind() const = 0;
+  // Processes a prompt of `tokens` tokens of `sequence` (0 <= sequence <
+  // options().sequences); the result ends when its first output token is out.
+  virtual TokenTiming prefill(int64_t tokens, int sequence = 0) = 0;
+  // Generates one token of `sequence`; its KV cache grows by one. Throws
+  // FitError when the cache would outgrow the SRAM of the mapping.
+  virtual TokenTiming decodeStep(int sequence = 0) = 0;
+
+  const Placement& placement() const { return m_placement; }
+  int64_t contextLength(int sequence) const;
+  // Simulated time reached by the latest step, seconds.
+  double now() const { return m_now; }
+
+  void addObserver(EngineObserver* observer);
+  void removeObserver(EngineObserver* observer);
+
+protected:
+  // Checks the sequence index and that `extraTokens` more fit in its cache.
+  void reserveContext(int sequence, int64_t extraTokens);
+  void notifyOp(const OpEvent& event);
+  void notifyActivity(const RegionActivity& activity);
+  void notifyToken(const TokenTiming& timing);
+  void notifySram(const SramEvent& event);
+  void advanceTo(double seconds);
+  bool hasObservers() const { return !m_observers.empty(); }
+
+private:
+  const Placement& m_placement;
+  std::vector<int64_t> m_context; // per sequence
+  std::vector<EngineObserver*> m_observers;
+  double m_now = 0.0;
+};
+
+// The placement must outlive the engine. Detailed throws std::invalid_argument
+// when this build has no detailed engine or the fabric is too large for it.
+std::unique_ptr<TimingEngine> makeTimingEngine(EngineKind kind, const Placement& placement);
+
+} // namespace ws::sim

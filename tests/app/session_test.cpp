@@ -1,0 +1,316 @@
+#include "app/session/session.h"
+
+#include "tests/app/session_test_util.h"
+#include "tests/test_paths.h"
+
+#include <nlohmann/json.hpp>
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <fstream>
+#include <sstream>
+
+namespace ws::app {
+namespace {
+
+using test::SessionEvents;
+
+// A prompt the built-in code model continues for many tokens.
+constexpr const char* kPrompt = "def fibonacci(n):\n";
+
+RunSettings settings(int maxTokens) {
+  RunSettings run;
+  run.prompt = kPrompt;
+  run.maxTokens = maxTokens;
+  return run;
+}
+
+std::string readText(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// Loads the built-in model on a chip and waits for the mapping.
+void loadAndMap(Session& session, SessionEvents& events, const std::string& model,
+                const std::string& chip) {
+  session.loadModel(model);
+  session.setChip(chip);
+  ASSERT_TRUE(events.collectUntil([](const auto& all) {
+    return SessionEvents::count<MappedEvent>(all) > 0 || SessionEvents::count<ErrorEvent>(all) > 0;
+  })) << "no mapping";
+  for (const auto& error : events.all<ErrorEvent>()) {
+    FAIL() << error.message;
+  }
+}
+
+TEST(SessionTest, RunsTheBuiltinModelOnTheTeachingChip) {
+  Session session;
+  SessionEvents events(session);
+  loadAndMap(session, events, kBuiltinModelName, "teach-32x32");
+  const auto loaded = events.all<ModelLoadedEvent>();
+  ASSERT_EQ(loaded.size(), 1u);
+  EXPECT_TRUE(loaded[0].hasWeights) << loaded[0].note;
+  const auto mapped = events.all<MappedEvent>();
+  ASSERT_EQ(mapped.size(), 1u);
+  EXPECT_EQ(mapped[0].chip.pes, 32 * 32);
+  EXPECT_GT(mapped[0].chip.clockHz, 0.0);
+  EXPECT_GT(mapped[0].sramUsed.weights, 0.0);
+  ASSERT_NE(mapped[0].placement, nullptr);
+  EXPECT_FALSE(mapped[0].placement->regions().empty());
+
+  session.run(settings(8));
+  ASSERT_TRUE(events.waitForRunEnd());
+  for (const auto& error : events.all<ErrorEvent>()) {
+    FAIL() << error.message;
+  }
+  const auto started = events.all<RunStartedEvent>();
+  ASSERT_EQ(started.size(), 1u);
+  EXPECT_FALSE(started[0].replayedTokens);
+  EXPECT_GT(started[0].promptTokens, 0);
+
+  const auto tokens = events.all<TokenEvent>();
+  ASSERT_EQ(tokens.size(), 8u);
+  EXPECT_TRUE(tokens[0].prefill);
+  std::string text;
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    EXPECT_EQ(tokens[i].index, int64_t(i) + 1);
+    EXPECT_GT(tokens[i].simEnd, tokens[i].simStart);
+    EXPECT_NEAR(tokens[i].breakdown.total(), tokens[i].simEnd - tokens[i].simStart,
+                1e-9 + 1e-6 * tokens[i].simEnd);
+    EXPECT_EQ(tokens[i].sramBytesPerPe.size(), mapped[0].placement->regions().size());
+    if (i > 0) {
+      EXPECT_FALSE(tokens[i].prefill);
+      EXPECT_GE(tokens[i].simStart, tokens[i - 1].simEnd - 1e-12);
+      EXPECT_GT(tokens[i].decodeTokensPerSecond, 0.0);
+      EXPECT_EQ(tokens[i].contextLength, tokens[i - 1].contextLength + 1);
+    }
+    text += tokens[i].piece;
+  }
+  EXPECT_FALSE(text.empty());
+
+  const auto finished = events.all<FinishedEvent>();
+  ASSERT_EQ(finished.size(), 1u);
+  EXPECT_EQ(finished[0].generatedTokens, 8);
+  EXPECT_GT(finished[0].report.decodeTokensPerSecond, 0.0);
+  EXPECT_NEAR(finished[0].report.timeToFirstTokenSeconds, tokens[0].simEnd,
+              1e-9 + 1e-6 * tokens[0].simEnd);
+  EXPECT_DOUBLE_EQ(session.simulatedClock(), tokens.back().simEnd);
+
+  auto frame = session.takeFrame();
+  ASSERT_NE(frame, nullptr);
+  const size_t cells = size_t(frame->width) * size_t(frame->height);
+  EXPECT_EQ(frame->width, mapped[0].placement->width());
+  EXPECT_EQ(frame->activity.size(), cells);
+  EXPECT_EQ(frame->sram.size(), cells);
+  EXPECT_EQ(frame->link.size(), cells);
+  EXPECT_GT(*std::max_element(frame->activity.begin(), frame->activity.end()), 0.0f);
+  EXPECT_GT(*std::max_element(frame->sram.begin(), frame->sram.end()), 0.0f);
+}
+
+TEST(SessionTest, ModelCardRunIsTimingOnlyWithReplayedTokens) {
+  Session session;
+  SessionEvents events(session);
+  loadAndMap(session, events, "llama-3.1-8b", "wse3");
+  const auto loaded = events.all<ModelLoadedEvent>();
+  ASSERT_EQ(loaded.size(), 1u);
+  EXPECT_FALSE(loaded[0].hasWeights);
+  EXPECT_NE(loaded[0].note.find("replayed"), std::string::npos) << loaded[0].note;
+
+  session.run(settings(4));
+  ASSERT_TRUE(events.waitForRunEnd(120));
+  for (const auto& error : events.all<ErrorEvent>()) {
+    FAIL() << error.message;
+  }
+  const auto started = events.all<RunStartedEvent>();
+  ASSERT_EQ(started.size(), 1u);
+  EXPECT_TRUE(started[0].replayedTokens);
+  EXPECT_FALSE(started[0].note.empty());
+  EXPECT_EQ(events.all<TokenEvent>().size(), 4u);
+  const auto finished = events.all<FinishedEvent>();
+  ASSERT_EQ(finished.size(), 1u);
+  EXPECT_GT(finished[0].report.decodeTokensPerSecond, 0.0);
+}
+
+TEST(SessionTest, ModelThatDoesNotFitGivesAFitError) {
+  Session session;
+  SessionEvents events(session);
+  session.loadModel("llama-3.1-405b");
+  session.setChip("wse3");
+  ASSERT_TRUE(events.waitFor<ErrorEvent>());
+  const auto errors = events.all<ErrorEvent>();
+  EXPECT_TRUE(errors[0].fitError);
+  EXPECT_NE(errors[0].message.find("wse3"), std::string::npos) << errors[0].message;
+  EXPECT_EQ(errors[0].message.find('\n'), std::string::npos);
+  EXPECT_EQ(events.count<MappedEvent>(), 0u);
+
+  // A run without a mapping is refused with one line, not a crash.
+  events.clear();
+  session.run(settings(4));
+  ASSERT_TRUE(events.waitFor<ErrorEvent>());
+  EXPECT_EQ(events.count<TokenEvent>(), 0u);
+}
+
+TEST(SessionTest, BadModelFileGivesAnErrorNamingIt) {
+  const auto path = test::outputDir() / "not-a-model.gguf";
+  std::ofstream(path) << "this is not GGUF";
+  Session session;
+  SessionEvents events(session);
+  session.loadModel(path.string());
+  ASSERT_TRUE(events.waitFor<ErrorEvent>());
+  const auto errors = events.all<ErrorEvent>();
+  EXPECT_FALSE(errors[0].fitError);
+  EXPECT_NE(errors[0].message.find("not-a-model.gguf"), std::string::npos) << errors[0].message;
+  EXPECT_EQ(events.count<ModelLoadedEvent>(), 0u);
+}
+
+TEST(SessionTest, UnknownChipGivesAnError) {
+  Session session;
+  SessionEvents events(session);
+  session.setChip("no-such-chip");
+  ASSERT_TRUE(events.waitFor<ErrorEvent>());
+  EXPECT_NE(events.all<ErrorEvent>()[0].message.find("no-such-chip"), std::string::npos);
+}
+
+TEST(SessionTest, PauseHoldsTokensStepLetsOneThroughResumeFinishes) {
+  Session session;
+  SessionEvents events(session);
+  loadAndMap(session, events, kBuiltinModelName, "teach-32x32");
+  events.clear();
+  session.pause();
+  session.run(settings(6));
+  ASSERT_TRUE(events.waitFor<RunStartedEvent>());
+  EXPECT_FALSE(events.collectUntil([](const auto& all) {
+    return SessionEvents::count<TokenEvent>(all) > 0;
+  }, 0.3)) << "a paused run produced a token";
+  EXPECT_TRUE(session.running());
+
+  session.step();
+  ASSERT_TRUE(events.waitFor<TokenEvent>());
+  EXPECT_FALSE(events.collectUntil([](const auto& all) {
+    return SessionEvents::count<TokenEvent>(all) > 1;
+  }, 0.3)) << "step let more than one token through";
+  EXPECT_TRUE(session.paused());
+
+  session.resume();
+  ASSERT_TRUE(events.waitForRunEnd());
+  EXPECT_EQ(events.count<TokenEvent>(), 6u);
+  EXPECT_FALSE(session.running());
+}
+
+TEST(SessionTest, StopEndsTheRunEarly) {
+  Session session;
+  SessionEvents events(session);
+  loadAndMap(session, events, kBuiltinModelName, "teach-32x32");
+  events.clear();
+  session.pause();
+  session.run(settings(50));
+  session.step();
+  ASSERT_TRUE(events.waitFor<TokenEvent>());
+  session.stop();
+  ASSERT_TRUE(events.waitForRunEnd());
+  const auto finished = events.all<FinishedEvent>();
+  ASSERT_EQ(finished.size(), 1u);
+  EXPECT_EQ(finished[0].stopReason, "stopped");
+  EXPECT_LT(events.count<TokenEvent>(), 50u);
+}
+
+TEST(SessionTest, PacedPlaybackFollowsTheSimulatedClock) {
+  Session session;
+  SessionEvents events(session);
+  loadAndMap(session, events, kBuiltinModelName, "teach-32x32");
+  events.clear();
+  session.setPlaybackSpeed(PlaybackSpeed::Thousandth);
+  const auto start = std::chrono::steady_clock::now();
+  session.run(settings(2));
+  ASSERT_TRUE(events.waitForRunEnd());
+  const double wall =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const auto tokens = events.all<TokenEvent>();
+  ASSERT_EQ(tokens.size(), 2u);
+  // 1/1000x: a simulated second takes 1000 wall seconds.
+  EXPECT_GE(wall, 1000.0 * tokens.back().simEnd * 0.95);
+}
+
+TEST(SessionTest, ScrubShowsTheTokenAtThatMomentAndDropsStaleRequests) {
+  Session session;
+  SessionEvents events(session);
+  loadAndMap(session, events, kBuiltinModelName, "teach-32x32");
+  session.run(settings(6));
+  ASSERT_TRUE(events.waitForRunEnd());
+  const auto tokens = events.all<TokenEvent>();
+  ASSERT_EQ(tokens.size(), 6u);
+  session.takeFrame();
+
+  const TokenEvent& third = tokens[2];
+  session.scrub(0.5 * (third.simStart + third.simEnd));
+  ASSERT_TRUE(session.waitUntilIdle(30));
+  auto frame = session.takeFrame();
+  ASSERT_NE(frame, nullptr);
+  EXPECT_DOUBLE_EQ(frame->simStart, third.simStart);
+  EXPECT_DOUBLE_EQ(frame->simEnd, third.simEnd);
+  EXPECT_EQ(frame->contextTokens, third.contextLength);
+
+  // Many scrubs queued behind a slow request: only the newest one runs.
+  const uint64_t before = frame->serial;
+  session.exportTrace((test::outputDir() / "scrub_trace.json").string());
+  for (int i = 0; i < 100; ++i) {
+    session.scrub(tokens[size_t(i) % tokens.size()].simStart);
+  }
+  ASSERT_TRUE(session.waitUntilIdle(60));
+  frame = session.takeFrame();
+  ASSERT_NE(frame, nullptr);
+  EXPECT_LE(frame->serial - before, 3u) << "stale scrubs were not dropped";
+  EXPECT_DOUBLE_EQ(frame->simStart, tokens[99 % tokens.size()].simStart);
+}
+
+TEST(SessionTest, ExportsTraceCsvAndReport) {
+  Session session;
+  SessionEvents events(session);
+  loadAndMap(session, events, kBuiltinModelName, "teach-32x32");
+  session.run(settings(5));
+  ASSERT_TRUE(events.waitForRunEnd());
+  const auto dir = test::outputDir() / "session_exports";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  session.exportTrace((dir / "run.trace.json").string());
+  session.exportCsv((dir / "tokens.csv").string());
+  session.exportReport((dir / "report.json").string());
+  ASSERT_TRUE(events.collectUntil(
+      [](const auto& all) { return SessionEvents::count<ExportedEvent>(all) == 3; }));
+  for (const auto& error : events.all<ErrorEvent>()) {
+    FAIL() << error.message;
+  }
+
+  const auto trace = nlohmann::json::parse(readText(dir / "run.trace.json"));
+  EXPECT_TRUE(trace.is_object() || trace.is_array());
+  const std::string csv = readText(dir / "tokens.csv");
+  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n') >= 6, true) << csv;
+  EXPECT_EQ(csv.rfind("index,prefill,token_id,text,", 0), 0u);
+  const auto report = nlohmann::json::parse(readText(dir / "report.json"));
+  EXPECT_TRUE(report.is_object());
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir), {}), 3);
+}
+
+TEST(SessionTest, ExportBeforeAnyRunIsAnError) {
+  Session session;
+  SessionEvents events(session);
+  session.exportCsv((test::outputDir() / "never.csv").string());
+  ASSERT_TRUE(events.waitFor<ErrorEvent>());
+  EXPECT_NE(events.all<ErrorEvent>()[0].message.find("never.csv"), std::string::npos);
+}
+
+TEST(SessionTest, PlaybackSpeedsArePacedAsNamed) {
+  EXPECT_EQ(wallSecondsPerSimSecond(PlaybackSpeed::RealTime), 1.0);
+  EXPECT_EQ(wallSecondsPerSimSecond(PlaybackSpeed::Tenth), 10.0);
+  EXPECT_EQ(wallSecondsPerSimSecond(PlaybackSpeed::Hundredth), 100.0);
+  EXPECT_EQ(wallSecondsPerSimSecond(PlaybackSpeed::Thousandth), 1000.0);
+  EXPECT_EQ(wallSecondsPerSimSecond(PlaybackSpeed::AsFastAsPossible), 0.0);
+  EXPECT_EQ(allPlaybackSpeeds().size(), 5u);
+}
+
+} // namespace
+} // namespace ws::app

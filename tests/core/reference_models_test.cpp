@@ -1,0 +1,106 @@
+// The tiny random llama model of ../shared/testdata/models in six precisions
+// against the logits and greedy tokens llama.cpp computed for each (see that
+// folder's README for the acceptance rule followed here).
+#include "core/inference_context.h"
+#include "core/llama_model.h"
+#include "core/sampler.h"
+#include "tests/test_paths.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <iostream>
+#include <string>
+#include <vector>
+
+namespace ws::core {
+namespace {
+
+const nlohmann::json& reference() {
+  static const nlohmann::json json = [] {
+    const auto path = test::testdataDir() / "models" / "tiny-random-llama.reference.json";
+    std::ifstream in(path);
+    EXPECT_TRUE(in) << "cannot open " << path;
+    return nlohmann::json::parse(in);
+  }();
+  return json;
+}
+
+struct ReferenceCase {
+  std::string file;
+  double tolerance; // relative to max |logit| at each position
+  bool exactGreedy;
+};
+
+class ReferenceModelTest : public ::testing::TestWithParam<ReferenceCase> {};
+
+TEST_P(ReferenceModelTest, MatchesLlamaCpp) {
+  const ReferenceCase& c = GetParam();
+  const auto model = LlamaModel::load(test::testdataDir() / "models" / c.file);
+  const auto& expected = reference()["files"][c.file];
+  const std::vector<int32_t> ids = reference()["ids"].get<std::vector<int32_t>>();
+  ASSERT_EQ(expected["top5"].size(), ids.size());
+
+  InferenceContext context(*model, {2, 0});
+  std::vector<float> logits;
+  int checkedTop1 = 0;
+  double worstRatio = 0.0; // max |difference| / max |logit|, reported
+  for (size_t pos = 0; pos < ids.size(); ++pos) {
+    const auto out = context.forward(ids[pos]);
+    logits.assign(out.begin(), out.end());
+    float maxAbs = 0.0f;
+    for (float v : logits) {
+      maxAbs = std::max(maxAbs, std::fabs(v));
+    }
+    const double tolerance = c.tolerance * maxAbs;
+    const auto& top5 = expected["top5"][pos];
+    for (const auto& pair : top5) {
+      const int32_t id = pair[0].get<int32_t>();
+      const double want = pair[1].get<double>();
+      worstRatio = std::max(worstRatio, std::fabs(logits[static_cast<size_t>(id)] - want) / maxAbs);
+      EXPECT_NEAR(logits[static_cast<size_t>(id)], want, tolerance)
+          << c.file << " position " << pos << " token " << id;
+    }
+    const double gap = top5[0][1].get<double>() - top5[1][1].get<double>();
+    if (gap > tolerance) {
+      ++checkedTop1;
+      EXPECT_EQ(topLogits(logits, 1)[0].first, top5[0][0].get<int32_t>())
+          << c.file << " position " << pos;
+    }
+  }
+  std::cout << c.file << ": worst |logit difference| / max|logit| = " << worstRatio
+            << ", top-1 checked at " << checkedTop1 << " of " << ids.size() << " positions\n";
+  EXPECT_GT(checkedTop1, static_cast<int>(ids.size()) / 2) << "too few positions decide top-1";
+
+  // Greedy continuation after the prompt.
+  const std::vector<int32_t> wantGreedy = expected["greedy"].get<std::vector<int32_t>>();
+  std::vector<int32_t> greedy;
+  int32_t next = topLogits(logits, 1)[0].first;
+  for (size_t i = 0; i < wantGreedy.size(); ++i) {
+    greedy.push_back(next);
+    next = topLogits(context.forward(next), 1)[0].first;
+  }
+  if (c.exactGreedy) {
+    EXPECT_EQ(greedy, wantGreedy) << c.file;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    AllPrecisions, ReferenceModelTest,
+    ::testing::Values(ReferenceCase{"tiny-random-llama-f32.gguf", 1e-3, true},
+                      ReferenceCase{"tiny-random-llama-f16.gguf", 1e-3, true},
+                      ReferenceCase{"tiny-random-llama-q8_0.gguf", 1e-2, false},
+                      ReferenceCase{"tiny-random-llama-q4_0.gguf", 1e-2, false},
+                      ReferenceCase{"tiny-random-llama-q4_k_m.gguf", 1e-2, false},
+                      ReferenceCase{"tiny-random-llama-q6_k.gguf", 1e-2, false}),
+    [](const auto& info) {
+      std::string name = info.param.file.substr(std::string("tiny-random-llama-").size());
+      name = name.substr(0, name.find('.'));
+      return name;
+    });
+
+} // namespace
+} // namespace ws::core

@@ -1,0 +1,172 @@
+#include "app/gui/comparison_panel.h"
+#include "app/gui/generated_text_panel.h"
+#include "app/gui/python_highlighter.h"
+#include "app/gui/sram_chart_panel.h"
+#include "app/gui/token_timeline_panel.h"
+
+#include <gtest/gtest.h>
+
+#include <QAbstractSeries>
+#include <QApplication>
+#include <QChart>
+#include <QChartView>
+#include <QLineSeries>
+#include <QSignalSpy>
+#include <QTest>
+#include <QTextBlock>
+#include <QTextLayout>
+
+namespace {
+
+using namespace ws::app;
+
+QApplication& app() {
+  static int argc = 1;
+  static char name[] = "panel_tests";
+  static char* argv[] = {name, nullptr};
+  static QApplication application(argc, argv);
+  return application;
+}
+
+class Panels : public ::testing::Test {
+protected:
+  void SetUp() override { app(); }
+};
+
+TokenPoint token(int index, double start, double us) {
+  TokenPoint t;
+  t.index = index;
+  t.simStart = start;
+  t.simEnd = start + us * 1e-6;
+  t.compute = us * 0.25e-6;
+  t.fabric = us * 0.5e-6;
+  t.memory = 0.0;
+  t.sync = us * 0.25e-6;
+  t.criticalRegion = index % 2 ? "layer 1 ffn" : "layer 0 attention";
+  return t;
+}
+
+TEST_F(Panels, TimelineHoldsOnePointPerTokenAndScrubsToTheTokenUnderTheCursor) {
+  TokenTimelinePanel panel;
+  panel.resize(600, 300);
+  panel.show();
+  for (int i = 1; i <= 32; ++i) {
+    panel.addToken(token(i, i * 1e-3, 500.0));
+  }
+  panel.setTimeToFirstToken(2e-3);
+  EXPECT_EQ(panel.tokenCount(), 32);
+  auto* view = panel.findChild<QChartView*>();
+  ASSERT_NE(view, nullptr);
+  QTest::qWait(50);
+  // The x axis spans tokens 1..32: the middle of the plot area is token ~16.
+  const QRectF plot = view->chart()->plotArea();
+  const QPoint middle = view->mapFromScene(plot.center());
+  QSignalSpy spy(&panel, &TokenTimelinePanel::scrubbed);
+  QTest::mouseClick(view->viewport(), Qt::LeftButton, {}, middle);
+  ASSERT_EQ(spy.count(), 1);
+  const double time = spy.takeFirst().at(0).toDouble();
+  const int index = int(std::lround((time - 250e-6) / 1e-3));
+  EXPECT_NEAR(index, 16, 1);
+  panel.clear();
+  EXPECT_EQ(panel.tokenCount(), 0);
+}
+
+TEST_F(Panels, TimelineHighlightsTokensWhoseCriticalRegionIsSelected) {
+  TokenTimelinePanel panel;
+  for (int i = 1; i <= 10; ++i) {
+    panel.addToken(token(i, i * 1e-3, 100.0));
+  }
+  panel.highlightRegion("layer 1 ffn");
+  auto* chart = panel.findChild<QChartView*>()->chart();
+  int highlighted = -1;
+  for (auto* series : chart->series()) {
+    if (series->name().startsWith("critical: layer 1 ffn")) {
+      highlighted = int(static_cast<QXYSeries*>(series)->count());
+    }
+  }
+  EXPECT_EQ(highlighted, 5); // odd indices
+}
+
+TEST_F(Panels, SramChartGroupsLargeMappingsAndKeepsTheSelectedRegionsHistory) {
+  SramChartPanel panel;
+  QStringList names, groups;
+  for (int i = 0; i < 40; ++i) {
+    names << QString("layer %1 %2").arg(i / 2).arg(i % 2 ? "ffn" : "attention");
+    groups << (i % 2 ? "ffn" : "attention");
+  }
+  panel.reset(names, groups, 48 * 1024);
+  EXPECT_EQ(panel.lineCount(), 3); // attention, ffn, capacity
+  std::vector<double> bytes(40, 20000.0);
+  for (int s = 0; s < 5; ++s) {
+    bytes[0] += 1000.0; // the KV cache of region 0 grows
+    panel.addSample(s * 1e-3, bytes);
+  }
+  EXPECT_EQ(panel.sampleCount(), 5);
+  panel.highlightRegion(0);
+  auto* chart = panel.findChild<QChartView*>()->chart();
+  QLineSeries* selected = nullptr;
+  for (auto* series : chart->series()) {
+    if (series->name().startsWith("selected:")) {
+      selected = static_cast<QLineSeries*>(series);
+    }
+  }
+  ASSERT_NE(selected, nullptr);
+  ASSERT_EQ(selected->count(), 5);
+  EXPECT_NEAR(selected->at(4).y(), 25000.0 / 1024.0, 1e-9);
+  EXPECT_GT(selected->at(4).y(), selected->at(0).y());
+
+  QStringList few = names.mid(0, 4);
+  panel.reset(few, groups.mid(0, 4), 48 * 1024);
+  EXPECT_EQ(panel.lineCount(), 5); // one per region + capacity
+}
+
+TEST_F(Panels, GeneratedTextKeepsTokensTintsByLatencyAndExplainsEachToken) {
+  GeneratedTextPanel panel;
+  panel.setPrompt("def add(a, b):\n");
+  panel.appendToken("    return", 100e-6, "token 1");
+  panel.appendToken(" a", 100e-6, "token 2");
+  panel.appendToken(" + b", 400e-6, "token 3: slow");
+  EXPECT_EQ(panel.tokenCount(), 3);
+  EXPECT_EQ(panel.generatedText(), "    return a + b");
+  // The slow token's background is warmer than the fast ones'.
+  auto backgroundAt = [&](int position) {
+    QTextCursor cursor(panel.document());
+    cursor.setPosition(position + 1);
+    return cursor.charFormat().background().color();
+  };
+  const int promptLength = int(QString("def add(a, b):\n").size());
+  const QColor fast = backgroundAt(promptLength + 1);
+  const QColor slow = backgroundAt(promptLength + 12);
+  EXPECT_GT(slow.red(), fast.red());
+  EXPECT_GT(slow.alpha(), 0);
+}
+
+TEST_F(Panels, PythonHighlighterColoursKeywordsStringsAndComments) {
+  QTextDocument document;
+  PythonHighlighter highlighter(&document);
+  document.setPlainText("def f(x):  # note 'quoted'\n    return \"#text\" + x\n");
+  auto formatAt = [&](int line, int column) {
+    const QTextBlock block = document.findBlockByNumber(line);
+    for (const auto& range : block.layout()->formats()) {
+      if (column >= range.start && column < range.start + range.length) {
+        return range.format;
+      }
+    }
+    return QTextCharFormat();
+  };
+  EXPECT_EQ(formatAt(0, 0).fontWeight(), QFont::Bold); // def
+  EXPECT_TRUE(formatAt(0, 13).fontItalic());            // the comment, quotes included
+  EXPECT_TRUE(formatAt(0, 20).fontItalic());
+  EXPECT_FALSE(formatAt(1, 13).fontItalic());           // '#' inside a string
+  EXPECT_EQ(formatAt(1, 13).foreground().color(), formatAt(1, 11).foreground().color());
+}
+
+TEST_F(Panels, ComparisonComputesTheSpeedupFromBothSystems) {
+  ComparisonPanel panel;
+  panel.setFigures({"wse3", 1800.0, 0.01, 0.012, "simulated"}, {"H100 SXM", 200.0, 0.05, 3.5, "roofline"});
+  EXPECT_DOUBLE_EQ(panel.speedup(), 9.0);
+  panel.setFigures({"wse3", 1800.0, 0.01, 0.012, "simulated"}, {"H100 SXM", 0.0, 0.0, 0.0, ""});
+  EXPECT_EQ(panel.speedup(), 0.0);
+}
+
+} // namespace

@@ -1,0 +1,224 @@
+#include "core/model_spec.h"
+#include "sim/fast_engine.h"
+#include "sim/mapper.h"
+#include "sim/token_timeline.h"
+#include "tests/sim/sim_test_util.h"
+
+#include <gtest/gtest.h>
+#include <set>
+
+namespace ws::sim {
+namespace {
+
+// teach-32x32: 4 B links, 1 cycle per hop, 8 MACs and 16 B SRAM reads per cycle.
+
+TEST(ClosedForms, MatVecBroadcastDownColumns) {
+  const Placement p = test::handPlacement(
+      test::plainTeachChip(), {test::region(0, {0, 0, 16, 8}, {test::matVec(64, 128, Axis::Y)})});
+  const TimeBreakdown t = opCycles(p, p.regions()[0], p.regions()[0].ops[0], 0);
+  // Block 8 x 8: 64 MACs / 8 = 8 cycles, 128 B / 16 = 8 cycles of reads (hidden);
+  // input slice 8 x 2 B over 4 B/cycle = 4 cycles (hidden by compute).
+  EXPECT_DOUBLE_EQ(t.compute, 8.0);
+  EXPECT_DOUBLE_EQ(t.memory, 0.0);
+  // 7 hops down + 15 hops of add-and-forward (2 cycles) + 8 partials x 4 B / 4 B.
+  EXPECT_DOUBLE_EQ(t.fabric, 7.0 + 30.0 + 8.0);
+  EXPECT_DOUBLE_EQ(t.sync, 0.0);
+}
+
+TEST(ClosedForms, MatVecBroadcastAlongRowsIsSerialisationBound) {
+  const Placement p = test::handPlacement(
+      test::plainTeachChip(), {test::region(0, {0, 0, 16, 8}, {test::matVec(64, 128, Axis::X)})});
+  const TimeBreakdown t = opCycles(p, p.regions()[0], p.regions()[0].ops[0], 0);
+  // Block 4 x 16: input slice 16 x 2 B = 8 cycles >= 8 cycles of MACs.
+  EXPECT_DOUBLE_EQ(t.compute, 0.0);
+  EXPECT_DOUBLE_EQ(t.fabric, 8.0 + 15.0 + 7.0 * 2.0 + 4.0);
+}
+
+TEST(ClosedForms, SramBoundWhenWeightsAreWide) {
+  ChipSpec chip = test::plainTeachChip();
+  chip.sramReadBytesPerCycle = 4.0; // 2 B weights: 2 per cycle < 8 MACs per cycle
+  const Placement p =
+      test::handPlacement(chip, {test::region(0, {0, 0, 16, 8}, {test::matVec(64, 128, Axis::Y)})});
+  const TimeBreakdown t = opCycles(p, p.regions()[0], p.regions()[0].ops[0], 0);
+  EXPECT_DOUBLE_EQ(t.compute, 8.0);
+  EXPECT_DOUBLE_EQ(t.memory, 32.0 - 8.0);
+}
+
+TEST(ClosedForms, CalibrationAddsOverheadAndScalesCompute) {
+  ChipSpec chip = test::plainTeachChip();
+  chip.calibration.opOverheadCycles = 100.0;
+  chip.calibration.computeEfficiency = 0.5;
+  const Placement p =
+      test::handPlacement(chip, {test::region(0, {0, 0, 16, 8}, {test::matVec(64, 128, Axis::Y)})});
+  const TimeBreakdown t = opCycles(p, p.regions()[0], p.regions()[0].ops[0], 0);
+  EXPECT_DOUBLE_EQ(t.sync, 100.0);
+  EXPECT_DOUBLE_EQ(t.compute, 16.0);
+}
+
+TEST(ClosedForms, Attention) {
+  Op attn;
+  attn.kind = OpKind::Attention;
+  attn.heads = 4;
+  attn.kvHeads = 2;
+  attn.headDim = 16;
+  const Placement p =
+      test::handPlacement(test::plainTeachChip(), {test::region(0, {0, 0, 16, 8}, {attn})});
+  const TimeBreakdown t = opCycles(p, p.regions()[0], attn, 100);
+  // 64 PEs per KV head -> 2 tokens each; 2 query heads per KV head:
+  // 2 x 2 x 16 x 2 = 128 MACs = 16 cycles.
+  EXPECT_DOUBLE_EQ(t.compute, 16.0);
+  // span 22 hops in (1 cycle) and out (2 cycles), q 128 B over 16 columns = 2,
+  // 2 x 16 partials x 4 B = 32 cycles out.
+  EXPECT_DOUBLE_EQ(t.fabric, 22.0 + 2.0 + 44.0 + 32.0);
+  // Longer context: more tokens per PE.
+  EXPECT_GT(opCycles(p, p.regions()[0], attn, 1000).compute, t.compute);
+}
+
+TEST(ClosedForms, TransferUsesParallelRowsAndHops) {
+  Op move;
+  move.kind = OpKind::Transfer;
+  move.bytes = 256;
+  move.targetRegion = 1;
+  const Placement p = test::handPlacement(
+      test::plainTeachChip(),
+      {test::region(0, {0, 0, 16, 8}, {move}), test::region(1, {16, 0, 8, 8}, {})});
+  const TimeBreakdown t = opCycles(p, p.regions()[0], move, 0);
+  // Centres (8, 4) -> (20, 4): 12 hops; 256 B over 8 rows x 4 B = 8 cycles.
+  EXPECT_DOUBLE_EQ(t.fabric, 12.0 + 8.0);
+}
+
+TEST(ClosedForms, NormAndElementwise) {
+  Op norm;
+  norm.kind = OpKind::Norm;
+  norm.elements = 64;
+  norm.flopsPerElement = 2.0;
+  Op add = norm;
+  add.kind = OpKind::Elementwise;
+  const Placement p =
+      test::handPlacement(test::plainTeachChip(), {test::region(0, {0, 0, 16, 8}, {norm, add})});
+  const TimeBreakdown n = opCycles(p, p.regions()[0], norm, 0);
+  const TimeBreakdown e = opCycles(p, p.regions()[0], add, 0);
+  EXPECT_DOUBLE_EQ(n.compute, 4.0 * 2.0 / 8.0);
+  EXPECT_DOUBLE_EQ(n.fabric, 15.0 * 2.0 + 1.0 + 15.0 + 1.0);
+  EXPECT_DOUBLE_EQ(e.compute, n.compute);
+  EXPECT_DOUBLE_EQ(e.fabric, 0.0);
+}
+
+TEST(FastEngine, DecodeStepIsTheSumOfItsOps) {
+  const Placement p = test::handPlacement(
+      test::plainTeachChip(), {test::region(0, {0, 0, 16, 8}, {test::matVec(64, 128, Axis::Y)}),
+                               test::region(1, {16, 0, 8, 8}, {test::matVec(64, 64, Axis::X)})});
+  FastEngine engine(p);
+  const TokenTiming t = engine.decodeStep();
+  double cycles = 0.0;
+  for (const Region& r : p.regions()) {
+    cycles += opCycles(p, r, r.ops[0], 1).total();
+  }
+  EXPECT_NEAR(t.seconds() * p.chip().clockHz, cycles, 1e-6);
+  EXPECT_NEAR(t.breakdown.total(), t.seconds(), 1e-15);
+  EXPECT_NEAR(predictDecodeSeconds(p, 1), t.seconds(), 1e-15);
+  EXPECT_EQ(engine.contextLength(0), 1);
+  EXPECT_EQ(t.index, 1);
+  EXPECT_EQ(engine.kind(), EngineKind::Fast);
+}
+
+TEST(FastEngine, KvCacheGrowsAndOverflowIsAFitError) {
+  MapOptions options;
+  options.contextTokens = 64;
+  const Placement p = mapModel(test::tinyModel(), test::plainTeachChip(), options);
+  FastEngine engine(p);
+  engine.prefill(p.maxContextTokens() - 1);
+  const TokenTiming last = engine.decodeStep();
+  EXPECT_EQ(last.contextLength, p.maxContextTokens());
+  EXPECT_THROW(engine.decodeStep(), FitError);
+  EXPECT_THROW(engine.decodeStep(1), std::out_of_range);
+}
+
+TEST(FastEngine, Llama8bDecodesNearThePublishedSpeed) {
+  MapOptions options;
+  options.contextTokens = 2048;
+  const Placement p = mapModel(core::loadModelSpec("llama-3.1-8b"), loadChipSpec("wse3"), options);
+  FastEngine engine(p);
+  TokenTimeline timeline;
+  engine.addObserver(&timeline);
+  const TokenTiming prefill = engine.prefill(1000);
+  for (int i = 0; i < 50; ++i) {
+    engine.decodeStep();
+  }
+  // Calibrated to 1,800 tok/s at 2,048 tokens (cerebras-llama-3.1-8b).
+  EXPECT_NEAR(timeline.decodeTokensPerSecond(), 1800.0, 150.0);
+  // Prefill streams: far less than 1000 decode steps, more than one.
+  EXPECT_LT(prefill.seconds(), 1000 * timeline.meanDecodeSeconds() / 4);
+  EXPECT_GT(prefill.seconds(), timeline.meanDecodeSeconds());
+  EXPECT_GT(prefill.breakdown.compute, prefill.breakdown.fabric) << "prefill is compute-bound";
+  // Decode is not SRAM-bandwidth bound.
+  const TimeBreakdown b = timeline.decodeBreakdown();
+  EXPECT_LT(b.memory, 0.05 * b.total());
+  EXPECT_GE(timeline.tokens().back().criticalRegion, 0);
+}
+
+TEST(FastEngine, ConcurrentSequencesFillThePipeline) {
+  const core::ModelSpec model = core::loadModelSpec("llama-3.1-8b");
+  MapOptions one;
+  one.contextTokens = 512;
+  MapOptions four = one;
+  four.sequences = 4;
+  const Placement p1 = mapModel(model, loadChipSpec("wse3"), one);
+  const Placement p4 = mapModel(model, loadChipSpec("wse3"), four);
+  FastEngine e1(p1);
+  FastEngine e4(p4);
+  TokenTimeline t1;
+  TokenTimeline t4;
+  e1.addObserver(&t1);
+  e4.addObserver(&t4);
+  for (int s = 0; s < 4; ++s) {
+    e4.prefill(16, s);
+  }
+  e1.prefill(16);
+  for (int i = 0; i < 20; ++i) {
+    e1.decodeStep();
+    for (int s = 0; s < 4; ++s) {
+      e4.decodeStep(s);
+    }
+  }
+  EXPECT_GT(t4.decodeTokensPerSecond(), 2.5 * t1.decodeTokensPerSecond());
+}
+
+TEST(FastEngine, MixtureOfExpertsTouchesOnlyActiveExperts) {
+  MapOptions options;
+  options.contextTokens = 256;
+  options.wafers = 8;
+  options.fewestWafers = true;
+  const Placement p = mapModel(core::loadModelSpec("gpt-oss-120b"), loadChipSpec("wse3"), options);
+  struct Counter : EngineObserver {
+    const Placement* p = nullptr;
+    int expertRegions = 0;
+    int expertOps = 0;
+    std::set<int> seen;
+    void onOp(const OpEvent& e) override {
+      if (p->regions()[size_t(e.region)].kind == RegionKind::Expert) {
+        seen.insert(e.region);
+        ++expertOps;
+      }
+    }
+  } counter;
+  counter.p = &p;
+  FastEngine engine(p);
+  engine.addObserver(&counter);
+  engine.decodeStep();
+  const core::ModelSpec& m = p.model();
+  EXPECT_EQ(counter.seen.size(), m.layers * m.activeExperts);
+  EXPECT_EQ(counter.expertOps, int(m.layers * m.activeExperts * 5));
+}
+
+TEST(TimingEngine, FactoryAndKinds) {
+  const Placement p = mapModel(test::tinyModel(), test::plainTeachChip(), {});
+  EXPECT_EQ(makeTimingEngine(EngineKind::Fast, p)->kind(), EngineKind::Fast);
+  EXPECT_EQ(engineKindFromString("fast"), EngineKind::Fast);
+  EXPECT_EQ(engineKindFromString("detailed"), EngineKind::Detailed);
+  EXPECT_THROW(engineKindFromString("turbo"), std::invalid_argument);
+  EXPECT_STREQ(toString(EngineKind::Detailed), "detailed");
+}
+
+} // namespace
+} // namespace ws::sim

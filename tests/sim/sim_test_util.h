@@ -1,0 +1,68 @@
+#pragma once
+// Small hand-made placements for the sim tests.
+#include "sim/chip_spec.h"
+#include "sim/placement.h"
+
+#include <vector>
+
+namespace ws::test {
+
+// teach-32x32 with the op overhead removed, so closed forms are easy to check.
+inline sim::ChipSpec plainTeachChip() {
+  sim::ChipSpec chip = sim::loadChipSpec("teach-32x32");
+  chip.calibration.opOverheadCycles = 0.0;
+  chip.calibration.tokenOverheadSeconds = 0.0;
+  chip.calibration.computeEfficiency = 1.0;
+  return chip;
+}
+
+inline core::ModelSpec tinyModel() {
+  core::ModelSpec m;
+  m.name = "tiny";
+  m.architecture = "llama";
+  m.layers = 2;
+  m.hiddenSize = 64;
+  m.heads = 4;
+  m.kvHeads = 2;
+  m.headDim = 16;
+  m.ffnSize = 128;
+  m.vocabSize = 256;
+  m.contextLength = 512;
+  m.bytesPerWeight = 2.0;
+  m.source = "tests/sim (hand-made)";
+  return m;
+}
+
+inline sim::Region region(int id, sim::PeRect rect, std::vector<sim::Op> ops) {
+  sim::Region r;
+  r.id = id;
+  r.name = "region " + std::to_string(id);
+  r.rect = rect;
+  r.ops = std::move(ops);
+  return r;
+}
+
+inline sim::Op matVec(int64_t rows, int64_t cols, sim::Axis axis) {
+  sim::Op op;
+  op.kind = sim::OpKind::MatVec;
+  op.name = "mv";
+  op.rows = rows;
+  op.cols = cols;
+  op.broadcast = axis;
+  return op;
+}
+
+// One stage per region, in order.
+inline sim::Placement handPlacement(const sim::ChipSpec& chip, std::vector<sim::Region> regions,
+                                    sim::MapOptions options = {}) {
+  std::vector<sim::Stage> stages;
+  for (const auto& r : regions) {
+    sim::Stage s;
+    s.always = {r.id};
+    stages.push_back(s);
+  }
+  return sim::Placement(chip, tinyModel(), options, 1, 2.0, std::move(regions),
+                        std::move(stages));
+}
+
+} // namespace ws::test

@@ -1,0 +1,539 @@
+#!/usr/bin/python3
+"""Train Waferscope's built-in coding model and export it.
+
+A small llama-architecture model is trained on the CPU with PyTorch on the
+Python standard library sources (PSF licence) present on this machine, with
+its own SentencePiece BPE tokenizer. The trained weights are written as a
+.safetensors file with llama.cpp GGUF tensor names plus a JSON sidecar holding
+the GGUF metadata; `waferscope-cli convert` then writes the GGUF with the
+project's writer. PyTorch reference logits and greedy continuations for a few
+fixed prompts go to assets/models/reference/ for the C++ tests.
+
+Run with Debian's interpreter (python3-torch, python3-numpy,
+python3-sentencepiece), from the repository root:
+
+  /usr/bin/python3 tools/train-builtin-model.py --cli build/app/cli/waferscope-cli
+
+Stages are cached under tools/.train-cache/ (git-ignored); --export-only
+re-exports from the final checkpoint without training again.
+"""
+import argparse
+import base64
+import hashlib
+import json
+import math
+import os
+import struct
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import sentencepiece as spm
+import torch
+import torch.nn.functional as F
+
+REPO = Path(__file__).resolve().parent.parent
+SEED = 1234
+
+# Corpus: the pure-Python standard library of the Debian python3.11 package.
+STDLIB = Path("/usr/lib/python3.11")
+# Directories left out: test suites (not library code, and partly data), the
+# third-party package directories, byte-code caches and the build config.
+EXCLUDED_DIRS = {"test", "tests", "idle_test", "site-packages", "dist-packages", "__pycache__"}
+# Files Debian adds or generates at build time: not part of the PSF-licensed
+# CPython source tree.
+EXCLUDED_FILES = {"_distutils_system_mod.py", "sitecustomize.py"}
+EXCLUDED_PREFIXES = ("_sysconfigdata",)
+VALIDATION_EVERY = 40  # every 40th file in sorted order is held out
+
+# Model hyper-parameters (llama architecture).
+VOCAB = 4096
+DIM = 128
+N_LAYERS = 4
+N_HEADS = 4
+N_KV_HEADS = 2
+FFN = 384
+CONTEXT = 128
+ROPE_BASE = 10000.0
+RMS_EPS = 1e-5
+
+# Reference prompts for the C++ tests; the README samples use the last three.
+REFERENCE_PROMPTS = {
+    "function": "def parse_header(line):\n    \"\"\"Split a header line into name and value.\"\"\"\n",
+    "class": "class Counter:\n    def __init__(self, start=0):\n        self.value = start\n",
+    "imports": "import os\nimport sys\n\n\ndef main(argv):\n",
+}
+GREEDY_TOKENS = 64
+
+
+def log(msg, logfile=None):
+    line = f"[{time.strftime('%H:%M:%S')}] {msg}"
+    print(line, flush=True)
+    if logfile is not None:
+        with open(logfile, "a", encoding="utf-8") as f:
+            f.write(line + "\n")
+
+
+# ---------------------------------------------------------------- corpus
+
+
+def corpus_files():
+    """Sorted relative paths of the corpus files (the exact selection rule)."""
+    files = []
+    for path in STDLIB.rglob("*.py"):
+        rel = path.relative_to(STDLIB)
+        if any(part in EXCLUDED_DIRS or part.startswith("config-") for part in rel.parts[:-1]):
+            continue
+        if rel.name in EXCLUDED_FILES or rel.name.startswith(EXCLUDED_PREFIXES):
+            continue
+        try:
+            path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            continue
+        files.append(rel.as_posix())
+    return sorted(files)
+
+
+def split_corpus(files):
+    train = [f for i, f in enumerate(files) if i % VALIDATION_EVERY != VALIDATION_EVERY - 1]
+    valid = [f for i, f in enumerate(files) if i % VALIDATION_EVERY == VALIDATION_EVERY - 1]
+    return train, valid
+
+
+def read(rel):
+    return (STDLIB / rel).read_text(encoding="utf-8")
+
+
+# ------------------------------------------------------------- tokenizer
+
+
+def train_tokenizer(cache, train_files):
+    prefix = cache / "tokenizer"
+    if (cache / "tokenizer.model").exists():
+        return spm.SentencePieceProcessor(model_file=str(cache / "tokenizer.model"))
+    text_path = cache / "tokenizer-input.txt"
+    with open(text_path, "w", encoding="utf-8") as f:
+        for rel in train_files:
+            f.write(read(rel))
+            f.write("\n")
+    spm.set_random_generator_seed(SEED)
+    spm.SentencePieceTrainer.train(
+        input=str(text_path),
+        model_prefix=str(prefix),
+        model_type="bpe",
+        vocab_size=VOCAB,
+        byte_fallback=True,
+        split_digits=True,
+        # Code keeps its whitespace: no normalisation, no collapsing of spaces,
+        # indentation runs may become pieces of their own.
+        normalization_rule_name="identity",
+        remove_extra_whitespaces=False,
+        allow_whitespace_only_pieces=True,
+        # No dummy space before the text: GGUF says add_space_prefix=false.
+        add_dummy_prefix=False,
+        character_coverage=1.0,
+        max_sentence_length=16384,
+        unk_id=0,
+        bos_id=1,
+        eos_id=2,
+        pad_id=-1,
+        num_threads=2,
+        minloglevel=2,
+    )
+    text_path.unlink()
+    return spm.SentencePieceProcessor(model_file=str(cache / "tokenizer.model"))
+
+
+def encode_files(sp, files):
+    """One token stream: BOS + file + EOS for each file, in order."""
+    ids = []
+    for rel in files:
+        ids.append(sp.bos_id())
+        ids.extend(sp.encode(read(rel)))
+        ids.append(sp.eos_id())
+    return np.array(ids, dtype=np.int64)
+
+
+# ----------------------------------------------------------------- model
+
+
+class RMSNorm(torch.nn.Module):
+    def __init__(self, dim):
+        super().__init__()
+        self.weight = torch.nn.Parameter(torch.ones(dim))
+
+    def forward(self, x):
+        return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + RMS_EPS) * self.weight
+
+
+def rope_tables(n_pos, head_dim):
+    inv_freq = ROPE_BASE ** (-torch.arange(0, head_dim, 2, dtype=torch.float64) / head_dim)
+    angles = torch.arange(n_pos, dtype=torch.float64)[:, None] * inv_freq[None, :]
+    return torch.cos(angles).float(), torch.sin(angles).float()
+
+
+def apply_rope(x, cos, sin):
+    """llama.cpp's "normal" RoPE (arch llama): rotate pairs (x[2i], x[2i+1])."""
+    b, t, h, d = x.shape
+    pairs = x.reshape(b, t, h, d // 2, 2)
+    x0, x1 = pairs[..., 0], pairs[..., 1]
+    c = cos[:t, None, :]
+    s = sin[:t, None, :]
+    return torch.stack((x0 * c - x1 * s, x0 * s + x1 * c), dim=-1).reshape(b, t, h, d)
+
+
+class Block(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.head_dim = DIM // N_HEADS
+        self.attn_norm = RMSNorm(DIM)
+        self.wq = torch.nn.Linear(DIM, N_HEADS * self.head_dim, bias=False)
+        self.wk = torch.nn.Linear(DIM, N_KV_HEADS * self.head_dim, bias=False)
+        self.wv = torch.nn.Linear(DIM, N_KV_HEADS * self.head_dim, bias=False)
+        self.wo = torch.nn.Linear(N_HEADS * self.head_dim, DIM, bias=False)
+        self.ffn_norm = RMSNorm(DIM)
+        self.w_gate = torch.nn.Linear(DIM, FFN, bias=False)
+        self.w_up = torch.nn.Linear(DIM, FFN, bias=False)
+        self.w_down = torch.nn.Linear(FFN, DIM, bias=False)
+
+    def forward(self, x, cos, sin, mask):
+        b, t, _ = x.shape
+        h = self.attn_norm(x)
+        q = apply_rope(self.wq(h).view(b, t, N_HEADS, self.head_dim), cos, sin)
+        k = apply_rope(self.wk(h).view(b, t, N_KV_HEADS, self.head_dim), cos, sin)
+        v = self.wv(h).view(b, t, N_KV_HEADS, self.head_dim)
+        # Query head i reads KV head i // (N_HEADS / N_KV_HEADS), as llama.cpp.
+        group = N_HEADS // N_KV_HEADS
+        k = k.repeat_interleave(group, dim=2)
+        v = v.repeat_interleave(group, dim=2)
+        q, k, v = (z.transpose(1, 2) for z in (q, k, v))
+        scores = (q @ k.transpose(-2, -1)) / math.sqrt(self.head_dim) + mask[:t, :t]
+        attn = torch.softmax(scores, dim=-1) @ v
+        x = x + self.wo(attn.transpose(1, 2).reshape(b, t, DIM))
+        h = self.ffn_norm(x)
+        return x + self.w_down(F.silu(self.w_gate(h)) * self.w_up(h))
+
+
+class Llama(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.tok_embeddings = torch.nn.Embedding(VOCAB, DIM)
+        self.layers = torch.nn.ModuleList(Block() for _ in range(N_LAYERS))
+        self.norm = RMSNorm(DIM)
+        cos, sin = rope_tables(CONTEXT, DIM // N_HEADS)
+        self.register_buffer("cos", cos, persistent=False)
+        self.register_buffer("sin", sin, persistent=False)
+        mask = torch.full((CONTEXT, CONTEXT), float("-inf")).triu(1)
+        self.register_buffer("mask", mask, persistent=False)
+        for name, p in self.named_parameters():
+            if p.dim() == 2:
+                std = 0.02
+                if name.endswith("wo.weight") or name.endswith("w_down.weight"):
+                    std = 0.02 / math.sqrt(2 * N_LAYERS)
+                torch.nn.init.normal_(p, mean=0.0, std=std)
+
+    def forward(self, ids):
+        x = self.tok_embeddings(ids)
+        for layer in self.layers:
+            x = layer(x, self.cos, self.sin, self.mask)
+        # Tied output head: the embedding matrix projects back to the vocabulary.
+        return self.norm(x) @ self.tok_embeddings.weight.t()
+
+
+def gguf_tensors(model):
+    """(GGUF name, float32 tensor) in llama.cpp's naming; tied head, no output.weight."""
+    out = [("token_embd.weight", model.tok_embeddings.weight)]
+    for i, layer in enumerate(model.layers):
+        out += [
+            (f"blk.{i}.attn_norm.weight", layer.attn_norm.weight),
+            (f"blk.{i}.attn_q.weight", layer.wq.weight),
+            (f"blk.{i}.attn_k.weight", layer.wk.weight),
+            (f"blk.{i}.attn_v.weight", layer.wv.weight),
+            (f"blk.{i}.attn_output.weight", layer.wo.weight),
+            (f"blk.{i}.ffn_norm.weight", layer.ffn_norm.weight),
+            (f"blk.{i}.ffn_gate.weight", layer.w_gate.weight),
+            (f"blk.{i}.ffn_up.weight", layer.w_up.weight),
+            (f"blk.{i}.ffn_down.weight", layer.w_down.weight),
+        ]
+    out.append(("output_norm.weight", model.norm.weight))
+    return [(name, t.detach().float().contiguous()) for name, t in out]
+
+
+# -------------------------------------------------------------- training
+
+
+def lr_at(step, steps, peak, warmup):
+    if step < warmup:
+        return peak * (step + 1) / warmup
+    progress = (step - warmup) / max(1, steps - warmup)
+    return peak * (0.1 + 0.9 * 0.5 * (1.0 + math.cos(math.pi * progress)))
+
+
+@torch.no_grad()
+def evaluate(model, data, batch, n_batches):
+    model.eval()
+    g = torch.Generator().manual_seed(SEED + 1)
+    total = 0.0
+    for _ in range(n_batches):
+        x, y = sample_batch(data, batch, g)
+        total += F.cross_entropy(model(x).view(-1, VOCAB), y.view(-1)).item()
+    model.train()
+    return total / n_batches
+
+
+def sample_batch(data, batch, generator):
+    starts = torch.randint(0, len(data) - CONTEXT - 1, (batch,), generator=generator)
+    x = torch.stack([data[s : s + CONTEXT] for s in starts])
+    y = torch.stack([data[s + 1 : s + CONTEXT + 1] for s in starts])
+    return x, y
+
+
+def train(args, cache, train_ids, valid_ids, logfile):
+    torch.manual_seed(SEED)
+    model = Llama()
+    decay = [p for p in model.parameters() if p.dim() == 2]
+    no_decay = [p for p in model.parameters() if p.dim() < 2]
+    opt = torch.optim.AdamW(
+        [{"params": decay, "weight_decay": 0.1}, {"params": no_decay, "weight_decay": 0.0}],
+        lr=args.lr,
+        betas=(0.9, 0.95),
+    )
+    gen = torch.Generator().manual_seed(SEED)
+    start = 0
+    ckpt = cache / "checkpoint.pt"
+    if ckpt.exists() and not args.trial:
+        state = torch.load(ckpt)
+        if state["steps"] == args.steps:
+            model.load_state_dict(state["model"])
+            opt.load_state_dict(state["opt"])
+            gen.set_state(state["gen"])
+            start = state["step"]
+            log(f"resumed at step {start}", logfile)
+    n_params = sum(p.numel() for p in model.parameters())
+    log(f"parameters {n_params}, train tokens {len(train_ids)}, valid tokens {len(valid_ids)}", logfile)
+    t0 = time.time()
+    for step in range(start, args.steps):
+        for group in opt.param_groups:
+            group["lr"] = lr_at(step, args.steps, args.lr, args.warmup)
+        x, y = sample_batch(train_ids, args.batch, gen)
+        loss = F.cross_entropy(model(x).view(-1, VOCAB), y.view(-1))
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        if step % 10 == 0 or step == args.steps - 1:
+            elapsed = time.time() - t0
+            tok_s = (step + 1 - start) * args.batch * CONTEXT / elapsed
+            log(f"step {step} loss {loss.item():.4f} lr {opt.param_groups[0]['lr']:.2e} "
+                f"{tok_s:.0f} tok/s elapsed {elapsed:.0f}s", logfile)
+        last = step == args.steps - 1
+        if not args.trial and ((step + 1) % args.eval_every == 0 or last):
+            log(f"step {step} valid loss {evaluate(model, valid_ids, args.batch, 4):.4f}", logfile)
+            torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "gen": gen.get_state(),
+                        "step": step + 1, "steps": args.steps}, ckpt)
+    log(f"training done in {time.time() - t0:.0f}s", logfile)
+    return model
+
+
+# ---------------------------------------------------------------- export
+
+
+def write_safetensors(path, tensors):
+    """safetensors by hand: u64 LE header length, JSON header, raw LE data."""
+    header, offset, blobs = {}, 0, []
+    for name, t in tensors:
+        blob = t.numpy().astype("<f4").tobytes()
+        header[name] = {"dtype": "F32", "shape": list(t.shape), "data_offsets": [offset, offset + len(blob)]}
+        offset += len(blob)
+        blobs.append(blob)
+    head = json.dumps(header, separators=(",", ":")).encode()
+    head += b" " * (-len(head) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(head)))
+        f.write(head)
+        for blob in blobs:
+            f.write(blob)
+
+
+def token_type(sp, i):
+    # llama.cpp's llama_token_type: 1 normal, 2 unknown, 3 control, 4 user-defined, 5 unused, 6 byte.
+    if sp.is_unknown(i):
+        return 2
+    if sp.is_control(i):
+        return 3
+    if sp.is_unused(i):
+        return 5
+    if sp.is_byte(i):
+        return 6
+    return 1
+
+
+def gguf_metadata(sp, corpus_rule):
+    def kv(key, type_, value, element_type=None):
+        entry = {"key": key, "type": type_, "value": value}
+        if element_type:
+            entry["element_type"] = element_type
+        return entry
+
+    n = sp.get_piece_size()
+    return {"metadata": [
+        kv("general.architecture", "string", "llama"),
+        kv("general.name", "string", "waferscope-builtin-coder"),
+        kv("general.description", "string", "Small Python code model trained by tools/train-builtin-model.py"),
+        kv("general.license", "string", "PSF-2.0"),
+        kv("general.source.url", "string", corpus_rule),
+        kv("llama.vocab_size", "uint32", n),
+        kv("llama.context_length", "uint32", CONTEXT),
+        kv("llama.embedding_length", "uint32", DIM),
+        kv("llama.block_count", "uint32", N_LAYERS),
+        kv("llama.feed_forward_length", "uint32", FFN),
+        kv("llama.attention.head_count", "uint32", N_HEADS),
+        kv("llama.attention.head_count_kv", "uint32", N_KV_HEADS),
+        kv("llama.rope.dimension_count", "uint32", DIM // N_HEADS),
+        kv("llama.rope.freq_base", "float32", ROPE_BASE),
+        kv("llama.attention.layer_norm_rms_epsilon", "float32", RMS_EPS),
+        kv("tokenizer.ggml.model", "string", "llama"),
+        kv("tokenizer.ggml.tokens", "array", [sp.id_to_piece(i) for i in range(n)], "string"),
+        kv("tokenizer.ggml.scores", "array", [sp.get_score(i) for i in range(n)], "float32"),
+        kv("tokenizer.ggml.token_type", "array", [token_type(sp, i) for i in range(n)], "int32"),
+        kv("tokenizer.ggml.bos_token_id", "uint32", sp.bos_id()),
+        kv("tokenizer.ggml.eos_token_id", "uint32", sp.eos_id()),
+        kv("tokenizer.ggml.unknown_token_id", "uint32", sp.unk_id()),
+        kv("tokenizer.ggml.add_bos_token", "bool", True),
+        kv("tokenizer.ggml.add_eos_token", "bool", False),
+        kv("tokenizer.ggml.add_space_prefix", "bool", False),
+    ]}
+
+
+def fp16_rounded(model):
+    """A copy whose matrices are rounded to fp16, as stored in the F16 GGUF;
+    1-D norm weights stay float32 there, as in llama.cpp's F16 files."""
+    ref = Llama()
+    ref.load_state_dict(model.state_dict())
+    with torch.no_grad():
+        for p in ref.parameters():
+            if p.dim() == 2:
+                p.copy_(p.half().float())
+    ref.eval()
+    return ref
+
+
+@torch.no_grad()
+def greedy(model, ids, n):
+    ids = list(ids)
+    margins = []
+    for _ in range(n):
+        logits = model(torch.tensor([ids]))[0, -1]
+        top2 = torch.topk(logits, 2).values
+        margins.append((top2[0] - top2[1]).item())
+        ids.append(int(torch.argmax(logits)))
+    return ids, margins
+
+
+def write_references(sp, ref_model, out_dir):
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for name, prompt in REFERENCE_PROMPTS.items():
+        ids = [sp.bos_id()] + sp.encode(prompt)
+        with torch.no_grad():
+            logits = ref_model(torch.tensor([ids]))[0].numpy().astype("<f4")
+        full, margins = greedy(ref_model, ids, GREEDY_TOKENS)
+        cont = full[len(ids):]
+        doc = {
+            "description": "PyTorch float32 forward on the fp16-rounded weights of builtin-coder.gguf",
+            "prompt": prompt,
+            "prompt_ids": ids,
+            "n_vocab": VOCAB,
+            "logits_shape": [len(ids), VOCAB],
+            "logits_f32le_base64": base64.b64encode(logits.tobytes()).decode(),
+            "greedy_ids": cont,
+            "greedy_text": sp.decode(cont),
+            "greedy_min_top2_margin": min(margins),
+        }
+        with open(out_dir / f"{name}.json", "w", encoding="utf-8") as f:
+            json.dump(doc, f, indent=1)
+            f.write("\n")
+        log(f"reference {name}: {len(ids)} prompt tokens, min greedy margin {min(margins):.4f}")
+
+
+def samples(sp, ref_model):
+    for prompt in ("def ", "import ", "class "):
+        ids = [sp.bos_id()] + sp.encode(prompt)
+        full, _ = greedy(ref_model, ids, GREEDY_TOKENS)
+        print(f"----- {prompt!r}\n{prompt}{sp.decode(full[len(ids):])}\n")
+
+
+def export(args, cache, sp, model, corpus_rule):
+    tensors = gguf_tensors(model)
+    st_path = cache / "builtin-coder.safetensors"
+    meta_path = cache / "builtin-coder.metadata.json"
+    write_safetensors(st_path, tensors)
+    with open(meta_path, "w", encoding="utf-8") as f:
+        json.dump(gguf_metadata(sp, corpus_rule), f, ensure_ascii=False, indent=0)
+    log(f"wrote {st_path} and {meta_path}")
+    ref = fp16_rounded(model)
+    write_references(sp, ref, REPO / "assets/models/reference")
+    samples(sp, ref)
+    if args.cli:
+        out = REPO / "assets/models/builtin-coder.gguf"
+        cmd = [args.cli, "convert", str(st_path), "--metadata", str(meta_path), "--type", "f16", "-o", str(out)]
+        log(" ".join(cmd))
+        subprocess.run(cmd, check=True)
+        log(f"wrote {out} ({out.stat().st_size} bytes)")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--cli", help="waferscope-cli used to write the GGUF (omit to skip the GGUF)")
+    ap.add_argument("--cache", default=str(REPO / "tools/.train-cache"))
+    ap.add_argument("--steps", type=int, default=400)
+    ap.add_argument("--batch", type=int, default=16)
+    ap.add_argument("--lr", type=float, default=2e-3)
+    ap.add_argument("--warmup", type=int, default=20)
+    ap.add_argument("--eval-every", type=int, default=100)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--trial", action="store_true", help="time a few steps only; nothing is saved")
+    ap.add_argument("--export-only", action="store_true", help="export the final checkpoint")
+    args = ap.parse_args()
+
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(SEED)
+    cache = Path(args.cache)
+    cache.mkdir(parents=True, exist_ok=True)
+    logfile = cache / "train.log"
+
+    files = corpus_files()
+    train_files, valid_files = split_corpus(files)
+    digest = hashlib.sha256("\n".join(files).encode()).hexdigest()[:16]
+    corpus_rule = (f"{STDLIB}/**/*.py (Python {sys.version_info.major}.{sys.version_info.minor} "
+                   f"standard library, PSF licence) without test/tests/idle_test/site-packages/"
+                   f"dist-packages/config-* dirs and Debian-added files; {len(files)} files, "
+                   f"list sha256 {digest}")
+    log(f"corpus: {corpus_rule}; {len(train_files)} train, {len(valid_files)} validation", logfile)
+    with open(cache / "corpus-files.txt", "w", encoding="utf-8") as f:
+        f.write("\n".join(files) + "\n")
+
+    sp = train_tokenizer(cache, train_files)
+    ids_path = cache / "tokens.npz"
+    if ids_path.exists():
+        data = np.load(ids_path)
+        train_np, valid_np = data["train"], data["valid"]
+    else:
+        train_np, valid_np = encode_files(sp, train_files), encode_files(sp, valid_files)
+        np.savez(ids_path, train=train_np, valid=valid_np)
+    train_ids, valid_ids = torch.from_numpy(train_np), torch.from_numpy(valid_np)
+
+    if args.export_only:
+        model = Llama()
+        model.load_state_dict(torch.load(cache / "checkpoint.pt")["model"])
+    else:
+        model = train(args, cache, train_ids, valid_ids, logfile)
+        if args.trial:
+            return
+        log(f"final valid loss {evaluate(model, valid_ids, args.batch, 16):.4f}", logfile)
+    export(args, cache, sp, model, corpus_rule)
+
+
+if __name__ == "__main__":
+    main()
