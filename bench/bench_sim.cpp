@@ -8,6 +8,7 @@
 #include "sim/mapper.h"
 
 #include <benchmark/benchmark.h>
+
 #include <chrono>
 #include <ctime>
 
@@ -27,8 +28,7 @@ const sim::Placement& llama8bOnWse3() {
   static const sim::Placement placement = [] {
     sim::MapOptions options;
     options.contextTokens = 8192;
-    return sim::mapModel(core::loadModelSpec("llama-3.1-8b"), sim::loadChipSpec("wse3"),
-                         options);
+    return sim::mapModel(core::loadModelSpec("llama-3.1-8b"), sim::loadChipSpec("wse3"), options);
   }();
   return placement;
 }

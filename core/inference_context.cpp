@@ -11,9 +11,9 @@ namespace {
 
 int checkedMaxPositions(const LlamaModel& model, int requested) {
   if (requested < 0 || requested > model.contextLength()) {
-    throw std::invalid_argument("context of " + std::to_string(requested) +
-                                " positions requested; the model allows 1.." +
-                                std::to_string(model.contextLength()));
+    throw std::invalid_argument(
+        model.file().path().string() + ": a context of " + std::to_string(requested) +
+        " positions was requested; the model allows 1.." + std::to_string(model.contextLength()));
   }
   return requested == 0 ? model.contextLength() : requested;
 }

@@ -40,8 +40,7 @@ bool isMatvecSupported(GgmlType type);
 void decodeRow(const WeightMatrix& w, int64_t row, std::span<float> out);
 
 // Reusable buffers of one caller (the quantised activation vector).
-class MatvecScratch {
-public:
+struct MatvecScratch {
   std::vector<int8_t> quants;
   std::vector<float> scales;  // per 32-element block: d
   std::vector<float> offsets; // per block: d * sum(q), for the Q4_1/Q5_1 kernels

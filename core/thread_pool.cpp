@@ -1,15 +1,19 @@
 #include "core/thread_pool.h"
 
 #include <algorithm>
+#include <chrono>
 #include <utility>
 
 namespace ws::core {
 namespace {
 
-// About 50 microseconds of polling before a worker sleeps: long enough to
-// catch the next loop of a decode step, short enough not to burn a core that
-// other processes need while the model is idle.
-constexpr int kSpinIterations = 20000;
+// How long a waiting thread polls before it sleeps (a worker between loops)
+// or yields (the caller waiting for a chunk): long enough to catch the next
+// loop of a decode step, short enough not to burn a core that other processes
+// need. Measured by the clock, as the cost of a pause instruction varies
+// tenfold between CPUs.
+constexpr std::chrono::microseconds kSpinTime{30};
+
 // Chunks per thread: enough that an unlucky thread's share is small.
 constexpr int64_t kChunksPerThread = 4;
 
@@ -20,6 +24,22 @@ inline void cpuRelax() {
   std::this_thread::yield();
 #endif
 }
+
+// Reads the clock only every 64 polls.
+class SpinDeadline {
+public:
+  SpinDeadline() : m_end(std::chrono::steady_clock::now() + kSpinTime) {}
+  bool passed() const {
+    if ((++m_polls & 63u) != 0) {
+      return false;
+    }
+    return std::chrono::steady_clock::now() >= m_end;
+  }
+
+private:
+  std::chrono::steady_clock::time_point m_end;
+  mutable uint32_t m_polls = 0;
+};
 
 constexpr uint64_t generationOf(uint64_t work) {
   return work >> 32;
@@ -86,7 +106,8 @@ void ThreadPool::workerLoop() {
   uint64_t seen = 0;
   for (;;) {
     uint64_t generation = generationOf(m_work.load(std::memory_order_acquire));
-    for (int spin = 0; generation == seen && spin < kSpinIterations; ++spin) {
+    const SpinDeadline deadline;
+    while (generation == seen && !deadline.passed()) {
       cpuRelax();
       generation = generationOf(m_work.load(std::memory_order_acquire));
     }
@@ -135,8 +156,9 @@ void ThreadPool::parallelFor(int64_t count, int64_t grain,
   }
 
   runChunks(generation);
-  for (int spin = 0; m_doneChunks.load(std::memory_order_acquire) != chunks; ++spin) {
-    if (spin < kSpinIterations) {
+  const SpinDeadline deadline;
+  while (m_doneChunks.load(std::memory_order_acquire) != chunks) {
+    if (!deadline.passed()) {
       cpuRelax();
     } else {
       std::this_thread::yield();

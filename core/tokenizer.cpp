@@ -193,9 +193,10 @@ void Tokenizer::encodeWithSpecials(std::string_view text, bool parseSpecial,
 
 std::vector<int32_t> Tokenizer::encode(std::string_view text, bool addSpecial,
                                        bool parseSpecial) const {
-  if (text.size() >= std::numeric_limits<uint32_t>::max()) {
+  // Positions inside the text are 32-bit.
+  if (text.size() > static_cast<size_t>(std::numeric_limits<int32_t>::max())) {
     throw std::length_error("text of " + std::to_string(text.size()) +
-                            " bytes is too long to tokenize (at most 4 GiB)");
+                            " bytes is too long to tokenize (at most 2 GiB)");
   }
   std::vector<int32_t> out;
   out.reserve(text.size() / 3 + 2);

@@ -81,8 +81,9 @@ public:
 
   // addSpecial: BOS/EOS as the vocabulary asks (add_bos_token/add_eos_token).
   // parseSpecial: CONTROL (and UNKNOWN) token texts in `text` become those
-  // tokens; USER_DEFINED ones always do. The const members keep no state
-  // between calls, so one Tokenizer may encode and decode on many threads.
+  // tokens; USER_DEFINED ones always do. Throws std::length_error for text
+  // over 2 GiB. The const members keep no state between calls, so one
+  // Tokenizer may encode and decode on many threads.
   std::vector<int32_t> encode(std::string_view text, bool addSpecial = false,
                               bool parseSpecial = false) const;
 

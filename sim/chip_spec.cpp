@@ -2,14 +2,15 @@
 
 #include "core/asset_paths.h"
 
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
-#include <fmt/format.h>
 #include <fstream>
 #include <functional>
 #include <limits>
-#include <nlohmann/json.hpp>
 #include <sstream>
 
 namespace ws::sim {
@@ -25,7 +26,7 @@ std::string fileLabel(const std::string& file) {
 // One numeric field of the file: {"value": N, "source": "..."}.
 struct NumberField {
   const char* name;
-  double min;          // inclusive unless minExclusive
+  double min; // inclusive unless minExclusive
   bool minExclusive;
   double max;
   bool integer;
@@ -58,8 +59,7 @@ const std::vector<NumberField>& numberFields() {
       {"sramWriteBytesPerCycle", 0, true, 1e6, false, true,
        [](ChipSpec& c, double v) { c.sramWriteBytesPerCycle = v; },
        [](const ChipSpec& c) { return c.sramWriteBytesPerCycle; }},
-      {"macsPerCycle", 0, true, 1e6, false, true,
-       [](ChipSpec& c, double v) { c.macsPerCycle = v; },
+      {"macsPerCycle", 0, true, 1e6, false, true, [](ChipSpec& c, double v) { c.macsPerCycle = v; },
        [](const ChipSpec& c) { return c.macsPerCycle; }},
       {"routerPorts", 1, false, 64, true, true,
        [](ChipSpec& c, double v) { c.routerPorts = int(v); },
@@ -108,7 +108,9 @@ const std::vector<NumberField>& calibrationFields() {
   return fields;
 }
 
-std::string typeName(const json& value) { return value.type_name(); }
+std::string typeName(const json& value) {
+  return value.type_name();
+}
 
 double readNumber(const json& object, const NumberField& field, const std::string& file,
                   const std::string& prefix, std::string* source) {
@@ -130,9 +132,9 @@ double readNumber(const json& object, const NumberField& field, const std::strin
     *source = src->get<std::string>();
     valueNode = &*value;
   } else {
-    throw ChipSpecError(file, fieldName,
-                        fmt::format("expected {{\"value\": number, \"source\": text}}, got {}",
-                                    typeName(*it)));
+    throw ChipSpecError(
+        file, fieldName,
+        fmt::format("expected {{\"value\": number, \"source\": text}}, got {}", typeName(*it)));
   }
   if (!valueNode->is_number()) {
     throw ChipSpecError(file, fieldName,
@@ -145,9 +147,9 @@ double readNumber(const json& object, const NumberField& field, const std::strin
   const bool tooLow = field.minExclusive ? v <= field.min : v < field.min;
   if (tooLow || v > field.max) {
     const char* bound = field.minExclusive ? "> " : ">= ";
-    throw ChipSpecError(file, fieldName,
-                        fmt::format("value must be {}{} and <= {}, got {}", bound, field.min,
-                                    field.max, v));
+    throw ChipSpecError(
+        file, fieldName,
+        fmt::format("value must be {}{} and <= {}, got {}", bound, field.min, field.max, v));
   }
   if (field.integer && v != std::floor(v)) {
     throw ChipSpecError(file, fieldName, fmt::format("value must be an integer, got {}", v));
@@ -155,8 +157,7 @@ double readNumber(const json& object, const NumberField& field, const std::strin
   return v;
 }
 
-std::string readString(const json& root, const char* name, const std::string& file,
-                       bool required) {
+std::string readString(const json& root, const char* name, const std::string& file, bool required) {
   auto it = root.find(name);
   if (it == root.end()) {
     if (required) {
@@ -259,8 +260,8 @@ std::vector<std::string> listChipPresets() {
 
 ChipSpec loadChipSpec(const std::string& nameOrPath) {
   fs::path path = nameOrPath;
-  const bool looksLikePath = nameOrPath.find('/') != std::string::npos ||
-                             path.extension() == ".json";
+  const bool looksLikePath =
+      nameOrPath.find('/') != std::string::npos || path.extension() == ".json";
   if (!looksLikePath) {
     path = core::assetsDir() / "chips" / (nameOrPath + ".json");
     if (!fs::is_regular_file(path)) {

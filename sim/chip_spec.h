@@ -61,10 +61,10 @@ struct ChipSpec {
   int virtualChannels = 0;        // routable colours per link
   int64_t reserveBytesPerPe = 0;  // SRAM held by code, runtime and fabric buffers
   double hostIoBytesPerSecond = 0.0;
-  int wafers = 1;                         // systems, pipelined layer-wise
-  double waferLinkBytesPerSecond = 0.0;   // system-to-system, one direction
+  int wafers = 1;                       // systems, pipelined layer-wise
+  double waferLinkBytesPerSecond = 0.0; // system-to-system, one direction
   double waferLinkLatencySeconds = 0.0;
-  double powerWatts = 0.0;                // per system (wafer + its support)
+  double powerWatts = 0.0; // per system (wafer + its support)
   ChipCalibration calibration;
   // Field name (as in the JSON) -> where the number comes from.
   std::map<std::string, std::string> sources;

@@ -2,8 +2,9 @@
 
 #include "sim/mapper.h"
 
-#include <algorithm>
 #include <fmt/format.h>
+
+#include <algorithm>
 #include <stdexcept>
 
 namespace ws::sim {
@@ -27,7 +28,8 @@ std::vector<int> routedExperts(const Stage& stage, int sequence, int64_t token) 
   std::vector<int> chosen;
   const size_t n = stage.routed.size();
   const size_t k = std::min(n, size_t(std::max(stage.activeRouted, 0)));
-  uint64_t h = uint64_t(sequence) * 0x9E3779B97F4A7C15ull ^ uint64_t(token) * 0xBF58476D1CE4E5B9ull ^
+  uint64_t h = uint64_t(sequence) * 0x9E3779B97F4A7C15ull ^
+               uint64_t(token) * 0xBF58476D1CE4E5B9ull ^
                uint64_t(stage.routed.empty() ? 0 : stage.routed.front()) * 0x94D049BB133111EBull;
   std::vector<char> used(n, 0);
   while (chosen.size() < k) {
@@ -272,8 +274,8 @@ void DetailedEngine::startStage(int slotIndex, int stageIndex, double cycle) {
   }
   for (int v = slot.firstVisit; v < slot.firstVisit + slot.visitCount; ++v) {
     RegionVisit& visit = m_visits[size_t(v)];
-    const int run = m_programs.schedule(visit.region, visit.nextOp++, slot.context, visit.start,
-                                        slotIndex);
+    const int run =
+        m_programs.schedule(visit.region, visit.nextOp++, slot.context, visit.start, slotIndex);
     m_visitOfRun.resize(size_t(run) + 1, -1);
     m_visitOfRun[size_t(run)] = v;
   }
@@ -299,8 +301,8 @@ void DetailedEngine::onOpRunDone(int runId) {
   m_visits[size_t(v)].sum += breakdown(run);
   const RegionVisit visit = m_visits[size_t(v)];
   if (visit.nextOp < visit.endOp) {
-    const int next = m_programs.schedule(visit.region, visit.nextOp, run.context, run.end,
-                                         visit.slot);
+    const int next =
+        m_programs.schedule(visit.region, visit.nextOp, run.context, run.end, visit.slot);
     m_visits[size_t(v)].nextOp += 1;
     m_visitOfRun.resize(size_t(next) + 1, -1);
     m_visitOfRun[size_t(next)] = v;

@@ -9,7 +9,9 @@
 namespace ws::sim {
 namespace {
 
-double ceilDiv(double a, double b) { return std::ceil(a / b); }
+double ceilDiv(double a, double b) {
+  return std::ceil(a / b);
+}
 
 // What the closed forms read besides the region and op.
 struct CostContext {
@@ -45,8 +47,12 @@ void addWork(TimeBreakdown& t, const ChipTerms& c, double macs, double bytes) {
   t.memory += std::max(0.0, memory - compute);
 }
 
-int centreX(const Region& r) { return r.rect.x + r.rect.w / 2; }
-int centreY(const Region& r) { return r.rect.y + r.rect.h / 2; }
+int centreX(const Region& r) {
+  return r.rect.x + r.rect.w / 2;
+}
+int centreY(const Region& r) {
+  return r.rect.y + r.rect.h / 2;
+}
 
 TimeBreakdown matVecCycles(const CostContext& p, const Region& r, const Op& op,
                            const ChipTerms& c) {
@@ -78,36 +84,70 @@ TimeBreakdown vectorCycles(const Region& r, const Op& op, const ChipTerms& c, bo
   const double edge = r.rect.w;
   t.compute += ceilDiv(double(op.elements), edge) * op.flopsPerElement / c.macs;
   if (reduce) {
-    // A scalar reduced along the row, then broadcast back for a norm.
-    t.fabric += (edge - 1) * (c.hop + 1) + 1;
+    // One wavelet chained to the left end, an add per hop; a norm then
+    // computes the scale (one cycle) and multicasts it back along the row.
+    t.fabric += (edge - 1) * (c.hop + 1);
     if (op.kind == OpKind::Norm) {
-      t.fabric += (edge - 1) * c.hop + 1;
+      t.fabric += 1 + (edge - 1) * c.hop;
     }
   }
   t.sync += c.sync;
   return t;
 }
 
-TimeBreakdown attentionCycles(const Region& r, const Op& op, int64_t context,
-                              const ChipTerms& c) {
+// KV heads own column groups (w / kvHeads columns each, or several heads
+// per column when there are more heads than columns); a group's tokens
+// spread over its PEs. The query goes down each column, every PE scores and
+// weighs its tokens once it has the whole query, and the FP32 weighted
+// values with the softmax maximum and sum chain up each column and then along
+// the top row to the group's first column (the chains pipeline).
+TimeBreakdown attentionCycles(const Region& r, const Op& op, int64_t context, const ChipTerms& c) {
   TimeBreakdown t;
-  const double area = double(r.rect.area());
-  const double kvHeads = double(op.kvHeads);
-  const double groupHeads = double(op.heads) / kvHeads;
-  const double pesPerKvHead = std::max(1.0, std::floor(area / kvHeads));
-  const double kvHeadsPerPe = std::max(1.0, ceilDiv(kvHeads, area));
-  const double tokensPerPe = ceilDiv(double(std::max<int64_t>(context, 1)), pesPerKvHead);
-  const double span = double(r.rect.w - 1 + r.rect.h - 1);
-  // Query in over the region's top row, scores and weighted values out.
-  const double qSerial =
-      ceilDiv(double(op.heads * op.headDim) * kActivationBytes, c.link * r.rect.w);
-  const double outSerial = ceilDiv(groupHeads * double(op.headDim) * kPartialSumBytes, c.link);
-  const double macs = kvHeadsPerPe * tokensPerPe * groupHeads * double(op.headDim) * 2.0;
-  const double kvBytes = kvHeadsPerPe * tokensPerPe * double(op.headDim) * 2.0 * kActivationBytes;
+  const double w = r.rect.w;
+  const double h = r.rect.h;
+  const double kvHeads = double(std::max<int64_t>(1, op.kvHeads));
+  const double groupHeads = std::max(1.0, std::floor(double(op.heads) / kvHeads));
+  const double ctx = double(std::max<int64_t>(context, 1));
+  double headsPerColumn = 1.0;
+  double columnsPerGroup = 1.0;
+  double tokensPerPe = 0.0;
+  if (kvHeads <= w) {
+    columnsPerGroup = std::floor(w / kvHeads);
+    tokensPerPe = ceilDiv(ctx, columnsPerGroup * h);
+  } else {
+    headsPerColumn = ceilDiv(kvHeads, w);
+    tokensPerPe = ceilDiv(ctx, h);
+  }
+  const double macs = headsPerColumn * tokensPerPe * groupHeads * double(op.headDim) * 2.0;
+  const double kvBytes = headsPerColumn * tokensPerPe * double(op.headDim) * 2.0 * kActivationBytes;
   addWork(t, c, macs, kvBytes);
-  t.fabric += span * c.hop + qSerial + span * (c.hop + 1) + outSerial;
+  const double inWavelets =
+      ceilDiv(headsPerColumn * groupHeads * double(op.headDim) * kActivationBytes, c.link);
+  const double outWavelets =
+      ceilDiv(headsPerColumn * groupHeads * (double(op.headDim) + 2.0) * kPartialSumBytes, c.link);
+  // Where a column's chain meets the row's, every wavelet waits for one add
+  // on that PE's core: the row chain adds a full pass of the output.
+  const double rowChain =
+      columnsPerGroup > 1 ? (columnsPerGroup - 1) * (c.hop + 1) + outWavelets : 0.0;
+  t.fabric +=
+      (h - 1) * c.hop + (inWavelets - 1) + (h - 1) * (c.hop + 1) + (outWavelets - 1) + rowChain;
   t.sync += c.sync;
   return t;
+}
+
+// Parallel lanes of a move between regions: as many rows as both have; when
+// the move is mostly in y (a band above or below), as many columns as both
+// have, each lane turning at its own row so that no two share a link.
+double transferLanes(const Region& from, const Region& to) {
+  const int lanes = std::max(1, std::min(from.rect.h, to.rect.h));
+  const int dx = centreX(to) - centreX(from);
+  const int dy = centreY(to) - centreY(from);
+  const bool staircase = dy != 0 && std::abs(dx) >= lanes - 1;
+  const int columnLanes = std::max(1, std::min(lanes, std::min(from.rect.w, to.rect.w)));
+  if (dy != 0 && !staircase && (dx == 0 || std::abs(dy) >= columnLanes - 1)) {
+    return columnLanes;
+  }
+  return lanes;
 }
 
 TimeBreakdown transferCycles(const CostContext& p, const Region& r, const Op& op,
@@ -116,10 +156,7 @@ TimeBreakdown transferCycles(const CostContext& p, const Region& r, const Op& op
   const auto& regions = p.regions;
   const Region& from = op.sourceRegion < 0 ? r : regions[size_t(op.sourceRegion)];
   const Region& to = op.targetRegion < 0 ? r : regions[size_t(op.targetRegion)];
-  // The vector leaves spread over the source's rows and arrives spread over
-  // the target's: it moves over as many parallel rows as both have.
-  const double lanes = std::max(1, std::min(from.rect.h, to.rect.h));
-  const double serial = ceilDiv(double(op.bytes), c.link * lanes);
+  const double serial = ceilDiv(double(op.bytes), c.link * transferLanes(from, to));
   double hops = 0.0;
   if (from.wafer == to.wafer) {
     hops = std::abs(centreX(from) - centreX(to)) + std::abs(centreY(from) - centreY(to));
@@ -127,17 +164,34 @@ TimeBreakdown transferCycles(const CostContext& p, const Region& r, const Op& op
     const int fw = p.chip.fabricWidth;
     const int fromEdge = (from.wafer + 1) * fw - 1;
     const int toEdge = to.wafer * fw;
-    hops = (fromEdge - centreX(from)) + (centreX(to) - toEdge) +
-           std::abs(centreY(from) - centreY(to));
+    hops =
+        (fromEdge - centreX(from)) + (centreX(to) - toEdge) + std::abs(centreY(from) - centreY(to));
     const ChipSpec& chip = p.chip;
     const double crossings = std::abs(to.wafer - from.wafer);
-    t.fabric += crossings * (chip.waferLinkLatencySeconds +
-                             double(op.bytes) / chip.waferLinkBytesPerSecond) *
+    t.fabric += crossings *
+                (chip.waferLinkLatencySeconds + double(op.bytes) / chip.waferLinkBytesPerSecond) *
                 c.clockHz;
   }
-  t.fabric += hops * c.hop + serial;
+  // Pipelined: the last wavelet arrives serial - 1 cycles after the first.
+  t.fabric += hops * c.hop + std::max(0.0, serial - 1.0);
   t.sync += c.sync;
   return t;
+}
+
+// Contention: the regions of a stage that receive from one source (a
+// layer's shared and active experts) share that source's lanes, so each
+// receive waits for the others' wavelets too.
+double fanOutCycles(const CostContext& p, const Region& r, const Op& op, size_t receivers) {
+  if (op.kind != OpKind::Transfer || op.sourceRegion < 0 || receivers < 2) {
+    return 0.0;
+  }
+  const Region& from = p.regions[size_t(op.sourceRegion)];
+  return double(receivers - 1) *
+         ceilDiv(double(op.bytes), p.chip.linkBytesPerCycle * transferLanes(from, r));
+}
+
+size_t stageReceivers(const Stage& stage) {
+  return stage.always.size() + (stage.routed.empty() ? 0 : size_t(stage.activeRouted));
 }
 
 TimeBreakdown opCyclesIn(const CostContext& ctx, const Region& region, const Op& op,
@@ -156,10 +210,11 @@ TimeBreakdown opCyclesIn(const CostContext& ctx, const Region& region, const Op&
     return attentionCycles(region, op, contextTokens, c);
   case OpKind::Lookup: {
     TimeBreakdown t;
-    // The row's slices sit down one column of the table; they come out over
-    // the region's rows in parallel.
-    t.fabric = (region.rect.w / 2 + region.rect.h / 2) * c.hop +
-               ceilDiv(double(op.bytes), c.link * region.rect.h);
+    // The row's slices sit down the centre column, one per row; every row
+    // sends its slice west to the left column, the last wavelet arriving
+    // serialisation - 1 cycles after the first.
+    t.fabric = (region.rect.w / 2) * c.hop +
+               std::max(0.0, ceilDiv(double(op.bytes), c.link * region.rect.h) - 1.0);
     t.sync = c.sync;
     return t;
   }
@@ -173,16 +228,16 @@ TimeBreakdown opCyclesIn(const CostContext& ctx, const Region& region, const Op&
 
 TimeBreakdown opCycles(const Placement& placement, const Region& region, const Op& op,
                        int64_t contextTokens) {
-  return opCyclesIn({placement.chip(), placement.bytesPerWeight(), placement.regions()}, region,
-                    op, contextTokens);
+  return opCyclesIn({placement.chip(), placement.bytesPerWeight(), placement.regions()}, region, op,
+                    contextTokens);
 }
 
-double regionStreamCycles(const Placement& placement, const Region& region,
-                          int64_t contextTokens) {
+double regionStreamCycles(const Placement& placement, const Region& region, int64_t contextTokens) {
   // Per token in a stream, a region is held by its FMAC/SRAM work and by the
   // serialisation of its slices; hop latencies and dispatch overlap with the
   // next token.
   double cycles = 0.0;
+  double longestOp = 0.0;
   const ChipTerms c = terms(placement.chip());
   for (const Op& op : region.ops) {
     const TimeBreakdown t = opCycles(placement, region, op, contextTokens);
@@ -198,8 +253,11 @@ double regionStreamCycles(const Placement& placement, const Region& region,
       serial = t.fabric; // hops included: a route is held until its tail arrives
     }
     cycles += std::max(t.compute + t.memory, serial);
+    longestOp = std::max(longestOp, t.total());
   }
-  return cycles;
+  // Ops of consecutive tokens pipeline through the region, but one op (with
+  // its dispatch) must end before the next token's same op starts.
+  return std::max(cycles, longestOp);
 }
 
 namespace {
@@ -211,6 +269,7 @@ TimeBreakdown stageRegionCycles(const CostContext& p, const Region& r, const Sta
   const size_t end = s.endOp < 0 ? r.ops.size() : size_t(s.endOp);
   for (size_t i = size_t(s.firstOp); i < end; ++i) {
     total += opCyclesIn(p, r, r.ops[i], context);
+    total.fabric += fanOutCycles(p, r, r.ops[i], stageReceivers(s));
   }
   return total;
 }
@@ -225,10 +284,9 @@ double stageCyclesIn(const CostContext& ctx, const Stage& stage, int64_t context
   }
   if (!stage.routed.empty() && stage.activeRouted > 0) {
     // All experts of a layer share one shape: any stands for the slowest.
-    longest = std::max(
-        longest,
-        stageRegionCycles(ctx, ctx.regions[size_t(stage.routed.front())], stage, contextTokens)
-            .total());
+    longest = std::max(longest, stageRegionCycles(ctx, ctx.regions[size_t(stage.routed.front())],
+                                                  stage, contextTokens)
+                                    .total());
   }
   return longest;
 }
@@ -282,7 +340,8 @@ void FastEngine::routedChoice(const Stage& stage, int sequence, int64_t token,
   const size_t first = chosen.size();
   const size_t n = stage.routed.size();
   const size_t k = std::min(n, size_t(std::max(stage.activeRouted, 0)));
-  uint64_t h = uint64_t(sequence) * 0x9E3779B97F4A7C15ull ^ uint64_t(token) * 0xBF58476D1CE4E5B9ull ^
+  uint64_t h = uint64_t(sequence) * 0x9E3779B97F4A7C15ull ^
+               uint64_t(token) * 0xBF58476D1CE4E5B9ull ^
                uint64_t(stage.routed.empty() ? 0 : stage.routed.front()) * 0x94D049BB133111EBull;
   while (chosen.size() - first < k) {
     h ^= h >> 31;
@@ -326,7 +385,8 @@ TokenTiming FastEngine::runToken(int sequence, double startCycle, int64_t contex
       TimeBreakdown sum;
       const size_t end = stage.endOp < 0 ? r.ops.size() : size_t(stage.endOp);
       for (size_t i = size_t(stage.firstOp); i < end; ++i) {
-        const TimeBreakdown c = cachedOpCycles(r, i, context);
+        TimeBreakdown c = cachedOpCycles(r, i, context);
+        c.fabric += fanOutCycles({chip, p.bytesPerWeight(), regions}, r, r.ops[i], ids.size());
         OpEvent e;
         e.region = id;
         e.op = int(i);
@@ -367,13 +427,14 @@ TokenTiming FastEngine::runToken(int sequence, double startCycle, int64_t contex
           a.hopCycles = float(chip.hopLatencyCycles);
           a.startCycle = t;
           a.endCycle = t + busy;
-          a.computeShare =
-              float(std::min(1.0, regionStreamCycles(p, r, context) / streamCycles));
+          a.computeShare = float(std::min(1.0, regionStreamCycles(p, r, context) / streamCycles));
           a.fabricShare = 0.0f;
           notifyActivity(a);
         }
       }
-      m_regionFreeCycle[size_t(id)] = t;
+      // A prefill holds the region until the rest of the prompt has passed.
+      m_regionFreeCycle[size_t(id)] =
+          prefill && streamCycles > 0.0 ? t + double(tokens - 1) * streamCycles : t;
       regionCycles[size_t(id)] += sum.total();
       if (t > stageEnd || slowest < 0) {
         stageEnd = std::max(stageEnd, t);
@@ -403,8 +464,8 @@ TokenTiming FastEngine::runToken(int sequence, double startCycle, int64_t contex
   timing.simStart = startCycle / chip.clockHz;
   timing.simEnd = endCycle / chip.clockHz;
   timing.breakdown = path.scaled(1.0 / chip.clockHz);
-  timing.criticalRegion = int(std::max_element(regionCycles.begin(), regionCycles.end()) -
-                              regionCycles.begin());
+  timing.criticalRegion =
+      int(std::max_element(regionCycles.begin(), regionCycles.end()) - regionCycles.begin());
   seq.readyCycle = endCycle;
   return timing;
 }
@@ -420,8 +481,8 @@ TokenTiming FastEngine::prefill(int64_t tokens, int sequence) {
     stream = std::max(stream, regionStreamCycles(p, r, tokens));
   }
   SequenceState& seq = m_sequences[size_t(sequence)];
-  TokenTiming timing = runToken(sequence, seq.readyCycle, contextLength(sequence), true, tokens,
-                                stream);
+  TokenTiming timing =
+      runToken(sequence, seq.readyCycle, contextLength(sequence), true, tokens, stream);
   advanceTo(timing.simEnd);
   notifyToken(timing);
   SramEvent sram;
@@ -435,8 +496,7 @@ TokenTiming FastEngine::prefill(int64_t tokens, int sequence) {
 TokenTiming FastEngine::decodeStep(int sequence) {
   reserveContext(sequence, 1);
   SequenceState& seq = m_sequences[size_t(sequence)];
-  TokenTiming timing =
-      runToken(sequence, seq.readyCycle, contextLength(sequence), false, 1, 0.0);
+  TokenTiming timing = runToken(sequence, seq.readyCycle, contextLength(sequence), false, 1, 0.0);
   seq.generated += 1;
   advanceTo(timing.simEnd);
   notifyToken(timing);

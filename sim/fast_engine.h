@@ -29,8 +29,7 @@ TimeBreakdown opCycles(const Placement& placement, const Region& region, const O
 // Cycles a region is occupied per token when tokens stream through it
 // (prefill): its compute and serialisation, without the latencies that
 // pipelining hides.
-double regionStreamCycles(const Placement& placement, const Region& region,
-                          int64_t contextTokens);
+double regionStreamCycles(const Placement& placement, const Region& region, int64_t contextTokens);
 // Cycles of one stage of a decode step (its slowest region).
 double stageCycles(const Placement& placement, const Stage& stage, int64_t contextTokens);
 // Seconds of one decode step of a single sequence at a context length

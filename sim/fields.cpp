@@ -11,8 +11,8 @@ namespace {
 // window [t0, t1) (cycles), weighted by `share`, into `out` (row-major, width w).
 // Only rows [rowBegin, rowEnd) are touched, so threads can split the rows.
 void accumulate(const Region& region, const RegionActivity& a, double t0, double t1, int width,
-                float computeShare, float fabricShare, float* compute, float* fabric,
-                int rowBegin, int rowEnd) {
+                float computeShare, float fabricShare, float* compute, float* fabric, int rowBegin,
+                int rowEnd) {
   const PeRect& r = region.rect;
   const double window = t1 - t0;
   const double hop = a.hopCycles;
@@ -40,8 +40,8 @@ void accumulate(const Region& region, const RegionActivity& a, double t0, double
 // Records whose shifted interval may overlap [t0, t1): they are sorted by
 // start, and none lasts longer than maxDuration + maxShift.
 template <typename Fn>
-void forOverlapping(const std::vector<RegionActivity>& records, double t0, double t1,
-                    double reach, Fn&& fn) {
+void forOverlapping(const std::vector<RegionActivity>& records, double t0, double t1, double reach,
+                    Fn&& fn) {
   auto first = std::lower_bound(records.begin(), records.end(), t0 - reach,
                                 [](const RegionActivity& a, double t) { return a.startCycle < t; });
   for (auto it = first; it != records.end() && it->startCycle < t1; ++it) {
@@ -196,7 +196,9 @@ void LinkField::onOp(const OpEvent& event) {
   m_transfers.push_back(t);
 }
 
-void LinkField::onActivity(const RegionActivity& activity) { insertSorted(m_activity, activity); }
+void LinkField::onActivity(const RegionActivity& activity) {
+  insertSorted(m_activity, activity);
+}
 
 void LinkField::evaluate(double startSeconds, double endSeconds) {
   std::fill(m_load.begin(), m_load.end(), 0.0f);
@@ -211,8 +213,8 @@ void LinkField::evaluate(double startSeconds, double endSeconds) {
     reach = std::max(reach, a.endCycle - a.startCycle);
   }
   forOverlapping(m_activity, t0, t1, reach, [&](const RegionActivity& a) {
-    accumulate(regions[size_t(a.region)], a, t0, t1, m_width, a.fabricShare, 0.0f,
-               m_load.data(), nullptr, 0, m_height);
+    accumulate(regions[size_t(a.region)], a, t0, t1, m_width, a.fabricShare, 0.0f, m_load.data(),
+               nullptr, 0, m_height);
   });
   // Transfers: an L-shaped route from centre to centre, x first.
   for (const TransferRecord& t : m_transfers) {

@@ -2,12 +2,13 @@
 
 #include "core/asset_paths.h"
 
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
-#include <fmt/format.h>
 #include <fstream>
-#include <nlohmann/json.hpp>
 #include <sstream>
 #include <stdexcept>
 
@@ -42,8 +43,9 @@ double readValue(const json& root, const char* name, const std::string& file, bo
   }
   const double value = v.get<double>();
   if (!std::isfinite(value) || value < 0 || (positive && value == 0)) {
-    throw gpuError(file, name, fmt::format("value must be {}, got {}",
-                                           positive ? "positive" : "non-negative", value));
+    throw gpuError(
+        file, name,
+        fmt::format("value must be {}, got {}", positive ? "positive" : "non-negative", value));
   }
   sources[name] = s.get<std::string>();
   return value;
@@ -124,8 +126,7 @@ GpuEstimate estimateGpu(const GpuSpec& gpu, const core::ModelSpec& model, double
   const double g = e.gpus;
   // Batch 1 reads every active weight (not the embedding table: one row) and
   // the KV cache once per token, split over the GPUs (tensor parallel).
-  const double streamed =
-      (double(pc.active()) - double(pc.inputEmbedding)) * bytesPerWeight + kv;
+  const double streamed = (double(pc.active()) - double(pc.inputEmbedding)) * bytesPerWeight + kv;
   const double memorySeconds = streamed / (g * gpu.hbmBytesPerSecond * gpu.batch1Efficiency);
   double commSeconds = 0.0;
   if (e.gpus > 1) {

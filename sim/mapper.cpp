@@ -2,9 +2,10 @@
 
 #include "sim/fast_engine.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
-#include <fmt/format.h>
 #include <limits>
 #include <optional>
 
@@ -109,7 +110,7 @@ public:
         ++wafers;
       }
     }
-    checkFits(wafers, maxWafers);
+    checkFits(wafers);
     Layout best = bestLayout(wafers);
     // Rectangles waste a little; the fewest wafers by bytes may need one more.
     while (best.regions.empty() && m_options.fewestWafers && wafers < maxWafers) {
@@ -121,7 +122,7 @@ public:
                                  "8-bit weights",
                                  m_model.name, m_chip.name, m_plans.size(), minPes(),
                                  m_chip.pesPerWafer() * wafers),
-                     neededBytes(wafers), capacityBytes(wafers));
+                     neededBytes(), capacityBytes(wafers));
     }
     MapOptions options = m_options;
     options.contextTokens = m_context;
@@ -181,12 +182,12 @@ private:
     const double routerPerLayer = moeLayers ? double(pc.router) / double(moeLayers) : 0.0;
     const double denseFfn = denseLayers && m.ffnSize ? 3.0 * double(m.hiddenSize * m.ffnSize) : 0.0;
     const double sharedPerLayer =
-        moeLayers ? std::max(0.0, double(pc.ffn) - denseFfn * double(denseLayers)) / double(moeLayers)
-                  : 0.0;
+        moeLayers
+            ? std::max(0.0, double(pc.ffn) - denseFfn * double(denseLayers)) / double(moeLayers)
+            : 0.0;
     const double densePerLayer =
         denseLayers ? (moeLayers ? denseFfn : double(pc.ffn) / double(layers)) : 0.0;
-    const double perExpert =
-        moeLayers ? double(pc.experts) / double(moeLayers * m.experts) : 0.0;
+    const double perExpert = moeLayers ? double(pc.experts) / double(moeLayers * m.experts) : 0.0;
     const double kvPerLayer = m.kvBytesPerToken(kActivationBytes) / double(layers);
     const uint64_t hidden = m.hiddenSize;
     const uint64_t hd = m.headDim;
@@ -205,11 +206,12 @@ private:
     std::vector<std::vector<int>> experts(layers);
     for (uint64_t l = 0; l < layers; ++l) {
       const bool moe = l >= denseLayers;
-      attention[l] = addPlan(RegionKind::Attention, int(l), -1, fmt::format("layer {} attention", l),
-                             attnPerLayer + (moe ? routerPerLayer : 0.0), kvPerLayer, group);
+      attention[l] =
+          addPlan(RegionKind::Attention, int(l), -1, fmt::format("layer {} attention", l),
+                  attnPerLayer + (moe ? routerPerLayer : 0.0), kvPerLayer, group);
       if (!moe) {
-        ffn[l] = addPlan(RegionKind::Ffn, int(l), -1, fmt::format("layer {} ffn", l), densePerLayer
-                         + normsPerLayer * 0.0, 0.0, group);
+        ffn[l] = addPlan(RegionKind::Ffn, int(l), -1, fmt::format("layer {} ffn", l), densePerLayer,
+                         0.0, group);
       } else {
         if (m.sharedExperts > 0 && sharedPerLayer > 0) {
           shared[l] = addPlan(RegionKind::SharedExpert, int(l), -1,
@@ -223,8 +225,8 @@ private:
       }
       ++group;
     }
-    const double lmParams = double(m.tiedEmbeddings ? pc.inputEmbedding : pc.outputEmbedding) +
-                            normsPerLayer;
+    const double lmParams =
+        double(m.tiedEmbeddings ? pc.inputEmbedding : pc.outputEmbedding) + normsPerLayer;
     const int lmHead =
         ends ? addPlan(RegionKind::LmHead, -1, -1, "lm_head", lmParams, 0.0, group++) : -1;
 
@@ -251,8 +253,8 @@ private:
       auto& a = ops(attention[l]);
       a.push_back(vectorOp(OpKind::Norm, "attn_norm", hidden, 2.0));
       a.push_back(matVec("attn_qkv", qkvRows, hidden, Axis::Y));
-      a.push_back(vectorOp(OpKind::Elementwise, "rope", (m.heads + m.kvHeads) * hd,
-                           m.qkNorm ? 6.0 : 3.0));
+      a.push_back(
+          vectorOp(OpKind::Elementwise, "rope", (m.heads + m.kvHeads) * hd, m.qkNorm ? 6.0 : 3.0));
       Op attn;
       attn.kind = OpKind::Attention;
       attn.name = "attention";
@@ -366,7 +368,7 @@ private:
     }
     return total;
   }
-  double neededBytes(int) const {
+  double neededBytes() const {
     return weightBytes() + kvBytes() + minPes() * double(m_chip.reserveBytesPerPe);
   }
   double capacityBytes(int wafers) const {
@@ -374,12 +376,12 @@ private:
   }
 
   bool fits(int wafers) const {
-    return neededBytes(wafers) <= capacityBytes(wafers) &&
+    return neededBytes() <= capacityBytes(wafers) &&
            minPes() <= double(m_chip.pesPerWafer()) * wafers;
   }
 
-  void checkFits(int wafers, int maxWafers) const {
-    const double needed = neededBytes(wafers);
+  void checkFits(int wafers) const {
+    const double needed = neededBytes();
     const double available = capacityBytes(wafers);
     if (fits(wafers)) {
       return;
@@ -396,17 +398,15 @@ private:
     if (kvBytes() > 0.25 * needed) {
       hint += " or a shorter context";
     }
-    (void)maxWafers;
-    throw FitError(fmt::format("{} needs {:.1f} GB of SRAM (weights {:.1f} GB, KV cache {:.1f} GB "
-                               "at {} tokens x {} sequences, reserve {:.1f} GB), {} has {:.1f} "
-                               "GB: {}",
-                               m_model.name, needed / kGB, weightBytes() / kGB, kvBytes() / kGB,
-                               m_context, m_sequences,
-                               minPes() * double(m_chip.reserveBytesPerPe) / kGB,
-                               wafers > 1 ? fmt::format("{} x {}", wafers, m_chip.name)
-                                          : m_chip.name,
-                               available / kGB, hint),
-                   needed, available);
+    throw FitError(
+        fmt::format("{} needs {:.1f} GB of SRAM (weights {:.1f} GB, KV cache {:.1f} GB "
+                    "at {} tokens x {} sequences, reserve {:.1f} GB), {} has {:.1f} "
+                    "GB: {}",
+                    m_model.name, needed / kGB, weightBytes() / kGB, kvBytes() / kGB, m_context,
+                    m_sequences, minPes() * double(m_chip.reserveBytesPerPe) / kGB,
+                    wafers > 1 ? fmt::format("{} x {}", wafers, m_chip.name) : m_chip.name,
+                    available / kGB, hint),
+        needed, available);
   }
 
   // Consecutive groups to wafers, balancing their minimum areas.
@@ -450,7 +450,8 @@ private:
   // (weights, KV cache, buffers, reserve); fw + 1 when none does.
   int minWidth(const Plan& p, int height) const {
     const int fw = m_chip.fabricWidth;
-    const double bytes = p.weightBytes + p.kvBytesPerToken * double(m_context) * double(m_sequences);
+    const double bytes =
+        p.weightBytes + p.kvBytesPerToken * double(m_context) * double(m_sequences);
     const double capacity = double(m_chip.sramBytesPerPe - m_chip.reserveBytesPerPe);
     int w = std::max(1, int(std::ceil(bytes / (double(height) * capacity))));
     for (int i = 0; i < 8 && w <= fw; ++i) {

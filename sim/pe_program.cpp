@@ -23,11 +23,19 @@ constexpr int kColumnColor = 6;
 constexpr int kRowColor = 7;
 constexpr int kMoveColor = 8; // plus the target region, so transfers interleave
 
-int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
-int wavelets(double bytes) { return int(std::ceil(bytes / kWaveletBytes)); }
+int64_t ceilDiv(int64_t a, int64_t b) {
+  return (a + b - 1) / b;
+}
+int wavelets(double bytes) {
+  return int(std::ceil(bytes / kWaveletBytes));
+}
 
-int centreX(const Region& r) { return r.rect.x + r.rect.w / 2; }
-int centreY(const Region& r) { return r.rect.y + r.rect.h / 2; }
+int centreX(const Region& r) {
+  return r.rect.x + r.rect.w / 2;
+}
+int centreY(const Region& r) {
+  return r.rect.y + r.rect.h / 2;
+}
 
 // A route x first, then y, between two PEs.
 FlowRoute xyRoute(int x0, int y0, int x1, int y1, FlowMode mode, int color) {
@@ -73,9 +81,9 @@ PeProgramRunner::PeProgramRunner(const Placement& placement, EventQueue& queue,
                                  OpRunListener& listener)
     : m_placement(placement), m_queue(queue), m_listener(listener),
       m_fabric(placement.width(), placement.height(), placement.chip().virtualChannels,
-               placement.chip().linkBytesPerCycle, placement.chip().hopLatencyCycles, queue,
-               *this),
-      m_macsPerCycle(placement.chip().macsPerCycle * placement.chip().calibration.computeEfficiency),
+               placement.chip().linkBytesPerCycle, placement.chip().hopLatencyCycles, queue, *this),
+      m_macsPerCycle(placement.chip().macsPerCycle *
+                     placement.chip().calibration.computeEfficiency),
       m_coreFree(size_t(placement.width()) * size_t(placement.height()), 0.0),
       m_waferLinkFree(size_t(std::max(1, placement.wafers())), 0.0) {
   if (!(m_macsPerCycle > 0.0) || !(placement.chip().sramReadBytesPerCycle > 0.0)) {
@@ -168,8 +176,8 @@ void PeProgramRunner::beginMatVec(int runId, const Region& region, const Op& op)
   const int64_t blockRows = ceilDiv(op.rows, gOut);
   const int64_t blockCols = ceilDiv(op.cols, gIn);
   const double macCycles = double(blockRows) / m_macsPerCycle;
-  const double readCycles = double(blockRows) * m_placement.bytesPerWeight() /
-                            chip.sramReadBytesPerCycle;
+  const double readCycles =
+      double(blockRows) * m_placement.bytesPerWeight() / chip.sramReadBytesPerCycle;
   OpRun& run = m_runs[size_t(runId)];
   run.elementCycles = std::max(macCycles, readCycles);
   run.blockCols = blockCols;
@@ -268,8 +276,7 @@ void PeProgramRunner::beginAttention(int runId, const Region& region, const Op& 
   run.work.compute = macs / m_macsPerCycle;
   run.work.memory = std::max(0.0, bytes / chip.sramReadBytesPerCycle - run.work.compute);
   run.localCycles = run.work.compute + run.work.memory;
-  run.waveletsIn =
-      wavelets(double(headsPerColumn * groupHeads * op.headDim) * kActivationBytes);
+  run.waveletsIn = wavelets(double(headsPerColumn * groupHeads * op.headDim) * kActivationBytes);
   // Weighted values plus the running maximum and sum of the softmax, per head.
   run.waveletsOut =
       wavelets(double(headsPerColumn * groupHeads * (op.headDim + 2)) * kPartialSumBytes);
@@ -282,8 +289,7 @@ void PeProgramRunner::beginAttention(int runId, const Region& region, const Op& 
   }
   for (int u = 0; u < columns; ++u) {
     addLane(runId, Role::AttnColumn, u, run.waveletsOut,
-            lineRoute(x0 + u, y0 + h - 1, Direction::North, h - 1, FlowMode::Chain,
-                      kColumnColor));
+            lineRoute(x0 + u, y0 + h - 1, Direction::North, h - 1, FlowMode::Chain, kColumnColor));
   }
   if (run.columnsPerGroup > 1) {
     for (int g = 0; g < run.groups; ++g) {
@@ -370,18 +376,29 @@ void PeProgramRunner::beginMove(int runId, const Region& region, const Op& op) {
   const int dyv = ty - fy;
   const Direction alongX = dxv >= 0 ? Direction::East : Direction::West;
   const Direction alongY = dyv >= 0 ? Direction::South : Direction::North;
-  if (dxv == 0 && dyv != 0) {
-    // Stacked regions: parallel columns.
-    const int lanes = std::max(1, std::min(from.rect.w, to.rect.w));
-    for (int i = 0; i < lanes; ++i) {
-      routes.push_back(lineRoute(fx - lanes / 2 + i, fy, alongY, std::abs(dyv), FlowMode::Unicast,
-                                 color));
+  const int lanes = std::max(1, std::min(from.rect.h, to.rect.h));
+  const bool staircase = dyv != 0 && std::abs(dxv) >= lanes - 1;
+  const int columnLanes = std::max(1, std::min(lanes, std::min(from.rect.w, to.rect.w)));
+  if (dyv != 0 && !staircase && (dxv == 0 || std::abs(dyv) >= columnLanes - 1)) {
+    // Mostly a move in y: lanes are columns, each turning at its own row.
+    for (int i = 0; i < columnLanes; ++i) {
+      const int turn = dxv > 0 ? columnLanes - 1 - i : i;
+      FlowRoute r;
+      r.x = fx - columnLanes / 2 + i;
+      r.y = fy;
+      r.first = alongY;
+      r.firstHops = turn;
+      r.second = alongX;
+      r.secondHops = std::abs(dxv);
+      r.third = alongY;
+      r.thirdHops = std::abs(dyv) - turn;
+      r.mode = FlowMode::Unicast;
+      r.color = color;
+      routes.push_back(r);
     }
     addMoveLanes(runId, total, routes);
     return;
   }
-  const int lanes = std::max(1, std::min(from.rect.h, to.rect.h));
-  const bool staircase = dyv != 0 && std::abs(dxv) >= lanes - 1;
   for (int i = 0; i < lanes; ++i) {
     const int y = fy - lanes / 2 + i;
     if (dyv == 0 || !staircase) {

@@ -25,15 +25,18 @@
 //   FP32 weighted values and the softmax maximum and sum per head chain up
 //   each column and then along the top row to the group's first column.
 //   At the top of a group's other columns the column's sums and the row's
-//   meet wavelet by wavelet (one add each), so the two chains pipeline.
+//   meet wavelet by wavelet, so the two chains pipeline; that core adds
+//   every wavelet of both, so the row chain moves at half rate.
 // - Lookup: the embedding row's slices sit down the region's centre column,
 //   one per row; each row sends its slice west to the left column.
 // - Transfer: the bytes leave over min(source rows, target rows) parallel
 //   lanes centred on the source region's centre and arrive centred on the
 //   target's. Lanes on one row are straight; otherwise each lane turns at
 //   its own column (a staircase, so no two lanes share a link) when the
-//   regions are far enough apart in x, lanes are columns when they are
-//   stacked in y, and x-then-y routes (which may share links) otherwise.
+//   regions are far enough apart in x; otherwise the lanes are columns (no
+//   more than both regions are wide), each turning at its own row, when the
+//   regions are stacked or far enough apart in y; x-then-y routes (which may
+//   share links) when neither holds.
 //   Across wafers one lane runs over the source wafer's edge, the
 //   system-to-system link (a first-come first-served server with the chip's
 //   bandwidth and latency) and on from the destination wafer's edge.
@@ -57,17 +60,17 @@ struct OpRun {
   int op = 0;
   OpKind kind = OpKind::MatVec;
   int64_t context = 0;
-  int slot = 0;            // the caller's token tag
-  double scheduled = 0.0;  // cycle it was scheduled (dispatch starts)
-  double end = 0.0;        // cycle its last PE finished
-  TimeBreakdown work;      // compute, memory and sync of its busiest PE
+  int slot = 0;           // the caller's token tag
+  double scheduled = 0.0; // cycle it was scheduled (dispatch starts)
+  double end = 0.0;       // cycle its last PE finished
+  TimeBreakdown work;     // compute, memory and sync of its busiest PE
   bool done = false;
   // Program state.
-  int pending = 0;         // lanes or PEs still to finish
-  int laneBase = 0;        // its first flow id
-  int columns = 0;         // attention: columns holding KV heads
-  int groups = 0;          // attention: column groups
-  int columnsPerGroup = 1; // attention
+  int pending = 0;            // lanes or PEs still to finish
+  int laneBase = 0;           // its first flow id
+  int columns = 0;            // attention: columns holding KV heads
+  int groups = 0;             // attention: column groups
+  int columnsPerGroup = 1;    // attention
   double elementCycles = 0.0; // matvec: core cycles per input element
   int64_t blockCols = 0;      // matvec: input elements per PE
   double localCycles = 0.0;   // core work per PE of the op's main phase
@@ -159,7 +162,7 @@ private:
   std::vector<OpRun> m_runs;
   std::vector<Lane> m_lanes; // by flow id
   std::vector<Member> m_members;
-  std::vector<double> m_coreFree; // per PE
+  std::vector<double> m_coreFree;      // per PE
   std::vector<double> m_waferLinkFree; // per source wafer
 };
 

@@ -46,18 +46,17 @@ const char* toString(OpKind kind) {
 }
 
 Placement::Placement(ChipSpec chip, core::ModelSpec model, MapOptions options, int wafers,
-                     double bytesPerWeight, std::vector<Region> regions,
-                     std::vector<Stage> stages)
+                     double bytesPerWeight, std::vector<Region> regions, std::vector<Stage> stages)
     : m_chip(std::move(chip)), m_model(std::move(model)), m_options(options), m_wafers(wafers),
-      m_bytesPerWeight(bytesPerWeight), m_regions(std::move(regions)),
-      m_stages(std::move(stages)) {
+      m_bytesPerWeight(bytesPerWeight), m_regions(std::move(regions)), m_stages(std::move(stages)) {
   const int w = width();
   const int h = height();
   m_index.assign(size_t(w) * size_t(h), -1);
   for (const Region& region : m_regions) {
     const PeRect& r = region.rect;
     if (r.w <= 0 || r.h <= 0 || r.x < 0 || r.y < 0 || r.x + r.w > w || r.y + r.h > h) {
-      throw std::invalid_argument("placement: region '" + region.name + "' lies outside the fabric");
+      throw std::invalid_argument("placement: region '" + region.name +
+                                  "' lies outside the fabric");
     }
     for (int y = r.y; y < r.y + r.h; ++y) {
       int32_t* row = m_index.data() + size_t(y) * size_t(w);

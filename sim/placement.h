@@ -33,16 +33,21 @@ const char* toString(RegionKind kind);
 // - Elementwise: `elements` values spread over the top row, `flopsPerElement`
 //   each (SiLU times gate, RoPE, residual add), no communication.
 // - Attention: one query of `heads` x `headDim` against the KV cache of the
-//   current context, spread evenly over the region's PEs by KV head and token.
-//   The query is broadcast over the region, scores and weighted values are
-//   reduced per head back to the edge.
-// - Lookup: one embedding row (`bytes`), its slices held down one column of
-//   the table, sent out over the region's rect.h rows in parallel (half the
-//   region's width and height in hops).
+//   current context. KV heads own column groups (rect.w / kvHeads columns
+//   each, or several heads per column when there are more heads than
+//   columns); a group's tokens spread evenly over its PEs. The query goes
+//   down each column; the FP32 weighted values and the softmax maximum and
+//   sum per head chain up each column and along the top row to the group's
+//   first column.
+// - Lookup: one embedding row (`bytes`), its slices held down the region's
+//   centre column (one per row), each row sending its slice west to the left
+//   column (rect.w / 2 hops). Streams of n wavelets over h hops take
+//   h + n - 1 cycles (the last leaves n - 1 cycles after the first).
 // - Transfer: `bytes` from region `sourceRegion`'s centre to region
 //   `targetRegion`'s centre (either -1: this region) over the mesh (Manhattan
 //   hops; the bytes spread over min(source rect.h, target rect.h) parallel
-//   rows), plus the system-to-system link when they are on different wafers
+//   rows, or min(that, source rect.w, target rect.w) columns when the move is
+//   mostly in y), plus the system-to-system link when on different wafers
 //   (hops to the right edge of the source wafer, from the left edge of the
 //   destination wafer). A routed expert receives its input this way.
 // - Sample: argmax over `elements` logits on the top row (a reduction).

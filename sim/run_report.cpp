@@ -32,8 +32,8 @@ RunReport makeRunReport(const Placement& placement, const std::string& engine,
   r.decodeBreakdown = timeline.decodeBreakdown();
   r.bottlenecks = bottlenecks.ranked(10);
   r.sramUsedBytes = placement.sramTotal().total();
-  r.sramTotalBytes = placement.chip().sramBytesPerPe * double(placement.chip().pesPerWafer()) *
-                     placement.wafers();
+  r.sramTotalBytes =
+      placement.chip().sramBytesPerPe * double(placement.chip().pesPerWafer()) * placement.wafers();
   r.pesUsed = placement.usedPes();
   int64_t context = 0;
   for (const TokenTiming& t : timeline.tokens()) {
@@ -96,13 +96,13 @@ std::string RunReport::summary() const {
       "{} on {} ({} wafer{}, {} engine): {} prompt + {} generated tokens\n"
       "  decode {:.0f} tokens/s ({:.1f} us/token), time to first token {:.2f} ms, {:.2f} J/token\n",
       model, chip, wafers, wafers == 1 ? "" : "s", engine, promptTokens, generatedTokens,
-      decodeTokensPerSecond, secondsPerToken * 1e6, timeToFirstTokenSeconds * 1e3,
-      joulesPerToken);
+      decodeTokensPerSecond, secondsPerToken * 1e6, timeToFirstTokenSeconds * 1e3, joulesPerToken);
   const double total = decodeBreakdown.total();
   if (total > 0) {
-    s += fmt::format("  decode time: compute {:.0f}%, fabric {:.0f}%, memory {:.0f}%, sync {:.0f}%\n",
-                     100 * decodeBreakdown.compute / total, 100 * decodeBreakdown.fabric / total,
-                     100 * decodeBreakdown.memory / total, 100 * decodeBreakdown.sync / total);
+    s += fmt::format(
+        "  decode time: compute {:.0f}%, fabric {:.0f}%, memory {:.0f}%, sync {:.0f}%\n",
+        100 * decodeBreakdown.compute / total, 100 * decodeBreakdown.fabric / total,
+        100 * decodeBreakdown.memory / total, 100 * decodeBreakdown.sync / total);
   }
   for (const GpuEstimate& e : gpus) {
     s += fmt::format("  vs {} x{}: {:.0f} tokens/s, TTFT {:.2f} ms, {:.2f} J/token -> wafer "

@@ -7,6 +7,7 @@
 #include "sim/token_timeline.h"
 
 #include <nlohmann/json.hpp>
+
 #include <string>
 #include <vector>
 

@@ -8,8 +8,9 @@
 #define WS_HAVE_DETAILED_ENGINE 1
 #endif
 
-#include <algorithm>
 #include <fmt/format.h>
+
+#include <algorithm>
 #include <stdexcept>
 
 namespace ws::sim {
@@ -26,7 +27,9 @@ TimeBreakdown TimeBreakdown::scaled(double factor) const {
   return {compute * factor, fabric * factor, memory * factor, sync * factor};
 }
 
-const char* toString(EngineKind kind) { return kind == EngineKind::Fast ? "fast" : "detailed"; }
+const char* toString(EngineKind kind) {
+  return kind == EngineKind::Fast ? "fast" : "detailed";
+}
 
 EngineKind engineKindFromString(const std::string& name) {
   if (name == "fast") {
@@ -43,8 +46,8 @@ TimingEngine::TimingEngine(const Placement& placement)
 
 int64_t TimingEngine::contextLength(int sequence) const {
   if (sequence < 0 || size_t(sequence) >= m_context.size()) {
-    throw std::out_of_range(fmt::format("sequence {} out of range (mapping has {})", sequence,
-                                        m_context.size()));
+    throw std::out_of_range(
+        fmt::format("sequence {} out of range (mapping has {})", sequence, m_context.size()));
   }
   return m_context[size_t(sequence)];
 }
@@ -106,7 +109,9 @@ void TimingEngine::notifySram(const SramEvent& event) {
   }
 }
 
-void TimingEngine::advanceTo(double seconds) { m_now = std::max(m_now, seconds); }
+void TimingEngine::advanceTo(double seconds) {
+  m_now = std::max(m_now, seconds);
+}
 
 std::unique_ptr<TimingEngine> makeTimingEngine(EngineKind kind, const Placement& placement) {
   if (kind == EngineKind::Fast) {

@@ -1,14 +1,14 @@
 #include "sim/trace_writer.h"
 
-#include <algorithm>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+
+#include <algorithm>
 #include <stdexcept>
 
 namespace ws::sim {
 
-TraceWriter::TraceWriter(const Placement& placement, const std::string& path,
-                         TraceOptions options)
+TraceWriter::TraceWriter(const Placement& placement, const std::string& path, TraceOptions options)
     : m_placement(placement), m_options(options), m_path(path),
       m_pending(placement.regions().size()), m_pendingToken(placement.regions().size(), -1),
       m_busyPeCycles(0.0) {
@@ -22,7 +22,9 @@ TraceWriter::TraceWriter(const Placement& placement, const std::string& path,
   writeMetadata();
 }
 
-TraceWriter::~TraceWriter() { finish(); }
+TraceWriter::~TraceWriter() {
+  finish();
+}
 
 double TraceWriter::micros(double cycles) const {
   return cycles / m_placement.chip().clockHz * 1e6;
@@ -41,26 +43,31 @@ void TraceWriter::writeEvent(const std::string& json) {
   ++m_events;
 }
 
-int TraceWriter::tokensPid() const { return m_placement.wafers(); }
+int TraceWriter::tokensPid() const {
+  return m_placement.wafers();
+}
 
 void TraceWriter::writeMetadata() {
   using nlohmann::json;
   for (int w = 0; w < m_placement.wafers(); ++w) {
-    writeEvent(fmt::format(R"({{"name":"process_name","ph":"M","pid":{},"args":{{"name":{}}}}})",
-                           w, json(fmt::format("wafer {} ({})", w, m_placement.chip().name))
-                                  .dump()));
-    writeEvent(fmt::format(R"({{"name":"process_sort_index","ph":"M","pid":{},"args":{{"sort_index":{}}}}})",
-                           w, w + 1));
+    writeEvent(fmt::format(R"({{"name":"process_name","ph":"M","pid":{},"args":{{"name":{}}}}})", w,
+                           json(fmt::format("wafer {} ({})", w, m_placement.chip().name)).dump()));
+    writeEvent(fmt::format(
+        R"({{"name":"process_sort_index","ph":"M","pid":{},"args":{{"sort_index":{}}}}})", w,
+        w + 1));
   }
-  writeEvent(fmt::format(R"({{"name":"process_name","ph":"M","pid":{},"args":{{"name":"tokens"}}}})",
-                         tokensPid()));
-  writeEvent(fmt::format(R"({{"name":"process_sort_index","ph":"M","pid":{},"args":{{"sort_index":0}}}})",
-                         tokensPid()));
+  writeEvent(fmt::format(
+      R"({{"name":"process_name","ph":"M","pid":{},"args":{{"name":"tokens"}}}})", tokensPid()));
+  writeEvent(
+      fmt::format(R"({{"name":"process_sort_index","ph":"M","pid":{},"args":{{"sort_index":0}}}})",
+                  tokensPid()));
   for (const Region& r : m_placement.regions()) {
-    writeEvent(fmt::format(R"({{"name":"thread_name","ph":"M","pid":{},"tid":{},"args":{{"name":{}}}}})",
-                           r.wafer, r.id + 1, json(r.name).dump()));
-    writeEvent(fmt::format(R"({{"name":"thread_sort_index","ph":"M","pid":{},"tid":{},"args":{{"sort_index":{}}}}})",
-                           r.wafer, r.id + 1, r.id + 1));
+    writeEvent(
+        fmt::format(R"({{"name":"thread_name","ph":"M","pid":{},"tid":{},"args":{{"name":{}}}}})",
+                    r.wafer, r.id + 1, json(r.name).dump()));
+    writeEvent(fmt::format(
+        R"({{"name":"thread_sort_index","ph":"M","pid":{},"tid":{},"args":{{"sort_index":{}}}}})",
+        r.wafer, r.id + 1, r.id + 1));
   }
 }
 
@@ -115,7 +122,8 @@ void TraceWriter::onToken(const TokenTiming& timing) {
       timing.index, timing.tokens, timing.contextLength, timing.criticalRegion));
   const double spanCycles = (timing.simEnd - timing.simStart) * m_placement.chip().clockHz;
   const double used = double(m_placement.usedPes());
-  const double utilisation = spanCycles > 0 && used > 0 ? m_busyPeCycles / (spanCycles * used) : 0.0;
+  const double utilisation =
+      spanCycles > 0 && used > 0 ? m_busyPeCycles / (spanCycles * used) : 0.0;
   const double rate = timing.prefill || dur <= 0 ? 0.0 : 1e6 / dur;
   writeEvent(fmt::format(
       R"({{"name":"PE utilisation","ph":"C","pid":{},"ts":{:.4f},"args":{{"busy":{:.5f}}}}})",

@@ -5,9 +5,10 @@
 #include "sim/fast_engine.h"
 #include "sim/mapper.h"
 
+#include <fmt/format.h>
+
 #include <cmath>
 #include <filesystem>
-#include <fmt/format.h>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -17,9 +18,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const std::vector<std::string> kColumns = {
-    "id",      "model",           "chip",  "systems", "weight_bits", "method", "context",
-    "published_tok_s", "split", "date", "source", "note"};
+const std::vector<std::string> kColumns = {"id",          "model",  "chip",    "systems",
+                                           "weight_bits", "method", "context", "published_tok_s",
+                                           "split",       "date",   "source",  "note"};
 
 // One CSV record with RFC 4180 quoting; `pos` advances past its line end.
 std::vector<std::string> parseRecord(const std::string& text, size_t& pos, const std::string& file,
@@ -27,7 +28,6 @@ std::vector<std::string> parseRecord(const std::string& text, size_t& pos, const
   std::vector<std::string> fields;
   std::string field;
   bool quoted = false;
-  bool wasQuoted = false;
   while (pos < text.size()) {
     const char c = text[pos];
     if (quoted) {
@@ -47,16 +47,13 @@ std::vector<std::string> parseRecord(const std::string& text, size_t& pos, const
     }
     if (c == '"') {
       if (!field.empty()) {
-        throw std::runtime_error(
-            fmt::format("{}:{}: quote inside an unquoted field", file, line));
+        throw std::runtime_error(fmt::format("{}:{}: quote inside an unquoted field", file, line));
       }
       quoted = true;
-      wasQuoted = true;
       ++pos;
     } else if (c == ',') {
       fields.push_back(std::move(field));
       field.clear();
-      wasQuoted = false;
       ++pos;
     } else if (c == '\n' || c == '\r') {
       ++pos;
@@ -72,7 +69,6 @@ std::vector<std::string> parseRecord(const std::string& text, size_t& pos, const
   if (quoted) {
     throw std::runtime_error(fmt::format("{}:{}: unterminated quoted field", file, line));
   }
-  (void)wasQuoted;
   fields.push_back(std::move(field));
   return fields;
 }
@@ -93,7 +89,9 @@ double parseNumber(const std::string& text, const std::string& file, int line,
   return value;
 }
 
-fs::path validationDir() { return core::assetsDir() / "validation"; }
+fs::path validationDir() {
+  return core::assetsDir() / "validation";
+}
 
 core::ModelSpec loadRowModel(const std::string& model) {
   // A .json beside the table (a card only the validation needs) or a card name.
@@ -116,8 +114,7 @@ std::vector<ValidationRow> parseValidationTable(const std::string& csvText,
     for (const auto& c : kColumns) {
       expected += (expected.empty() ? "" : ",") + c;
     }
-    throw std::runtime_error(
-        fmt::format("{}:1: header must be exactly: {}", file, expected));
+    throw std::runtime_error(fmt::format("{}:1: header must be exactly: {}", file, expected));
   }
   while (pos < csvText.size()) {
     ++line;
@@ -126,15 +123,16 @@ std::vector<ValidationRow> parseValidationTable(const std::string& csvText,
       continue; // blank line
     }
     if (f.size() != kColumns.size()) {
-      throw std::runtime_error(fmt::format("{}:{}: {} fields, expected {}", file, line, f.size(),
-                                           kColumns.size()));
+      throw std::runtime_error(
+          fmt::format("{}:{}: {} fields, expected {}", file, line, f.size(), kColumns.size()));
     }
     ValidationRow r;
     r.id = f[0];
     r.model = f[1];
     r.chip = f[2];
     if (r.id.empty() || r.model.empty() || r.chip.empty()) {
-      throw std::runtime_error(fmt::format("{}:{}: id, model and chip must not be empty", file, line));
+      throw std::runtime_error(
+          fmt::format("{}:{}: id, model and chip must not be empty", file, line));
     }
     const double systems = parseNumber(f[3], file, line, "systems");
     if (systems < 0 || systems > 4096 || systems != std::floor(systems)) {
@@ -144,8 +142,8 @@ std::vector<ValidationRow> parseValidationTable(const std::string& csvText,
     r.systems = int(systems);
     r.weightBits = parseNumber(f[4], file, line, "weight_bits");
     if (r.weightBits < 0 || r.weightBits > 64) {
-      throw std::runtime_error(
-          fmt::format("{}:{}: column 'weight_bits': must be 0 (the model's own) .. 64", file, line));
+      throw std::runtime_error(fmt::format(
+          "{}:{}: column 'weight_bits': must be 0 (the model's own) .. 64", file, line));
     }
     r.method = f[5];
     if (r.method != "whole" && r.method != "layer") {
@@ -189,7 +187,9 @@ std::vector<ValidationRow> loadValidationTable(const std::string& path) {
   return parseValidationTable(text.str(), path);
 }
 
-std::string defaultValidationTablePath() { return (validationDir() / "published.csv").string(); }
+std::string defaultValidationTablePath() {
+  return (validationDir() / "published.csv").string();
+}
 
 double predictTokensPerSecond(const ValidationRow& row, const ChipSpec* chipOverride) {
   const ChipSpec chip = chipOverride ? *chipOverride : loadChipSpec(row.chip);

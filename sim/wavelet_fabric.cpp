@@ -1,8 +1,9 @@
 #include "sim/wavelet_fabric.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <bit>
-#include <fmt/format.h>
 #include <stdexcept>
 
 namespace ws::sim {
@@ -10,8 +11,12 @@ namespace {
 
 constexpr double kWaveletBytes = 4.0; // 32-bit payload
 
-int dx(Direction d) { return d == Direction::East ? 1 : d == Direction::West ? -1 : 0; }
-int dy(Direction d) { return d == Direction::South ? 1 : d == Direction::North ? -1 : 0; }
+int dx(Direction d) {
+  return d == Direction::East ? 1 : d == Direction::West ? -1 : 0;
+}
+int dy(Direction d) {
+  return d == Direction::South ? 1 : d == Direction::North ? -1 : 0;
+}
 
 } // namespace
 
@@ -21,8 +26,8 @@ WaveletFabric::WaveletFabric(int width, int height, int colors, double linkBytes
       m_waveletCycles(linkBytesPerCycle > 0.0 ? kWaveletBytes / linkBytesPerCycle : 0.0),
       m_hopCycles(hopCycles), m_queue(queue), m_sink(sink) {
   if (width <= 0 || height <= 0) {
-    throw std::invalid_argument(fmt::format("wavelet fabric: size {} x {} must be positive", width,
-                                            height));
+    throw std::invalid_argument(
+        fmt::format("wavelet fabric: size {} x {} must be positive", width, height));
   }
   if (!(linkBytesPerCycle > 0.0)) {
     throw std::invalid_argument("wavelet fabric: link width must be positive");
@@ -57,9 +62,9 @@ int WaveletFabric::addFlow(const FlowRoute& r) {
     valid = valid && inside(x, y);
   }
   if (!valid) {
-    throw std::invalid_argument(fmt::format(
-        "wavelet fabric: route from ({}, {}) to ({}, {}) leaves the {} x {} mesh", r.x, r.y, x, y,
-        m_width, m_height));
+    throw std::invalid_argument(
+        fmt::format("wavelet fabric: route from ({}, {}) to ({}, {}) leaves the {} x {} mesh", r.x,
+                    r.y, x, y, m_width, m_height));
   }
   if (r.color < 0 || r.color >= m_colors) {
     throw std::invalid_argument(
@@ -181,7 +186,8 @@ void WaveletFabric::wake(int port) {
   // Round-robin: the first colour with queued wavelets after the last one sent.
   const int start = (p.lastColor + 1) % m_colors;
   const uint64_t all = m_colors == 64 ? ~uint64_t(0) : (uint64_t(1) << m_colors) - 1;
-  const uint64_t rotated = ((p.colorMask >> start) | (p.colorMask << ((m_colors - start) % 64))) & all;
+  const uint64_t rotated =
+      ((p.colorMask >> start) | (p.colorMask << ((m_colors - start) % 64))) & all;
   const int color = (start + std::countr_zero(start == 0 ? p.colorMask : rotated)) % m_colors;
   const size_t lane = size_t(port) * size_t(m_colors) + size_t(color);
   const int32_t node = m_head[lane];

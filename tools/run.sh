@@ -9,11 +9,5 @@ build=${WS_BUILD_DIR:-$root/build}
 if [[ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]]; then
   exec "$build/app/waferscope" "$@"
 fi
-out=${WS_OUT_DIR:-$PWD/waferscope-out}
-mkdir -p "$out"
 echo "No display: running headless (waferscope-cli simulate)." >&2
-"$build/app/waferscope-cli" simulate --model builtin --chip wse3 \
-  --prompt "def fibonacci(n):" --gen-tokens 64 \
-  --report "$out/report.json" --heatmap "$out/heatmap.png" --field activity "$@"
-echo "Report:  $out/report.json"
-echo "Heatmap: $out/heatmap.png"
+exec "$root/tools/headless-demo.sh" "$build" "${WS_OUT_DIR:-$PWD/waferscope-out}" "$@"

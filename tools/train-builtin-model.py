@@ -47,6 +47,7 @@ EXCLUDED_DIRS = {"test", "tests", "idle_test", "site-packages", "dist-packages",
 EXCLUDED_FILES = {"_distutils_system_mod.py", "sitecustomize.py"}
 EXCLUDED_PREFIXES = ("_sysconfigdata",)
 VALIDATION_EVERY = 40  # every 40th file in sorted order is held out
+SPACE_SPLIT_PROBABILITY = 0.05  # see split_space_prefixes
 
 # Model hyper-parameters (llama architecture).
 VOCAB = 4096
@@ -154,6 +155,31 @@ def encode_files(sp, files):
         ids.extend(sp.encode(read(rel)))
         ids.append(sp.eos_id())
     return np.array(ids, dtype=np.int64)
+
+
+def split_space_prefixes(sp, ids, probability):
+    """Rewrites a random share of the tokens "▁word" as "▁" + "word".
+
+    A prompt ending in a space ("def ") encodes to a lone "▁" token, which
+    the plain token stream almost never follows with a word; these rewritten
+    pairs teach the model how such prompts continue.
+    """
+    space = sp.piece_to_id("▁")
+    rest = np.full(sp.get_piece_size(), -1, dtype=np.int64)
+    for i in range(sp.get_piece_size()):
+        piece = sp.id_to_piece(i)
+        if len(piece) > 1 and piece[0] == "▁" and piece[1] != "▁" and not sp.is_control(i):
+            j = sp.piece_to_id(piece[1:])
+            if j != sp.unk_id() and j != space:
+                rest[i] = j
+    rng = np.random.default_rng(SEED)
+    chosen = (rest[ids] >= 0) & (rng.random(len(ids)) < probability)
+    out = np.empty(len(ids) + int(chosen.sum()), dtype=np.int64)
+    # Each chosen token becomes two: shift the positions after it by one.
+    positions = np.arange(len(ids)) + np.cumsum(chosen) - chosen
+    out[positions] = np.where(chosen, space, ids)
+    out[positions[chosen] + 1] = rest[ids[chosen]]
+    return out
 
 
 # ----------------------------------------------------------------- model
@@ -487,8 +513,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--cli", help="waferscope-cli used to write the GGUF (omit to skip the GGUF)")
     ap.add_argument("--cache", default=str(REPO / "tools/.train-cache"))
-    ap.add_argument("--steps", type=int, default=400)
-    ap.add_argument("--batch", type=int, default=16)
+    ap.add_argument("--steps", type=int, default=240)
+    ap.add_argument("--batch", type=int, default=8)
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--warmup", type=int, default=20)
     ap.add_argument("--eval-every", type=int, default=100)
@@ -502,6 +528,12 @@ def main():
     cache = Path(args.cache)
     cache.mkdir(parents=True, exist_ok=True)
     logfile = cache / "train.log"
+
+    # Debian's python3-torch calls libblas.so.3: the reference BLAS unless
+    # libopenblas0-pthread is installed (about 10x slower matrix products).
+    with open("/proc/self/maps", encoding="utf-8") as maps:
+        blas = sorted({line.split()[-1] for line in maps if "blas" in line})
+    log(f"torch {torch.__version__}, {args.threads} threads, BLAS {' '.join(blas)}", logfile)
 
     files = corpus_files()
     train_files, valid_files = split_corpus(files)
@@ -520,7 +552,8 @@ def main():
         data = np.load(ids_path)
         train_np, valid_np = data["train"], data["valid"]
     else:
-        train_np, valid_np = encode_files(sp, train_files), encode_files(sp, valid_files)
+        train_np = split_space_prefixes(sp, encode_files(sp, train_files), SPACE_SPLIT_PROBABILITY)
+        valid_np = encode_files(sp, valid_files)
         np.savez(ids_path, train=train_np, valid=valid_np)
     train_ids, valid_ids = torch.from_numpy(train_np), torch.from_numpy(valid_np)
 

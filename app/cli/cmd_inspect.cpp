@@ -293,6 +293,9 @@ std::string formatCount(uint64_t n) {
 
 std::string formatParams(uint64_t n) {
   const double v = static_cast<double>(n);
+  if (v < 1e3) {
+    return fmt::format("{:>9}", n);
+  }
   const auto [scaled, unit] = v >= 1e9   ? std::pair{v / 1e9, "B"}
                               : v >= 1e6 ? std::pair{v / 1e6, "M"}
                                          : std::pair{v / 1e3, "K"};

@@ -18,11 +18,12 @@
 #include "sim/token_timeline.h"
 #include "sim/trace_writer.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <fmt/format.h>
 #include <fstream>
 #include <memory>
 #include <optional>
@@ -116,6 +117,15 @@ void runSimulate(const SimulateArgs& a) {
   }
   if (a.genTokens < 0) {
     throw std::runtime_error("--gen-tokens must not be negative");
+  }
+  if (a.weightBits < 0 || a.weightBits > 64) {
+    throw std::runtime_error(fmt::format("--weight-bits must be 1..64, got {}", a.weightBits));
+  }
+  if (a.sequences < 1 || a.sequences > 4096) {
+    throw std::runtime_error(fmt::format("--sequences must be 1..4096, got {}", a.sequences));
+  }
+  if (a.wafers < 0 || a.wafers > 4096) {
+    throw std::runtime_error(fmt::format("--wafers must be 1..4096, got {}", a.wafers));
   }
   if (a.field != "activity" && a.field != "sram" && a.field != "links") {
     throw std::runtime_error("--field must be activity, sram or links, got '" + a.field + "'");
@@ -218,8 +228,8 @@ void runSimulate(const SimulateArgs& a) {
         }
       }
       if (window == nullptr) {
-        throw std::runtime_error(fmt::format("--at {} s is outside the run (0 .. {} s)", a.at,
-                                             tokens.back().simEnd));
+        throw std::runtime_error(
+            fmt::format("--at {} s is outside the run (0 .. {} s)", a.at, tokens.back().simEnd));
       }
     }
     render::HeatmapStyle style;
@@ -262,7 +272,8 @@ const bool registered = registerCommand(
       auto a = std::make_shared<SimulateArgs>();
       cmd.add_option("--model", a->model, "model card name, .gguf, config.json, or builtin")
           ->required();
-      cmd.add_option("--chip", a->chip, "chip preset (wse2, wse3, wse3x4, teach-32x32) or JSON file")
+      cmd.add_option("--chip", a->chip,
+                     "chip preset (wse2, wse3, wse3x4, teach-32x32) or JSON file")
           ->capture_default_str();
       cmd.add_option("--prompt-tokens", a->promptTokens, "prompt length in tokens (default 128)");
       cmd.add_option("--prompt", a->prompt, "prompt text (its tokens are counted)");

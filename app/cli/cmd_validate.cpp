@@ -7,9 +7,10 @@
 #include "sim/chip_spec.h"
 #include "sim/validation.h"
 
+#include <fmt/format.h>
+
 #include <cmath>
 #include <cstdio>
-#include <fmt/format.h>
 #include <fstream>
 #include <stdexcept>
 
@@ -28,14 +29,13 @@ void runValidate(const std::string& table) {
         modelPath.extension() == ".json" ? modelPath.stem().string() : r.row.model;
     if (!r.failure.empty()) {
       ++failures;
-      std::printf("%-26s %-22s %-7s %-11s %10.0f %10s %8s  (%s)\n", r.row.id.c_str(),
-                  model.c_str(), r.row.chip.c_str(),
-                  r.row.calibration ? "calibration" : "held-out", r.row.publishedTokensPerSecond,
-                  "-", "-", r.failure.c_str());
+      std::printf("%-26s %-22s %-7s %-11s %10.0f %10s %8s  (%s)\n", r.row.id.c_str(), model.c_str(),
+                  r.row.chip.c_str(), r.row.calibration ? "calibration" : "held-out",
+                  r.row.publishedTokensPerSecond, "-", "-", r.failure.c_str());
       continue;
     }
-    std::printf("%-26s %-22s %-7s %-11s %10.0f %10.0f %+7.1f%%\n", r.row.id.c_str(),
-                model.c_str(), r.row.chip.c_str(), r.row.calibration ? "calibration" : "held-out",
+    std::printf("%-26s %-22s %-7s %-11s %10.0f %10.0f %+7.1f%%\n", r.row.id.c_str(), model.c_str(),
+                r.row.chip.c_str(), r.row.calibration ? "calibration" : "held-out",
                 r.row.publishedTokensPerSecond, r.predicted, 100.0 * r.errorFraction);
   }
   std::printf("\ncalibration rows MAPE: %.1f%%\nheld-out rows MAPE:    %.1f%%\n",
@@ -58,8 +58,7 @@ void runCalibrate(const std::string& table, const std::string& chipName,
     }
   }
   if (fit.empty()) {
-    throw std::runtime_error(
-        fmt::format("{}: no calibration rows for chip '{}'", table, chipName));
+    throw std::runtime_error(fmt::format("{}: no calibration rows for chip '{}'", table, chipName));
   }
   sim::ChipSpec chip = sim::loadChipSpec(chipName);
   auto logError = [&](double overhead) {
@@ -114,15 +113,16 @@ void runCalibrate(const std::string& table, const std::string& chipName,
   }
 }
 
-const bool validateRegistered = registerCommand(
-    "validate", "Compare predicted decode speed with published wafer-scale figures",
-    [](CLI::App& cmd) {
-      auto table = std::make_shared<std::string>();
-      cmd.add_option("--table", *table, "validation CSV (default: assets/validation/published.csv)");
-      cmd.callback([table] {
-        runValidate(table->empty() ? sim::defaultValidationTablePath() : *table);
-      });
-    });
+const bool validateRegistered =
+    registerCommand("validate", "Compare predicted decode speed with published wafer-scale figures",
+                    [](CLI::App& cmd) {
+                      auto table = std::make_shared<std::string>();
+                      cmd.add_option("--table", *table,
+                                     "validation CSV (default: assets/validation/published.csv)");
+                      cmd.callback([table] {
+                        runValidate(table->empty() ? sim::defaultValidationTablePath() : *table);
+                      });
+                    });
 
 const bool calibrateRegistered = registerCommand(
     "calibrate", "Refit a chip's op overhead to its calibration rows", [](CLI::App& cmd) {

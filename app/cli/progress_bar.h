@@ -1,11 +1,12 @@
 #pragma once
 // A one-line terminal progress bar on stderr, drawn only when stderr is a
 // terminal (pipes and logs stay clean). Redraws at most every 1/20 s.
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <string>
-#include <unistd.h>
 
 namespace ws::cli {
 

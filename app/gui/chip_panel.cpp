@@ -55,7 +55,9 @@ void ChipPanel::choose(const QString& nameOrPath) {
   emit chipChosen(nameOrPath);
 }
 
-QString ChipPanel::currentChip() const { return m_presets->currentData().toString(); }
+QString ChipPanel::currentChip() const {
+  return m_presets->currentData().toString();
+}
 
 void ChipPanel::showMapping(const MappedEvent& event) {
   const ChipSummary& chip = event.chip;
@@ -77,6 +79,8 @@ void ChipPanel::showMapping(const MappedEvent& event) {
   m_summary->setText(text);
 }
 
-void ChipPanel::clearMapping(const QString& why) { m_summary->setText(why.toHtmlEscaped()); }
+void ChipPanel::clearMapping(const QString& why) {
+  m_summary->setText(why.toHtmlEscaped());
+}
 
 } // namespace ws::app

@@ -10,6 +10,7 @@
 #include <QVBoxLayout>
 
 #include <cmath>
+#include <limits>
 
 namespace ws::app {
 
@@ -170,15 +171,22 @@ void HeatmapPanel::updateField() {
   field.width = uint32_t(m_frame->width);
   field.height = uint32_t(m_frame->height);
   field.values = modeValues(*m_frame, m_mode);
+  // PEs outside every region hold nothing of the model: drawn as "no data".
+  const std::vector<int32_t>& regionIndex = m_placement->regionIndex();
+  for (size_t i = 0; i < field.values.size(); ++i) {
+    if (regionIndex[i] < 0) {
+      field.values[i] = std::numeric_limits<float>::quiet_NaN();
+    }
+  }
   m_view->setField(std::move(field));
   if (!m_fitted) {
     m_view->fitToView();
     m_fitted = true;
   }
-  m_legend->setText(QString("%1 over %2 – %3 of simulated time, KV context %4 tokens")
-                        .arg(toString(m_mode), formatSimTime(m_frame->simStart),
-                             formatSimTime(m_frame->simEnd))
-                        .arg(m_frame->contextTokens));
+  m_legend->setText(
+      QString("%1 over %2 – %3 of simulated time, KV context %4 tokens")
+          .arg(toString(m_mode), formatSimTime(m_frame->simStart), formatSimTime(m_frame->simEnd))
+          .arg(m_frame->contextTokens));
 }
 
 void HeatmapPanel::updateOverlays() {
@@ -203,8 +211,7 @@ void HeatmapPanel::updateOverlays() {
 }
 
 std::string HeatmapPanel::inspectorText(int x, int y) const {
-  if (!m_placement || x < 0 || y < 0 || x >= m_placement->width() ||
-      y >= m_placement->height()) {
+  if (!m_placement || x < 0 || y < 0 || x >= m_placement->width() || y >= m_placement->height()) {
     return {};
   }
   const sim::ChipSpec& chip = m_placement->chip();
@@ -216,19 +223,19 @@ std::string HeatmapPanel::inspectorText(int x, int y) const {
   if (!region) {
     return (text + "\nunused").toStdString();
   }
-  text += QString("\nregion: %1 (%2)").arg(QString::fromStdString(region->name),
-                                            sim::toString(region->kind));
+  text += QString("\nregion: %1 (%2)")
+              .arg(QString::fromStdString(region->name), sim::toString(region->kind));
   if (region->layer >= 0) {
     text += QString("\nlayer: %1").arg(region->layer);
   }
   const size_t cell = size_t(y) * size_t(m_placement->width()) + size_t(x);
   if (m_frame) {
-    const int op = size_t(region->id) < m_frame->regionOp.size()
-                       ? m_frame->regionOp[size_t(region->id)]
-                       : -1;
-    text += QString("\nop: %1").arg(op >= 0 && size_t(op) < region->ops.size()
-                                        ? QString::fromStdString(region->ops[size_t(op)].name)
-                                        : QString("idle"));
+    const int op =
+        size_t(region->id) < m_frame->regionOp.size() ? m_frame->regionOp[size_t(region->id)] : -1;
+    text += QString("\nop: %1")
+                .arg(op >= 0 && size_t(op) < region->ops.size()
+                         ? QString::fromStdString(region->ops[size_t(op)].name)
+                         : QString("idle"));
     text += QString("\nbusy: %1%").arg(100.0 * m_frame->activity[cell], 0, 'f', 1);
     text += QString("\nlink load: %1%").arg(100.0 * m_frame->link[cell], 0, 'f', 1);
   }
@@ -236,8 +243,8 @@ std::string HeatmapPanel::inspectorText(int x, int y) const {
   const sim::SramBreakdown sram = m_placement->sramPerPe(*region, context);
   text += QString("\nSRAM %1 of %2: weights %3, KV %4, activations %5, reserve %6")
               .arg(formatBytes(sram.total()), formatBytes(double(chip.sramBytesPerPe)),
-                   formatBytes(sram.weights), formatBytes(sram.kv),
-                   formatBytes(sram.activations), formatBytes(sram.reserve));
+                   formatBytes(sram.weights), formatBytes(sram.kv), formatBytes(sram.activations),
+                   formatBytes(sram.reserve));
   return text.toStdString();
 }
 

@@ -42,6 +42,7 @@ public:
 
   render::HeatmapView* view() const { return m_view; }
   std::shared_ptr<const Frame> frame() const { return m_frame; }
+  std::shared_ptr<const sim::Placement> placement() const { return m_placement; }
   // The inspector text for a PE (also drawn by the view's ImGui overlay).
   std::string inspectorText(int x, int y) const;
 

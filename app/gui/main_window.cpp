@@ -11,23 +11,11 @@
 #include "app/gui/units.h"
 #include "render/qt/heatmap_window.h"
 
-#include <QPushButton>
-#include <QAction>
-#include <QApplication>
-#include <QCloseEvent>
 #include <QDockWidget>
-#include <QDragEnterEvent>
-#include <QDropEvent>
 #include <QFileDialog>
-#include <QFileInfo>
-#include <QGuiApplication>
-#include <QKeyEvent>
 #include <QLabel>
-#include <QMenuBar>
 #include <QMessageBox>
-#include <QMimeData>
-#include <QSaveFile>
-#include <QScreen>
+#include <QPushButton>
 #include <QSettings>
 #include <QStatusBar>
 
@@ -38,17 +26,10 @@ namespace ws::app {
 namespace {
 
 constexpr const char* kDefaultChip = "wse3";
-constexpr int kStatusMessageMs = 5000;
 constexpr int kChartDockHeight = 220; // pixels: room for the timeline and SRAM charts
 constexpr int kSideColumnWidth = 360;
 // The GPU the comparison panel shows when the report has several baselines.
 constexpr const char* kPreferredGpu = "h100-sxm";
-
-bool isModelFile(const QString& path) {
-  const QFileInfo info(path);
-  return info.suffix() == "gguf" || info.suffix() == "safetensors" ||
-         info.fileName() == "config.json" || info.isDir();
-}
 
 QString tokenTooltip(const TokenEvent& event) {
   QString tip = QString("token %1 (id %2)\nsimulated %3 (%4 – %5)")
@@ -98,7 +79,8 @@ MainWindow::MainWindow(const MainWindowOptions& options, QWidget* parent) : QMai
   tabifyDockWidget(modelDock, chipDock);
   modelDock->raise();
   addPanelDock(m_runPanel, "Run", "runDock", Qt::LeftDockWidgetArea);
-  QDockWidget* textDock = addPanelDock(m_text, "Generated code", "textDock", Qt::RightDockWidgetArea);
+  QDockWidget* textDock =
+      addPanelDock(m_text, "Generated code", "textDock", Qt::RightDockWidgetArea);
   QDockWidget* comparisonDock =
       addPanelDock(m_comparison, "Chip vs GPU", "comparisonDock", Qt::RightDockWidgetArea);
   QDockWidget* sramDock =
@@ -106,8 +88,8 @@ MainWindow::MainWindow(const MainWindowOptions& options, QWidget* parent) : QMai
   QDockWidget* timelineDock =
       addPanelDock(m_timeline, "Token timeline", "timelineDock", Qt::BottomDockWidgetArea);
   resizeDocks({timelineDock}, {kChartDockHeight}, Qt::Vertical);
-  resizeDocks({textDock, comparisonDock, sramDock}, {kChartDockHeight, kChartDockHeight, kChartDockHeight},
-              Qt::Vertical);
+  resizeDocks({textDock, comparisonDock, sramDock},
+              {kChartDockHeight, kChartDockHeight, kChartDockHeight}, Qt::Vertical);
   resizeDocks({textDock}, {kSideColumnWidth}, Qt::Horizontal);
 
   m_statusRate = new QLabel(this);
@@ -121,6 +103,9 @@ MainWindow::MainWindow(const MainWindowOptions& options, QWidget* parent) : QMai
   m_demo = new PresenterDemo(
       [this](const QString& prompt) {
         m_runPanel->setPrompt(prompt);
+        if (m_runPanel->pauseButton()->isChecked()) {
+          m_runPanel->pauseButton()->click(); // the demo runs unattended
+        }
         startRun();
       },
       [this] { resetRunPanels(); }, this);
@@ -136,15 +121,16 @@ MainWindow::MainWindow(const MainWindowOptions& options, QWidget* parent) : QMai
   connect(m_bridge, &SessionBridge::finished, this, &MainWindow::onFinished);
   connect(m_bridge, &SessionBridge::failed, this, &MainWindow::onFailed);
   connect(m_bridge, &SessionBridge::stateChanged, this, &MainWindow::onStateChanged);
-  connect(m_bridge, &SessionBridge::frameArrived, this,
-          [this](std::shared_ptr<const Frame> frame) {
-            m_statusClock->setText("simulated clock " + formatSimTime(frame->simEnd));
-            m_heatmap->setFrame(std::move(frame));
-          });
+  connect(m_bridge, &SessionBridge::frameArrived, this, [this](std::shared_ptr<const Frame> frame) {
+    m_statusClock->setText("simulated clock " + formatSimTime(frame->simEnd));
+    m_runPanel->setSimulatedClock(frame->simEnd);
+    m_heatmap->setFrame(std::move(frame));
+  });
   connect(m_bridge, &SessionBridge::exported, this, [this](const ExportedEvent& event) {
-    statusBar()->showMessage(QString("Wrote %1: %2").arg(QString::fromStdString(event.kind),
-                                                         QString::fromStdString(event.path)),
-                             kStatusMessageMs);
+    statusBar()->showMessage(
+        QString("Wrote %1: %2")
+            .arg(QString::fromStdString(event.kind), QString::fromStdString(event.path)),
+        kStatusMessageMs);
   });
 
   connect(m_modelPanel, &ModelPanel::modelChosen, this, &MainWindow::loadModel);
@@ -212,7 +198,9 @@ MainWindow::MainWindow(const MainWindowOptions& options, QWidget* parent) : QMai
   m_modelPanel->choose(model.isEmpty() ? QString(kBuiltinModelName) : model);
 }
 
-MainWindow::~MainWindow() { m_demo->stop(); }
+MainWindow::~MainWindow() {
+  m_demo->stop();
+}
 
 QDockWidget* MainWindow::addPanelDock(QWidget* panel, const QString& title, const QString& name,
                                       Qt::DockWidgetArea area) {
@@ -221,79 +209,6 @@ QDockWidget* MainWindow::addPanelDock(QWidget* panel, const QString& title, cons
   dock->setWidget(panel);
   addDockWidget(area, dock);
   return dock;
-}
-
-void MainWindow::buildMenus() {
-  Session& session = m_bridge->session();
-  QMenu* file = menuBar()->addMenu("&File");
-  QAction* openModel = file->addAction("Open &model...");
-  openModel->setShortcut(QKeySequence::Open);
-  connect(openModel, &QAction::triggered, m_modelPanel, &ModelPanel::openFileRequested);
-  QAction* openChip = file->addAction("Open &chip JSON...");
-  openChip->setShortcut(QKeySequence("Ctrl+Shift+O"));
-  connect(openChip, &QAction::triggered, m_chipPanel, &ChipPanel::openFileRequested);
-  file->addSeparator();
-
-  QAction* trace = file->addAction("Export &Perfetto trace...");
-  trace->setShortcut(QKeySequence("Ctrl+Shift+T"));
-  connect(trace, &QAction::triggered, this, [this, &session] {
-    exportWith("Export Perfetto trace", "Trace Event JSON (*.json)", "trace.json",
-               [&session](const QString& path) { session.exportTrace(path.toStdString()); });
-  });
-  QAction* csv = file->addAction("Export token &CSV...");
-  csv->setShortcut(QKeySequence("Ctrl+Shift+C"));
-  connect(csv, &QAction::triggered, this, [this, &session] {
-    exportWith("Export token CSV", "CSV (*.csv)", "csv",
-               [&session](const QString& path) { session.exportCsv(path.toStdString()); });
-  });
-  QAction* report = file->addAction("Export &report JSON...");
-  report->setShortcut(QKeySequence("Ctrl+Shift+R"));
-  connect(report, &QAction::triggered, this, [this, &session] {
-    exportWith("Export report", "JSON (*.json)", "json",
-               [&session](const QString& path) { session.exportReport(path.toStdString()); });
-  });
-  QAction* png = file->addAction("Export heatmap &PNG...");
-  png->setShortcut(QKeySequence("Ctrl+Shift+P"));
-  connect(png, &QAction::triggered, this, [this] {
-    exportWith("Export heatmap", "PNG (*.png)", "png",
-               [this](const QString& path) { exportHeatmapPng(path); });
-  });
-  file->addSeparator();
-  QAction* quit = file->addAction("&Quit");
-  quit->setShortcut(QKeySequence::Quit);
-  connect(quit, &QAction::triggered, this, &QWidget::close);
-
-  QMenu* run = menuBar()->addMenu("&Run");
-  QAction* start = run->addAction("&Run");
-  start->setShortcut(QKeySequence(Qt::Key_F5));
-  connect(start, &QAction::triggered, this, &MainWindow::startRun);
-  QAction* pause = run->addAction("&Pause / resume");
-  pause->setShortcut(QKeySequence(Qt::Key_F6));
-  connect(pause, &QAction::triggered, this, [this] { m_runPanel->pauseButton()->click(); });
-  QAction* step = run->addAction("&Step one token");
-  step->setShortcut(QKeySequence(Qt::Key_F10));
-  connect(step, &QAction::triggered, this, [&session] { session.step(); });
-  QAction* stop = run->addAction("S&top");
-  stop->setShortcut(QKeySequence(Qt::SHIFT | Qt::Key_F5));
-  connect(stop, &QAction::triggered, this, [&session] { session.stop(); });
-
-  QMenu* view = menuBar()->addMenu("&View");
-  const std::pair<HeatmapMode, const char*> modes[] = {
-      {HeatmapMode::Activity, "Ctrl+1"}, {HeatmapMode::Sram, "Ctrl+2"}, {HeatmapMode::LinkLoad, "Ctrl+3"}};
-  for (const auto& [mode, key] : modes) {
-    QAction* action = view->addAction(QString("Heatmap: ") + toString(mode));
-    action->setShortcut(QKeySequence(key));
-    connect(action, &QAction::triggered, this, [this, mode = mode] { m_heatmap->setMode(mode); });
-  }
-  view->addSeparator();
-  m_presenterAction = view->addAction("&Presenter mode");
-  m_presenterAction->setCheckable(true);
-  m_presenterAction->setShortcut(QKeySequence(Qt::Key_F11));
-  connect(m_presenterAction, &QAction::toggled, this, &MainWindow::setPresenterMode);
-  view->addSeparator();
-  for (QDockWidget* dock : findChildren<QDockWidget*>()) {
-    view->addAction(dock->toggleViewAction());
-  }
 }
 
 void MainWindow::loadModel(const QString& nameOrPath) {
@@ -320,9 +235,9 @@ void MainWindow::startRun() {
     m_demo->runEnded();
     return;
   }
-  Session& session = m_bridge->session();
-  session.resume();
-  session.run(m_runPanel->settings());
+  // A run started while Pause is down waits before its first token, so it can
+  // be stepped from the start.
+  m_bridge->session().run(m_runPanel->settings());
 }
 
 void MainWindow::resetRunPanels() {
@@ -428,8 +343,9 @@ void MainWindow::onFinished(const FinishedEvent& event) {
     chip.joulesPerToken = report.joulesPerToken;
     chip.source = QString("simulated (%1 engine)").arg(QString::fromStdString(report.engine));
     const auto preferred =
-        std::find_if(report.gpus.begin(), report.gpus.end(),
-                     [](const sim::GpuEstimate& estimate) { return estimate.gpu == kPreferredGpu; });
+        std::find_if(report.gpus.begin(), report.gpus.end(), [](const sim::GpuEstimate& estimate) {
+          return estimate.gpu == kPreferredGpu;
+        });
     const sim::GpuEstimate& gpu = preferred != report.gpus.end() ? *preferred : report.gpus.front();
     SystemFigures baseline;
     baseline.name = QString("%1 × %2").arg(gpu.gpus).arg(QString::fromStdString(gpu.gpu));
@@ -479,117 +395,6 @@ void MainWindow::showError(const QString& title, const QString& message) {
   m_errorBox->setObjectName("errorDialog");
   m_errorBox->setAttribute(Qt::WA_DeleteOnClose);
   m_errorBox->open(); // window-modal without a nested event loop
-}
-
-void MainWindow::exportWith(const QString& title, const QString& filter, const QString& suffix,
-                            const std::function<void(const QString&)>& write) {
-  const QString path = QFileDialog::getSaveFileName(this, title, "waferscope." + suffix, filter);
-  if (!path.isEmpty()) {
-    write(path);
-  }
-}
-
-void MainWindow::exportHeatmapPng(const QString& path) {
-  const QImage image = m_heatmap->view()->grabFrame();
-  QSaveFile file(path);
-  if (image.isNull() || !file.open(QIODevice::WriteOnly) || !image.save(&file, "PNG") ||
-      !file.commit()) {
-    showError("Export failed", path + ": " +
-                                   (image.isNull() ? QString("no heatmap frame to save")
-                                                   : file.errorString()));
-    return;
-  }
-  statusBar()->showMessage("Wrote heatmap: " + path, kStatusMessageMs);
-}
-
-void MainWindow::setPresenterMode(bool on) {
-  if (on == m_presenter) {
-    return;
-  }
-  m_presenter = on;
-  {
-    const QSignalBlocker blocker(m_presenterAction);
-    m_presenterAction->setChecked(on);
-  }
-  if (on) {
-    m_stateBeforePresenter = saveState();
-    m_speedBeforePresenter = m_runPanel->speed();
-    m_runPanel->setSpeed(PlaybackSpeed::Thousandth);
-    setStyleSheet("QWidget { font-size: 16pt; }");
-    showFullScreen();
-    m_demo->start();
-  } else {
-    m_demo->stop();
-    m_bridge->session().stop();
-    setStyleSheet(QString());
-    m_runPanel->setSpeed(m_speedBeforePresenter);
-    showNormal();
-    restoreState(m_stateBeforePresenter);
-  }
-}
-
-QImage MainWindow::captureScreen() const {
-  QScreen* screen = QGuiApplication::primaryScreen();
-  const QRect frame = frameGeometry();
-  return screen->grabWindow(0, frame.x(), frame.y(), frame.width(), frame.height()).toImage();
-}
-
-void MainWindow::closeEvent(QCloseEvent* event) {
-  if (m_presenter) {
-    setPresenterMode(false);
-  }
-  saveWindowSettings();
-  QMainWindow::closeEvent(event);
-}
-
-void MainWindow::keyPressEvent(QKeyEvent* event) {
-  if (event->key() == Qt::Key_Escape && m_presenter) {
-    setPresenterMode(false);
-    return;
-  }
-  QMainWindow::keyPressEvent(event);
-}
-
-void MainWindow::dragEnterEvent(QDragEnterEvent* event) {
-  if (event->mimeData()->hasUrls()) {
-    event->acceptProposedAction();
-  }
-}
-
-void MainWindow::dropEvent(QDropEvent* event) {
-  for (const QUrl& url : event->mimeData()->urls()) {
-    const QString path = url.toLocalFile();
-    if (path.isEmpty()) {
-      continue;
-    }
-    if (isModelFile(path)) {
-      m_modelPanel->choose(path);
-    } else if (QFileInfo(path).suffix() == "json") {
-      m_chipPanel->choose(path);
-    } else {
-      showError("Cannot open", path + ": not a model (.gguf, .safetensors, config.json) or chip "
-                                      "(.json) file");
-    }
-  }
-  event->acceptProposedAction();
-}
-
-void MainWindow::restoreWindowSettings() {
-  QSettings settings;
-  if (!restoreGeometry(settings.value("window/geometry").toByteArray())) {
-    resize(1280, 800);
-  }
-  restoreState(settings.value("window/state").toByteArray());
-  m_heatmap->setMode(HeatmapMode(
-      settings.value("window/heatmapMode", int(HeatmapMode::Activity)).toInt()));
-}
-
-void MainWindow::saveWindowSettings() const {
-  QSettings settings;
-  settings.setValue("window/geometry", saveGeometry());
-  settings.setValue("window/state", saveState());
-  settings.setValue("window/heatmapMode", int(m_heatmap->mode()));
-  m_runPanel->saveSettings(settings);
 }
 
 } // namespace ws::app

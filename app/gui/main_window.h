@@ -28,8 +28,8 @@ class SramChartPanel;
 class TokenTimelinePanel;
 
 struct MainWindowOptions {
-  QString model;  // empty: the last one (settings), else the built-in model
-  QString chip;   // empty: the last one (settings), else wse3
+  QString model; // empty: the last one (settings), else the built-in model
+  QString chip;  // empty: the last one (settings), else wse3
   bool restoreSettings = true;
 };
 
@@ -72,6 +72,9 @@ protected:
   void keyPressEvent(QKeyEvent* event) override;
 
 private:
+  static constexpr int kStatusMessageMs = 5000;
+
+  // main_window_actions.cpp
   void buildMenus();
   QDockWidget* addPanelDock(QWidget* panel, const QString& title, const QString& name,
                             Qt::DockWidgetArea area);

@@ -32,7 +32,8 @@ ModelPanel::ModelPanel(QWidget* parent) : QWidget(parent) {
   builtin->setData(kNameRole, QString(kBuiltinModelName));
   try {
     for (const std::string& card : core::listModelCards()) {
-      auto* item = new QListWidgetItem(QString::fromStdString(card) + " (card: timing only)", m_list);
+      auto* item =
+          new QListWidgetItem(QString::fromStdString(card) + " (card: timing only)", m_list);
       item->setData(kNameRole, QString::fromStdString(card));
     }
   } catch (const std::exception& error) {
@@ -96,7 +97,9 @@ void ModelPanel::showProgress(const QString& stage, double fraction) {
   m_progress->setVisible(fraction < 1.0);
 }
 
-void ModelPanel::hideProgress() { m_progress->hide(); }
+void ModelPanel::hideProgress() {
+  m_progress->hide();
+}
 
 void ModelPanel::showLoaded(const ModelLoadedEvent& event) {
   const core::ModelSpec& spec = event.spec;
@@ -109,9 +112,11 @@ void ModelPanel::showLoaded(const ModelLoadedEvent& event) {
                      .arg(spec.heads)
                      .arg(spec.kvHeads);
   text += QString("<br>weights %1 GB").arg(spec.weightBytes() / 1e9, 0, 'f', 2);
-  text += event.hasWeights ? QString("<br>runs its own weights")
-                           : "<br><i>" + QString::fromStdString(event.note).toHtmlEscaped() + "</i>";
+  text += event.hasWeights
+              ? QString("<br>runs its own weights")
+              : "<br><i>" + QString::fromStdString(event.note).toHtmlEscaped() + "</i>";
   m_details->setText(text);
+  m_details->setToolTip("source: " + QString::fromStdString(spec.source));
 }
 
 } // namespace ws::app

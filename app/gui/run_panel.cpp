@@ -107,10 +107,16 @@ RunSettings RunPanel::settings() const {
   return run;
 }
 
-void RunPanel::setPrompt(const QString& prompt) { m_prompt->setPlainText(prompt); }
-void RunPanel::setMaxTokens(int tokens) { m_maxTokens->setValue(tokens); }
+void RunPanel::setPrompt(const QString& prompt) {
+  m_prompt->setPlainText(prompt);
+}
+void RunPanel::setMaxTokens(int tokens) {
+  m_maxTokens->setValue(tokens);
+}
 
-PlaybackSpeed RunPanel::speed() const { return PlaybackSpeed(m_speed->currentData().toInt()); }
+PlaybackSpeed RunPanel::speed() const {
+  return PlaybackSpeed(m_speed->currentData().toInt());
+}
 
 void RunPanel::setSpeed(PlaybackSpeed speed) {
   m_speed->setCurrentIndex(m_speed->findData(int(speed)));
@@ -124,7 +130,9 @@ void RunPanel::setState(bool running, bool paused) {
   m_pause->setText(paused ? "Resume" : "Pause");
 }
 
-void RunPanel::setSimulatedClock(double seconds) { m_clock->setText(formatSimTime(seconds)); }
+void RunPanel::setSimulatedClock(double seconds) {
+  m_clock->setText(formatSimTime(seconds));
+}
 
 void RunPanel::saveSettings(QSettings& settings) const {
   settings.setValue("run/prompt", m_prompt->toPlainText());

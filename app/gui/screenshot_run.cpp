@@ -42,9 +42,9 @@ QStringList saveModeScreenshots(MainWindow& window, const QString& dir) {
   // An X-level capture shows whatever is on top: bring the window there.
   window.raise();
   window.activateWindow();
-  const std::pair<HeatmapMode, const char*> modes[] = {
-      {HeatmapMode::Activity, "activity"}, {HeatmapMode::Sram, "sram"},
-      {HeatmapMode::LinkLoad, "link"}};
+  const std::pair<HeatmapMode, const char*> modes[] = {{HeatmapMode::Activity, "activity"},
+                                                       {HeatmapMode::Sram, "sram"},
+                                                       {HeatmapMode::LinkLoad, "link"}};
   for (const auto& [mode, name] : modes) {
     window.heatmapPanel()->setMode(mode);
     int frames = 0;

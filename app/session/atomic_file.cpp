@@ -1,10 +1,11 @@
 #include "app/session/atomic_file.h"
 
+#include <unistd.h>
+
 #include <atomic>
 #include <fstream>
 #include <stdexcept>
 #include <string>
-#include <unistd.h>
 
 namespace ws::app {
 

@@ -2,7 +2,6 @@
 // The latest-frame triple buffer between the session worker and its consumer:
 // the worker publishes whole frames, the consumer takes the newest one; older
 // unread frames are dropped, and neither side ever waits for the other.
-#include "sim/engine_observer.h"
 
 #include <atomic>
 #include <cstdint>
@@ -14,8 +13,8 @@ namespace ws::app {
 // The fields of the heatmap at one moment of simulated time. Row-major
 // width x height; the region and op arrays are per region of the mapping.
 struct Frame {
-  uint64_t serial = 0;      // increases with every published frame
-  double simStart = 0.0;    // window the activity and link load cover, seconds
+  uint64_t serial = 0;   // increases with every published frame
+  double simStart = 0.0; // window the activity and link load cover, seconds
   double simEnd = 0.0;
   int64_t contextTokens = 0; // KV length the SRAM field shows
   int width = 0;
@@ -23,7 +22,7 @@ struct Frame {
   std::vector<float> activity; // busy fraction, 0..1
   std::vector<float> sram;     // occupancy of capacity, 0..1
   std::vector<float> link;     // fraction of link capacity, 0..1
-  std::vector<int> regionOp;   // op index each region runs at simEnd, -1 idle
+  std::vector<int> regionOp;   // per region: the op it ran last in the window, -1 none
 };
 
 class FrameBuffer {
@@ -38,8 +37,8 @@ private:
   // index of the ready slot and a "fresh" bit live in one atomic.
   static constexpr uint32_t kFresh = 4;
   std::shared_ptr<const Frame> m_slots[3];
-  uint32_t m_writeSlot = 0;              // producer only
-  uint32_t m_readSlot = 1;               // consumer only
+  uint32_t m_writeSlot = 0;             // producer only
+  uint32_t m_readSlot = 1;              // consumer only
   std::atomic<uint32_t> m_readySlot{2}; // slot index | kFresh
 };
 

@@ -21,16 +21,23 @@ void OpHistory::onOp(const sim::OpEvent& event) {
   }
 }
 
-std::vector<int> OpHistory::opsAt(double cycle, size_t regionCount) const {
+std::vector<int> OpHistory::opsIn(double startCycle, double endCycle, size_t regionCount) const {
+  const auto overlaps = [&](double start, double end) {
+    return endCycle > startCycle ? start < endCycle && end > startCycle
+                                 : start <= startCycle && startCycle < end;
+  };
   std::vector<int> ops(regionCount, -1);
+  std::vector<double> latestStart(regionCount, 0.0);
   for (const Step& step : m_steps) {
-    if (cycle < step.startCycle || cycle >= step.endCycle) {
+    if (!overlaps(step.startCycle, step.endCycle)) {
       continue;
     }
     for (const Interval& interval : step.ops) {
-      if (cycle >= interval.startCycle && cycle < interval.endCycle &&
-          size_t(interval.region) < regionCount) {
-        ops[size_t(interval.region)] = interval.op;
+      const size_t region = size_t(interval.region);
+      if (region < regionCount && overlaps(interval.startCycle, interval.endCycle) &&
+          (ops[region] < 0 || interval.startCycle >= latestStart[region])) {
+        ops[region] = interval.op;
+        latestStart[region] = interval.startCycle;
       }
     }
   }

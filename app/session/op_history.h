@@ -17,9 +17,11 @@ public:
   explicit OpHistory(size_t maxRecords = size_t(1) << 20) : m_maxRecords(maxRecords) {}
 
   void onOp(const sim::OpEvent& event) override;
-  // Per region (regionCount entries): the op whose interval holds `cycle`,
-  // -1 when the region is idle then or that moment is no longer kept.
-  std::vector<int> opsAt(double cycle, size_t regionCount) const;
+  // Per region (regionCount entries): the op that started last among those
+  // overlapping [startCycle, endCycle) (the op running at startCycle for an
+  // empty window); -1 when the region ran none then or that time is no
+  // longer kept.
+  std::vector<int> opsIn(double startCycle, double endCycle, size_t regionCount) const;
   size_t recordCount() const { return m_records; }
 
 private:

@@ -165,7 +165,8 @@ struct Session::Worker {
       frame->activity.assign(cells, 0.0f);
       frame->link.assign(cells, 0.0f);
     }
-    frame->regionOp = ops->opsAt(end * placement->chip().clockHz, placement->regions().size());
+    const double clockHz = placement->chip().clockHz;
+    frame->regionOp = ops->opsIn(start * clockHz, end * clockHz, placement->regions().size());
     return frame;
   }
 
@@ -179,10 +180,9 @@ struct Session::Worker {
     timeline = std::make_unique<sim::TokenTimeline>();
     bottlenecks = std::make_unique<sim::BottleneckReport>(*placement);
     ops = std::make_unique<OpHistory>();
-    for (sim::EngineObserver* observer :
-         std::initializer_list<sim::EngineObserver*>{activity.get(), sram.get(), link.get(),
-                                                     timeline.get(), bottlenecks.get(),
-                                                     ops.get()}) {
+    for (sim::EngineObserver* observer : std::initializer_list<sim::EngineObserver*>{
+             activity.get(), sram.get(), link.get(), timeline.get(), bottlenecks.get(),
+             ops.get()}) {
       engine->addObserver(observer);
     }
   }
@@ -277,9 +277,9 @@ void Session::loadModel(const std::string& nameOrPath) {
     w.hasWeights = false;
     w.note.clear();
 
-    std::filesystem::path path =
-        nameOrPath == kBuiltinModelName ? core::builtinModelPath()
-                                        : std::filesystem::path(nameOrPath);
+    std::filesystem::path path = nameOrPath == kBuiltinModelName
+                                     ? core::builtinModelPath()
+                                     : std::filesystem::path(nameOrPath);
     std::error_code ignored;
     const bool isFile = std::filesystem::is_regular_file(path, ignored);
     if (isFile && path.extension() == ".safetensors") {
@@ -301,8 +301,7 @@ void Session::loadModel(const std::string& nameOrPath) {
       w.spec = core::loadModelSpec(path.string());
       w.spec->validate();
       if (w.note.empty()) {
-        w.note = "no weights (" + w.spec->source +
-                 "): timing only, tokens replayed from the built-in model";
+        w.note = "no weights: timing only, tokens replayed from the built-in model";
       }
     }
     publish(ProgressEvent{"loading model", 1.0});
@@ -335,8 +334,7 @@ void Session::workerMap() {
   Worker& w = *m_worker;
   publish(ProgressEvent{"mapping", 0.0});
   sim::MapOptions options;
-  options.contextTokens =
-      std::min<int64_t>(options.contextTokens, int64_t(w.spec->contextLength));
+  options.contextTokens = std::min<int64_t>(options.contextTokens, int64_t(w.spec->contextLength));
   try {
     w.placement = std::make_shared<const sim::Placement>(sim::mapModel(*w.spec, *w.chip, options));
   } catch (const sim::FitError& error) {
@@ -378,7 +376,8 @@ void Session::workerRun(const RunSettings& settings, uint64_t runId) {
     return;
   }
   if (!w.placement) {
-    publish(ErrorEvent{w.spec ? "no mapping: choose a chip the model fits" : "no model loaded", false});
+    publish(
+        ErrorEvent{w.spec ? "no mapping: choose a chip the model fits" : "no model loaded", false});
     return;
   }
   if (settings.maxTokens < 1) {
@@ -402,7 +401,7 @@ void Session::workerRun(const RunSettings& settings, uint64_t runId) {
   m_running = true;
   publish(StateEvent{true, m_paused.load()});
   publish(RunStartedEvent{settings.prompt, w.promptTokens, settings.maxTokens, !w.hasWeights,
-                       w.hasWeights ? std::string() : w.note});
+                          w.hasWeights ? std::string() : w.note});
 
   core::Generator generator(*source.context, source.tokenizer.get());
   core::GenerationOptions options;
@@ -553,9 +552,9 @@ void Session::scrub(double simTime) {
           return;
         }
         // The token whose interval holds simTime (the last one that started before it).
-        auto it = std::upper_bound(
-            w.tokens.begin(), w.tokens.end(), simTime,
-            [](double t, const TokenEvent& token) { return t < token.simStart; });
+        auto it =
+            std::upper_bound(w.tokens.begin(), w.tokens.end(), simTime,
+                             [](double t, const TokenEvent& token) { return t < token.simStart; });
         const TokenEvent& token = it == w.tokens.begin() ? w.tokens.front() : *std::prev(it);
         m_frames.publish(w.makeFrame(token.simStart, token.simEnd, token.contextLength));
         notifyConsumer();
@@ -599,9 +598,9 @@ void Session::exportCsv(const std::string& path) {
       csv << token.index << ',' << (token.prefill ? 1 : 0) << ',' << token.id << ','
           << csvField(token.piece) << ',' << token.simStart << ',' << token.simEnd << ','
           << token.simEnd - token.simStart << ',' << token.breakdown.compute << ','
-          << token.breakdown.fabric << ',' << token.breakdown.memory << ','
-          << token.breakdown.sync << ',' << csvField(token.criticalRegionName) << ','
-          << token.contextLength << ',' << token.hostSeconds << '\n';
+          << token.breakdown.fabric << ',' << token.breakdown.memory << ',' << token.breakdown.sync
+          << ',' << csvField(token.criticalRegionName) << ',' << token.contextLength << ','
+          << token.hostSeconds << '\n';
     }
     writeTextAtomically(path, csv.str());
     publish(ExportedEvent{"csv", path});
@@ -642,7 +641,9 @@ void Session::step() {
   m_controlChanged.notify_all();
 }
 
-void Session::stop() { stopRunsUpTo(m_lastRunId.load()); }
+void Session::stop() {
+  stopRunsUpTo(m_lastRunId.load());
+}
 
 void Session::setPlaybackSpeed(PlaybackSpeed speed) {
   m_speed = speed;

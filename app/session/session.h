@@ -118,7 +118,7 @@ private:
   bool workerAwaitTurn(uint64_t runId);
   bool workerStopRequested(uint64_t runId) const { return runId <= m_stopUpTo.load(); }
   void publish(SessionEvent event); // [any] queues an event for the consumer
-  void notifyConsumer();         // [worker]
+  void notifyConsumer();            // [worker]
 
   std::unique_ptr<Worker> m_worker; // state only the worker thread touches
   FrameBuffer m_frames;

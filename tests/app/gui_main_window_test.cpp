@@ -69,9 +69,9 @@ class GuiTest : public ::testing::Test {
 protected:
   void SetUp() override { application(); }
 
-  std::unique_ptr<MainWindow> openWindow(const QString& chip) {
+  std::unique_ptr<MainWindow> openWindow(const QString& chip, const QString& model = "builtin") {
     MainWindowOptions options;
-    options.model = "builtin";
+    options.model = model;
     options.chip = chip;
     options.restoreSettings = false;
     auto window = std::make_unique<MainWindow>(options);
@@ -125,9 +125,9 @@ protected:
     const auto [lo, hi] = std::minmax_element(frame->activity.begin(), frame->activity.end());
     EXPECT_LT(*lo, *hi) << "uniform activity field";
     int frames = 0;
-    const auto counter = QObject::connect(window.heatmapPanel()->view(),
-                                          &render::HeatmapView::frameRendered,
-                                          [&frames](double) { ++frames; });
+    const auto counter =
+        QObject::connect(window.heatmapPanel()->view(), &render::HeatmapView::frameRendered,
+                         [&frames](double) { ++frames; });
     ASSERT_TRUE(waitUntil(
         [&] {
           window.heatmapPanel()->view()->window()->requestUpdate();
@@ -146,6 +146,31 @@ TEST_F(GuiTest, RunsTheBuiltinModelOnTheTeachingChipWithPauseStepAndScreenshots)
   auto window = openWindow("teach-32x32");
   checkRun(*window);
 
+  // Clicking a PE selects its region; the inspector describes it.
+  const auto placement = window->heatmapPanel()->placement();
+  ASSERT_NE(placement, nullptr);
+  const sim::Region& region = placement->regions().back();
+  emit window->heatmapPanel()->view()->cellClicked(region.rect.x, region.rect.y);
+  EXPECT_EQ(window->heatmapPanel()->selectedRegion(), region.id);
+  const std::string inspector = window->heatmapPanel()->inspectorText(region.rect.x, region.rect.y);
+  EXPECT_NE(inspector.find("PE ("), std::string::npos) << inspector;
+  EXPECT_NE(inspector.find(region.name), std::string::npos) << inspector;
+  EXPECT_NE(inspector.find("busy"), std::string::npos) << inspector;
+  EXPECT_NE(inspector.find("op: "), std::string::npos) << inspector;
+  EXPECT_EQ(inspector.find("op: idle"), std::string::npos) << inspector;
+  EXPECT_NE(inspector.find("SRAM"), std::string::npos) << inspector;
+
+  // Scrubbing the timeline shows the heatmap at that token.
+  const TokenPoint& third = window->timelinePanel()->tokens()[2];
+  emit window->timelinePanel()->scrubbed(0.5 * (third.simStart + third.simEnd));
+  ASSERT_TRUE(waitUntil(
+      [&] {
+        const auto frame = window->heatmapPanel()->frame();
+        return frame && frame->simStart == third.simStart && frame->simEnd == third.simEnd;
+      },
+      10000))
+      << "no frame for the scrubbed moment";
+
   // Screenshots of the whole window in activity and SRAM modes.
   const QString dir = QString::fromStdString((test::outputDir() / "screenshots").string());
   const QStringList written = saveModeScreenshots(*window, dir);
@@ -157,6 +182,7 @@ TEST_F(GuiTest, RunsTheBuiltinModelOnTheTeachingChipWithPauseStepAndScreenshots)
     EXPECT_GE(shot.width(), 1000);
     EXPECT_GT(distinctColours(shot), 16u) << path.toStdString();
   }
+  EXPECT_NE(QImage(written[0]), QImage(written[1])) << "activity and SRAM screenshots are the same";
 
   // Pause before the first token, step one, resume to the end.
   window->runPanel()->setSpeed(PlaybackSpeed::AsFastAsPossible);
@@ -164,9 +190,9 @@ TEST_F(GuiTest, RunsTheBuiltinModelOnTheTeachingChipWithPauseStepAndScreenshots)
   QObject::connect(&window->bridge(), &SessionBridge::finished,
                    [&](const FinishedEvent&) { ended = true; });
   window->runPanel()->setMaxTokens(4);
-  window->runPanel()->runButton()->click();
   window->runPanel()->pauseButton()->click();
   ASSERT_TRUE(window->runPanel()->pauseButton()->isChecked());
+  window->runPanel()->runButton()->click();
   // The panels clear when the new run starts.
   ASSERT_TRUE(waitUntil([&] { return window->textPanel()->tokenCount() == 0; }, 10000));
   EXPECT_FALSE(waitUntil([&] { return window->textPanel()->tokenCount() > 0; }, 500))
@@ -184,13 +210,25 @@ TEST_F(GuiTest, RunsTheBuiltinModelOnTheTeachingChipWithPauseStepAndScreenshots)
 TEST_F(GuiTest, RunsTheBuiltinModelOnWse3) {
   auto window = openWindow("wse3");
   checkRun(*window);
-  const QString dir = QString::fromStdString((test::outputDir() / "screenshots-wse3").string());
+}
+
+// A model card runs timing only, its tokens replayed from the built-in model,
+// and the window says so. Its screenshot is the README's (WS_UPDATE_SCREENSHOT=1).
+TEST_F(GuiTest, ModelCardOnWse3IsTimingOnlyAndMakesTheReadmeScreenshot) {
+  auto window = openWindow("wse3", "llama-3.1-8b");
+  ASSERT_TRUE(waitUntil([&] { return window->hasMapping(); }, kLoadTimeoutMs));
+  ASSERT_TRUE(runToEnd(*window, 16));
+  EXPECT_EQ(window->textPanel()->tokenCount(), 16);
+  EXPECT_GT(window->simulatedTokensPerSecond(), 0.0);
+  EXPECT_TRUE(window->statusText().contains("replayed")) << window->statusText().toStdString();
+  const QString dir =
+      QString::fromStdString((test::outputDir() / "screenshots-llama-3.1-8b-wse3").string());
   const QStringList written = saveModeScreenshots(*window, dir);
   std::cout << "screenshots in " << dir.toStdString() << std::endl;
   ASSERT_FALSE(written.isEmpty());
   if (qEnvironmentVariable("WS_UPDATE_SCREENSHOT") == "1") {
-    const auto target = std::filesystem::path(WS_TEST_SOURCE_DIR) / ".." / ".." / "docs" /
-                        "screenshot.png";
+    const auto target =
+        std::filesystem::path(WS_TEST_SOURCE_DIR) / ".." / ".." / "docs" / "screenshot.png";
     std::filesystem::create_directories(target.parent_path());
     std::filesystem::copy_file(written.front().toStdString(), target,
                                std::filesystem::copy_options::overwrite_existing);

@@ -22,10 +22,22 @@ TEST(OpHistoryTest, FindsTheOpEachRegionRunsAtAMoment) {
   history.onOp(op(1, 0, 0, 10, 20));
   history.onOp(op(0, 1, 1, 20, 30));
   history.onOp(op(1, 2, 1, 25, 40));
-  EXPECT_EQ(history.opsAt(5, 2), (std::vector<int>{0, -1}));
-  EXPECT_EQ(history.opsAt(15, 2), (std::vector<int>{-1, 0}));
-  EXPECT_EQ(history.opsAt(27, 2), (std::vector<int>{1, 2}));
-  EXPECT_EQ(history.opsAt(100, 2), (std::vector<int>{-1, -1}));
+  EXPECT_EQ(history.opsIn(5, 5, 2), (std::vector<int>{0, -1}));
+  EXPECT_EQ(history.opsIn(15, 15, 2), (std::vector<int>{-1, 0}));
+  EXPECT_EQ(history.opsIn(27, 27, 2), (std::vector<int>{1, 2}));
+  EXPECT_EQ(history.opsIn(100, 100, 2), (std::vector<int>{-1, -1}));
+}
+
+TEST(OpHistoryTest, FindsTheLatestOpOfEachRegionInAWindow) {
+  OpHistory history;
+  history.onOp(op(0, 0, 0, 0, 10));
+  history.onOp(op(1, 0, 0, 10, 20));
+  history.onOp(op(0, 1, 1, 20, 30));
+  history.onOp(op(0, 3, 1, 30, 35));
+  history.onOp(op(1, 2, 1, 25, 40));
+  EXPECT_EQ(history.opsIn(0, 40, 2), (std::vector<int>{3, 2}));
+  EXPECT_EQ(history.opsIn(0, 12, 2), (std::vector<int>{0, 0}));
+  EXPECT_EQ(history.opsIn(41, 50, 2), (std::vector<int>{-1, -1}));
 }
 
 TEST(OpHistoryTest, DropsTheOldestTokensBeyondItsBound) {
@@ -35,8 +47,8 @@ TEST(OpHistoryTest, DropsTheOldestTokensBeyondItsBound) {
     history.onOp(op(1, 1, token, double(token) * 10 + 5, double(token) * 10 + 10));
   }
   EXPECT_LE(history.recordCount(), 4u);
-  EXPECT_EQ(history.opsAt(2, 2), (std::vector<int>{-1, -1}));  // dropped
-  EXPECT_EQ(history.opsAt(92, 2), (std::vector<int>{0, -1})); // kept
+  EXPECT_EQ(history.opsIn(2, 2, 2), (std::vector<int>{-1, -1}));  // dropped
+  EXPECT_EQ(history.opsIn(92, 92, 2), (std::vector<int>{0, -1})); // kept
 }
 
 } // namespace

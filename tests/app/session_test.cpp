@@ -1,11 +1,9 @@
 #include "app/session/session.h"
-
 #include "tests/app/session_test_util.h"
 #include "tests/test_paths.h"
 
-#include <nlohmann/json.hpp>
-
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -183,16 +181,16 @@ TEST(SessionTest, PauseHoldsTokensStepLetsOneThroughResumeFinishes) {
   session.pause();
   session.run(settings(6));
   ASSERT_TRUE(events.waitFor<RunStartedEvent>());
-  EXPECT_FALSE(events.collectUntil([](const auto& all) {
-    return SessionEvents::count<TokenEvent>(all) > 0;
-  }, 0.3)) << "a paused run produced a token";
+  EXPECT_FALSE(events.collectUntil(
+      [](const auto& all) { return SessionEvents::count<TokenEvent>(all) > 0; }, 0.3))
+      << "a paused run produced a token";
   EXPECT_TRUE(session.running());
 
   session.step();
   ASSERT_TRUE(events.waitFor<TokenEvent>());
-  EXPECT_FALSE(events.collectUntil([](const auto& all) {
-    return SessionEvents::count<TokenEvent>(all) > 1;
-  }, 0.3)) << "step let more than one token through";
+  EXPECT_FALSE(events.collectUntil(
+      [](const auto& all) { return SessionEvents::count<TokenEvent>(all) > 1; }, 0.3))
+      << "step let more than one token through";
   EXPECT_TRUE(session.paused());
 
   session.resume();

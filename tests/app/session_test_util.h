@@ -18,8 +18,8 @@ public:
   // passes; returns whether it held.
   bool collectUntil(const std::function<bool(const std::vector<app::SessionEvent>&)>& done,
                     double timeoutSeconds = 60.0) {
-    const auto deadline = std::chrono::steady_clock::now() +
-                          std::chrono::duration<double>(timeoutSeconds);
+    const auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::duration<double>(timeoutSeconds);
     while (true) {
       for (auto& event : m_session.takeEvents()) {
         m_events.push_back(std::move(event));

@@ -158,6 +158,16 @@ TEST(Gguf, GettersNameKeyAndKindOnMismatch) {
   EXPECT_THROW(f.findUInt("general.architecture"), FormatError);
 }
 
+TEST(Gguf, ReadsVersion2) {
+  // v2 and v3 share the layout (v3 only allowed big-endian files).
+  auto bytes = readAll(smallFile());
+  poke<uint32_t>(bytes, 4, 2);
+  const GgufFile f = GgufFile::open(writeBytes("gguf_v2.gguf", bytes));
+  EXPECT_EQ(f.version(), 2u);
+  EXPECT_EQ(f.getString("general.architecture"), "llama");
+  EXPECT_EQ(f.tensors().size(), 2u);
+}
+
 TEST(Gguf, EveryTruncationIsAFormatErrorNeverACrash) {
   const auto bytes = readAll(smallFile());
   ASSERT_GT(bytes.size(), kSecondTensorAt);

@@ -1,3 +1,4 @@
+#include "core/builtin_model.h"
 #include "core/format_error.h"
 #include "core/gguf_writer.h"
 #include "core/llama_model.h"
@@ -6,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <iterator>
 #include <string>
 
 namespace ws::core {
@@ -100,6 +103,60 @@ TEST(LlamaModelTest, RejectsUnsupportedTensorType) {
         return false;
       });
   expectLoadError(path, "Q8_1");
+}
+
+TEST(LlamaModelTest, SyntheticModelsAreReproducible) {
+  SyntheticModelShape shape;
+  shape.matrixType = GgmlType::F16;
+  const auto a = test::outputDir() / "synthetic-a.gguf";
+  const auto b = test::outputDir() / "synthetic-b.gguf";
+  const auto c = test::outputDir() / "synthetic-c.gguf";
+  writeSyntheticModel(shape, 5, a);
+  writeSyntheticModel(shape, 5, b);
+  writeSyntheticModel(shape, 6, c);
+  const auto read = [](const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  EXPECT_EQ(read(a), read(b));
+  EXPECT_NE(read(a), read(c));
+  EXPECT_EQ(LlamaModel::load(a)->layers()[0].query.type, GgmlType::F16);
+  shape.matrixType = GgmlType::Q4_K;
+  EXPECT_THROW(writeSyntheticModel(shape, 5, c), std::invalid_argument);
+  shape.matrixType = GgmlType::F32;
+  shape.heads = 3;
+  EXPECT_THROW(writeSyntheticModel(shape, 5, c), std::invalid_argument);
+}
+
+TEST(BuiltinModelTest, BuiltinResolvesToTheAssetsModel) {
+  EXPECT_EQ(builtinModelPath().filename(), "builtin-coder.gguf");
+  EXPECT_EQ(builtinModelPath().parent_path().filename(), "models");
+  EXPECT_EQ(resolveModelPath("builtin"), builtinModelPath());
+  EXPECT_EQ(resolveModelPath("some/model.gguf"), std::filesystem::path("some/model.gguf"));
+}
+
+TEST(LlamaModelTest, ReadsRopeScalingAndFrequencyFactors) {
+  const auto linear = editedTinyLlama(
+      "rope-linear.gguf", [](const GgufTensorInfo&, GgufWriter&) { return true; },
+      [](GgufWriter& writer) {
+        writer.setString("llama.rope.scaling.type", "linear");
+        writer.setFloat32("llama.rope.scaling.factor", 4.0f);
+      });
+  EXPECT_FLOAT_EQ(LlamaModel::load(linear)->ropeConfig().freqScale, 0.25f);
+
+  const auto factors =
+      editedTinyLlama("rope-freqs.gguf", [](const GgufTensorInfo& t, GgufWriter& writer) {
+        if (t.name == "output_norm.weight") {
+          writer.addTensorF32("rope_freqs.weight", {8}, std::vector<float>(8, 2.0f));
+        }
+        return true;
+      });
+  EXPECT_EQ(LlamaModel::load(factors)->ropeConfig().freqFactors, std::vector<float>(8, 2.0f));
+
+  const auto yarn = editedTinyLlama(
+      "rope-yarn.gguf", [](const GgufTensorInfo&, GgufWriter&) { return true; },
+      [](GgufWriter& writer) { writer.setString("llama.rope.scaling.type", "yarn"); });
+  expectLoadError(yarn, "yarn");
 }
 
 TEST(LlamaModelTest, MissingFileNamesIt) {

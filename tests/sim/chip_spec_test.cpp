@@ -1,9 +1,10 @@
 #include "sim/chip_spec.h"
 #include "tests/test_paths.h"
 
-#include <fstream>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+
+#include <fstream>
 
 namespace ws::sim {
 namespace {

@@ -70,6 +70,15 @@ Agreement cosimulate(const std::string& name, const Placement& p, const std::vec
   }
   Agreement a;
   EXPECT_EQ(fastLog.ops.size(), detailedLog.ops.size()) << name;
+  // Disagreements per (region, op): the worst one and how many steps had one.
+  struct Worst {
+    double error = 0.0;
+    double fast = 0.0;
+    double detailed = 0.0;
+    int step = 0;
+    int count = 0;
+  };
+  std::map<std::pair<int, int>, Worst> worst;
   for (const auto& [key, fastCycles] : fastLog.ops) {
     const auto it = detailedLog.ops.find(key);
     if (it == detailedLog.ops.end()) {
@@ -82,14 +91,21 @@ Agreement cosimulate(const std::string& name, const Placement& p, const std::vec
     a.worstOp = std::max(a.worstOp, error);
     if (error > kTolerance) {
       ++a.opMismatches;
-      const Region& r = p.regions()[size_t(std::get<2>(key))];
-      const Op& op = r.ops[size_t(std::get<3>(key))];
-      ADD_FAILURE() << name << ": step " << std::get<1>(key) << " seq " << std::get<0>(key)
-                    << " region " << r.id << " (" << r.name << ", " << r.rect.w << " x "
-                    << r.rect.h << ") op " << std::get<3>(key) << " " << toString(op.kind) << " '"
-                    << op.name << "': fast " << fastCycles << " cycles, detailed " << it->second
-                    << " (" << error * 100.0 << " %)";
+      Worst& w = worst[{std::get<2>(key), std::get<3>(key)}];
+      ++w.count;
+      if (error > w.error) {
+        w = {error, fastCycles, it->second, std::get<1>(key), w.count};
+      }
     }
+  }
+  for (const auto& [key, w] : worst) {
+    const Region& r = p.regions()[size_t(key.first)];
+    const Op& op = r.ops[size_t(key.second)];
+    ADD_FAILURE() << name << ": region " << r.id << " (" << r.name << ", " << r.rect.w << " x "
+                  << r.rect.h << ") op " << key.second << " " << toString(op.kind) << " '"
+                  << op.name << "' disagrees in " << w.count << " steps; worst in step " << w.step
+                  << ": fast " << w.fast << " cycles, detailed " << w.detailed << " ("
+                  << w.error * 100.0 << " %)";
   }
   EXPECT_EQ(fastLog.tokens.size(), detailedLog.tokens.size()) << name;
   for (size_t i = 0; i < std::min(fastLog.tokens.size(), detailedLog.tokens.size()); ++i) {

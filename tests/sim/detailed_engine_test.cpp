@@ -249,6 +249,67 @@ TEST(DetailedEngine, TransferTakesHopsPlusSerialisation) {
   EXPECT_DOUBLE_EQ(rec.ops[1].startCycle, rec.ops[0].endCycle);
 }
 
+double transferCycles(const PeRect& from, const PeRect& to, int64_t bytes) {
+  const ChipSpec chip = test::plainTeachChip();
+  Op transfer;
+  transfer.kind = OpKind::Transfer;
+  transfer.bytes = bytes;
+  transfer.targetRegion = 1;
+  Op add;
+  add.kind = OpKind::Elementwise;
+  add.elements = 1;
+  const Placement p =
+      test::handPlacement(chip, {test::region(0, from, {transfer}), test::region(1, to, {add})});
+  DetailedEngine engine(p);
+  Recorder rec;
+  engine.addObserver(&rec);
+  engine.decodeStep();
+  return rec.ops.at(0).endCycle - rec.ops.at(0).startCycle;
+}
+
+TEST(DetailedEngine, ParallelTransferLanesDoNotShareLinks) {
+  // 4-row regions 20 columns and 8 rows apart: 4 lanes of a staircase, each
+  // 28 hops with 16 of the 64 wavelets, none waiting for another.
+  EXPECT_DOUBLE_EQ(transferCycles({0, 0, 2, 4}, {20, 8, 2, 4}, 256), 28.0 + 15.0);
+  EXPECT_DOUBLE_EQ(transferCycles({20, 8, 2, 4}, {0, 0, 2, 4}, 256), 28.0 + 15.0);
+  // Stacked regions 2 wide: 2 column lanes of 32 wavelets over 18 hops.
+  EXPECT_DOUBLE_EQ(transferCycles({0, 0, 2, 4}, {0, 18, 2, 4}, 256), 18.0 + 31.0);
+  // Same rows: 4 straight lanes.
+  EXPECT_DOUBLE_EQ(transferCycles({0, 4, 2, 4}, {10, 4, 2, 4}, 256), 10.0 + 15.0);
+}
+
+TEST(DetailedEngine, TransferAcrossWafersTakesTheSystemLink) {
+  // Two 16 x 16 wafers side by side. Centre (3, 3) on wafer 0 to centre
+  // (21, 3) on wafer 1: 12 hops to x = 15, the system link, 5 hops from x = 16.
+  ChipSpec chip = test::plainTeachChip();
+  chip.fabricWidth = 16;
+  chip.fabricHeight = 16;
+  chip.wafers = 2;
+  Op transfer;
+  transfer.kind = OpKind::Transfer;
+  transfer.bytes = 64;
+  transfer.targetRegion = 1;
+  Op add;
+  add.kind = OpKind::Elementwise;
+  add.elements = 1;
+  Region a = test::region(0, {2, 2, 2, 2}, {transfer});
+  Region b = test::region(1, {20, 2, 2, 2}, {add});
+  b.wafer = 1;
+  std::vector<Stage> stages(2);
+  stages[0].always = {0};
+  stages[1].always = {1};
+  const Placement p(chip, test::tinyModel(), {}, 2, 2.0, {a, b}, stages);
+  DetailedEngine engine(p);
+  Recorder rec;
+  engine.addObserver(&rec);
+  engine.decodeStep();
+  const double waveletOnLink = 4.0 / chip.waferLinkBytesPerSecond * chip.clockHz;
+  const double latency = chip.waferLinkLatencySeconds * chip.clockHz;
+  // The last of 16 wavelets reaches the edge at 12 + 15.
+  EXPECT_NEAR(rec.ops.at(0).endCycle - rec.ops.at(0).startCycle,
+              12.0 + 15.0 + waveletOnLink + latency + 5.0, 1e-6);
+}
+
 TEST(DetailedEngine, NormReducesAndBroadcastsAlongTheTopRow) {
   // 8 PEs, 64 values, 2 flops each: 8 values per PE, 1 cycle of squares, a
   // 7-hop chain (2 cycles a hop), 1 cycle for the scale, a 7-hop broadcast,

@@ -5,6 +5,7 @@
 #include "tests/sim/sim_test_util.h"
 
 #include <gtest/gtest.h>
+
 #include <set>
 
 namespace ws::sim {
@@ -64,12 +65,15 @@ TEST(ClosedForms, Attention) {
   const Placement p =
       test::handPlacement(test::plainTeachChip(), {test::region(0, {0, 0, 16, 8}, {attn})});
   const TimeBreakdown t = opCycles(p, p.regions()[0], attn, 100);
-  // 64 PEs per KV head -> 2 tokens each; 2 query heads per KV head:
-  // 2 x 2 x 16 x 2 = 128 MACs = 16 cycles.
+  // Two KV heads own 8 columns each: 64 PEs -> 2 tokens per PE; 2 query heads
+  // per KV head: 2 x 2 x 16 x 2 = 128 MACs = 16 cycles (128 B of K and V read
+  // in 8, hidden).
   EXPECT_DOUBLE_EQ(t.compute, 16.0);
-  // span 22 hops in (1 cycle) and out (2 cycles), q 128 B over 16 columns = 2,
-  // 2 x 16 partials x 4 B = 32 cycles out.
-  EXPECT_DOUBLE_EQ(t.fabric, 22.0 + 2.0 + 44.0 + 32.0);
+  EXPECT_DOUBLE_EQ(t.memory, 0.0);
+  // Query (2 x 16 x 2 B = 16 wavelets) down 7 hops; 2 x (16 + 2) FP32 = 36
+  // wavelets chained up 7 hops (hop + add) and along 7 columns of the row,
+  // where each wavelet meets the column's (one more pass of 36).
+  EXPECT_DOUBLE_EQ(t.fabric, 7.0 + 15.0 + 14.0 + 35.0 + 14.0 + 36.0);
   // Longer context: more tokens per PE.
   EXPECT_GT(opCycles(p, p.regions()[0], attn, 1000).compute, t.compute);
 }
@@ -79,12 +83,13 @@ TEST(ClosedForms, TransferUsesParallelRowsAndHops) {
   move.kind = OpKind::Transfer;
   move.bytes = 256;
   move.targetRegion = 1;
-  const Placement p = test::handPlacement(
-      test::plainTeachChip(),
-      {test::region(0, {0, 0, 16, 8}, {move}), test::region(1, {16, 0, 8, 8}, {})});
+  const Placement p =
+      test::handPlacement(test::plainTeachChip(), {test::region(0, {0, 0, 16, 8}, {move}),
+                                                   test::region(1, {16, 0, 8, 8}, {})});
   const TimeBreakdown t = opCycles(p, p.regions()[0], move, 0);
-  // Centres (8, 4) -> (20, 4): 12 hops; 256 B over 8 rows x 4 B = 8 cycles.
-  EXPECT_DOUBLE_EQ(t.fabric, 12.0 + 8.0);
+  // Centres (8, 4) -> (20, 4): 12 hops; 256 B over 8 rows x 4 B = 8 wavelets
+  // a row, the last arriving 7 cycles after the first.
+  EXPECT_DOUBLE_EQ(t.fabric, 12.0 + 7.0);
 }
 
 TEST(ClosedForms, NormAndElementwise) {
@@ -99,7 +104,8 @@ TEST(ClosedForms, NormAndElementwise) {
   const TimeBreakdown n = opCycles(p, p.regions()[0], norm, 0);
   const TimeBreakdown e = opCycles(p, p.regions()[0], add, 0);
   EXPECT_DOUBLE_EQ(n.compute, 4.0 * 2.0 / 8.0);
-  EXPECT_DOUBLE_EQ(n.fabric, 15.0 * 2.0 + 1.0 + 15.0 + 1.0);
+  // Chain to the left end (hop + add), the scale (1 cycle), multicast back.
+  EXPECT_DOUBLE_EQ(n.fabric, 15.0 * 2.0 + 1.0 + 15.0);
   EXPECT_DOUBLE_EQ(e.compute, n.compute);
   EXPECT_DOUBLE_EQ(e.fabric, 0.0);
 }

@@ -4,6 +4,7 @@
 #include "tests/sim/sim_test_util.h"
 
 #include <gtest/gtest.h>
+
 #include <set>
 
 namespace ws::sim {
@@ -153,18 +154,16 @@ TEST(Mapper, TileShapeMinimisesPredictedLatency) {
 TEST(Mapper, RejectsBadOptions) {
   MapOptions options;
   options.sequences = 0;
-  EXPECT_THROW(mapModel(test::tinyModel(), test::plainTeachChip(), options),
-               std::invalid_argument);
+  EXPECT_THROW(mapModel(test::tinyModel(), test::plainTeachChip(), options), std::invalid_argument);
   options.sequences = 1;
   options.contextTokens = 0;
-  EXPECT_THROW(mapModel(test::tinyModel(), test::plainTeachChip(), options),
-               std::invalid_argument);
+  EXPECT_THROW(mapModel(test::tinyModel(), test::plainTeachChip(), options), std::invalid_argument);
 }
 
 TEST(Placement, RejectsOverlapsAndOutOfBounds) {
   const ChipSpec chip = test::plainTeachChip();
-  EXPECT_THROW(test::handPlacement(chip, {test::region(0, {0, 0, 8, 8}, {}),
-                                          test::region(1, {4, 4, 8, 8}, {})}),
+  EXPECT_THROW(test::handPlacement(
+                   chip, {test::region(0, {0, 0, 8, 8}, {}), test::region(1, {4, 4, 8, 8}, {})}),
                std::invalid_argument);
   EXPECT_THROW(test::handPlacement(chip, {test::region(0, {30, 0, 8, 8}, {})}),
                std::invalid_argument);

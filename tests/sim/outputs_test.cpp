@@ -9,10 +9,11 @@
 #include "tests/sim/sim_test_util.h"
 #include "tests/test_paths.h"
 
-#include <filesystem>
-#include <fstream>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <fstream>
 
 namespace ws::sim {
 namespace {
@@ -34,7 +35,7 @@ TEST(ActivityField, WavefrontShiftsBusyIntervalsByHopDistance) {
   const double cycle = p.chip().secondsPerCycle();
   field.evaluate(0.0, 10 * cycle);
   ASSERT_EQ(field.width(), 32);
-  EXPECT_FLOAT_EQ(field.data()[0], 1.0f);          // source: busy the whole window
+  EXPECT_FLOAT_EQ(field.data()[0], 1.0f); // source: busy the whole window
   EXPECT_FLOAT_EQ(field.computeData()[0], 0.75f);
   EXPECT_FLOAT_EQ(field.fabricData()[0], 0.25f);
   EXPECT_FLOAT_EQ(field.data()[3], 0.7f);          // 3 hops: busy 3..13, 7 of 10 cycles

@@ -61,8 +61,7 @@ inline sim::Placement handPlacement(const sim::ChipSpec& chip, std::vector<sim::
     s.always = {r.id};
     stages.push_back(s);
   }
-  return sim::Placement(chip, tinyModel(), options, 1, 2.0, std::move(regions),
-                        std::move(stages));
+  return sim::Placement(chip, tinyModel(), options, 1, 2.0, std::move(regions), std::move(stages));
 }
 
 } // namespace ws::test

@@ -2,8 +2,9 @@
 #include "sim/validation.h"
 #include "tests/test_paths.h"
 
-#include <algorithm>
 #include <gtest/gtest.h>
+
+#include <algorithm>
 
 namespace ws::sim {
 namespace {
