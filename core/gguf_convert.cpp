@@ -208,6 +208,9 @@ void addConverted(GgufWriter& writer, const std::filesystem::path& file, const s
     throw FormatError(file, "tensor " + name + " is " + std::string(ggmlTypeName(source)) +
                                 ", which the converter cannot decode");
   }
+  if (dims.empty() || std::find(dims.begin(), dims.end(), 0U) != dims.end()) {
+    throw FormatError(file, "tensor " + name + " has no elements");
+  }
   const GgmlType type = convertedTensorType(target, dims);
   writer.addTensor(name, type, dims, encodeTensor(source, data, bytes, type, dims));
 }
@@ -234,9 +237,6 @@ size_t addSafetensors(GgufWriter& writer, const std::filesystem::path& input, Gg
     std::vector<uint64_t> dims(tensor->shape.rbegin(), tensor->shape.rend());
     if (dims.empty()) {
       dims.push_back(1);
-    }
-    if (std::find(dims.begin(), dims.end(), 0U) != dims.end()) {
-      throw FormatError(tensor->file, "tensor " + tensor->name + " has no elements");
     }
     addConverted(writer, tensor->file, tensor->name, *tensor->ggmlType, tensor->data,
                  tensor->byteSize, dims, target);

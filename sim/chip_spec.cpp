@@ -104,6 +104,9 @@ const std::vector<NumberField>& calibrationFields() {
       {"tokenOverheadSeconds", 0, false, 10, false, true,
        [](ChipSpec& c, double v) { c.calibration.tokenOverheadSeconds = v; },
        [](const ChipSpec& c) { return c.calibration.tokenOverheadSeconds; }},
+      {"laterStackTokensPerStep", 1, false, 64, false, true,
+       [](ChipSpec& c, double v) { c.calibration.laterStackTokensPerStep = v; },
+       [](const ChipSpec& c) { return c.calibration.laterStackTokensPerStep; }},
   };
   return fields;
 }
@@ -177,6 +180,10 @@ ChipSpecError::ChipSpecError(std::string file, std::string field, std::string pr
     : std::runtime_error(fmt::format("{}: field '{}': {}", fileLabel(file), field, problem)),
       m_file(std::move(file)), m_field(std::move(field)), m_problem(std::move(problem)) {}
 
+double ChipCalibration::tokensPerStep(const std::string& date) const {
+  return !laterStackSince.empty() && date >= laterStackSince ? laterStackTokensPerStep : 1.0;
+}
+
 std::string ChipSpec::source(const std::string& field) const {
   auto it = sources.find(field);
   return it == sources.end() ? std::string() : it->second;
@@ -231,6 +238,12 @@ ChipSpec parseChipSpec(const std::string& jsonText, const std::string& file) {
     chip.calibration.fittedTo.push_back(id.get<std::string>());
   }
   chip.calibration.method = readString(*cal, "method", file, false);
+  auto since = cal->find("laterStackSince");
+  if (since == cal->end() || !since->is_string()) {
+    throw ChipSpecError(file, "calibration.laterStackSince",
+                        "must be an ISO date (YYYY[-MM[-DD]]) or \"\" for none");
+  }
+  chip.calibration.laterStackSince = since->get<std::string>();
   if (chip.wafers > 1 && chip.waferLinkBytesPerSecond <= 0) {
     throw ChipSpecError(file, "waferLinkBytesPerSecond", "required for more than one wafer");
   }
@@ -310,6 +323,7 @@ std::string chipSpecToJson(const ChipSpec& chip) {
     entry["source"] = chip.source(std::string("calibration.") + field.name);
     cal[field.name] = entry;
   }
+  cal["laterStackSince"] = chip.calibration.laterStackSince;
   cal["fittedTo"] = chip.calibration.fittedTo;
   cal["method"] = chip.calibration.method;
   root["calibration"] = cal;

@@ -27,16 +27,27 @@ private:
 };
 
 // Efficiency factors fitted to the `calibration` rows of
-// assets/validation/published.csv (at most these three per chip). They stand
+// assets/validation/published.csv (at most three fitted per chip). They stand
 // for what the closed forms do not model: task dispatch and control wavelets
-// between ops, the achieved fraction of peak FMAC throughput, and per-token
-// work outside the fabric (host round trip, sampling, streaming).
+// between ops, the achieved fraction of peak FMAC throughput, per-token work
+// outside the fabric (host round trip, sampling, streaming), and the tokens a
+// later software generation emits per forward pass.
 struct ChipCalibration {
   double opOverheadCycles = 0.0;     // added to every op on the fabric
   double computeEfficiency = 1.0;    // achieved fraction of macsPerCycle, (0, 1]
   double tokenOverheadSeconds = 0.0; // added once per generated token
+  // Software generations: a published figure dated on or after
+  // `laterStackSince` (ISO date, compared as text; "" = none) comes from a
+  // later serving stack that emits `laterStackTokensPerStep` tokens per
+  // decode step (speculative decoding and the like); earlier figures, and
+  // every simulation, decode one token per step.
+  std::string laterStackSince;
+  double laterStackTokensPerStep = 1.0;
   std::vector<std::string> fittedTo; // validation row ids the values were fitted to
   std::string method;                // how they were fitted (free text)
+
+  // Tokens per decode step of a figure published on `date`.
+  double tokensPerStep(const std::string& date) const;
 };
 
 struct ChipSpec {

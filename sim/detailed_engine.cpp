@@ -21,37 +21,21 @@ const Placement& checkedSize(const Placement& placement) {
   return placement;
 }
 
-// The routed experts a token uses: the same reproducible hash of (sequence,
-// token, stage) as FastEngine::routedChoice, so both engines send a token
-// through the same experts.
-std::vector<int> routedExperts(const Stage& stage, int sequence, int64_t token) {
-  std::vector<int> chosen;
-  const size_t n = stage.routed.size();
-  const size_t k = std::min(n, size_t(std::max(stage.activeRouted, 0)));
-  uint64_t h = uint64_t(sequence) * 0x9E3779B97F4A7C15ull ^
-               uint64_t(token) * 0xBF58476D1CE4E5B9ull ^
-               uint64_t(stage.routed.empty() ? 0 : stage.routed.front()) * 0x94D049BB133111EBull;
-  std::vector<char> used(n, 0);
-  while (chosen.size() < k) {
-    h ^= h >> 31;
-    h *= 0xD6E8FEB86659FD93ull;
-    h ^= h >> 32;
-    size_t i = size_t(h % n);
-    while (used[i]) {
-      i = (i + 1) % n;
-    }
-    used[i] = 1;
-    chosen.push_back(stage.routed[i]);
-  }
-  return chosen;
-}
-
 } // namespace
 
 DetailedEngine::DetailedEngine(const Placement& placement)
     : TimingEngine(placement), m_programs(checkedSize(placement), m_queue, *this),
       m_sequences(size_t(std::max(1, placement.options().sequences))),
-      m_regionFreeCycle(placement.regions().size(), 0.0) {}
+      m_regionFreeCycle(placement.regions().size(), 0.0) {
+  size_t ops = 0;
+  for (const Region& r : placement.regions()) {
+    m_firstOp.push_back(ops);
+    ops += r.ops.size();
+  }
+  m_opVisitors.resize(ops);
+  m_opDone.resize(ops);
+  m_opWaiting.resize(ops);
+}
 
 TokenTiming DetailedEngine::prefill(int64_t tokens, int sequence) {
   if (tokens < 1) {
@@ -101,6 +85,26 @@ TokenTiming DetailedEngine::runStep(int sequence, int64_t tokens, bool prefill) 
     TokenSlot& slot = m_slots[size_t(i)];
     slot.tokenIndex = prefill ? i : seq.generated + 1;
     slot.context = contextAfter - tokens + i + 1;
+  }
+  for (auto& v : m_opVisitors) {
+    v.clear();
+  }
+  for (auto& w : m_opWaiting) {
+    w.clear();
+  }
+  std::fill(m_opDone.begin(), m_opDone.end(), 0);
+  for (int64_t i = 0; i < tokens; ++i) {
+    for (const Stage& stage : p.stages()) {
+      m_stageRegions.assign(stage.always.begin(), stage.always.end());
+      appendRoutedRegions(stage, sequence, m_slots[size_t(i)].tokenIndex, m_stageRegions);
+      for (int id : m_stageRegions) {
+        const Region& r = p.regions()[size_t(id)];
+        const size_t end = stage.endOp < 0 ? r.ops.size() : size_t(stage.endOp);
+        if (size_t(stage.firstOp) < end) {
+          m_opVisitors[m_firstOp[size_t(id)] + end - 1].push_back(int(i));
+        }
+      }
+    }
   }
   m_programs.fabric().setNow(startCycle);
   for (int64_t i = 0; i < tokens; ++i) {
@@ -229,13 +233,6 @@ void DetailedEngine::startStage(int slotIndex, int stageIndex, double cycle) {
   const Placement& p = placement();
   TokenSlot& slot = m_slots[size_t(slotIndex)];
   const int stages = int(p.stages().size());
-  if (stageIndex < stages && slotIndex > 0 && m_slots[size_t(slotIndex) - 1].left <= stageIndex) {
-    // The token ahead is still in this stage: wait until it leaves.
-    slot.deferredStage = stageIndex;
-    slot.deferredCycle = cycle;
-    return;
-  }
-  slot.deferredStage = -1;
   slot.stage = stageIndex;
   if (stageIndex == stages) {
     slot.end = cycle;
@@ -244,9 +241,7 @@ void DetailedEngine::startStage(int slotIndex, int stageIndex, double cycle) {
   const Stage& stage = p.stages()[size_t(stageIndex)];
   std::vector<int> ids = stage.always;
   const size_t alwaysCount = ids.size();
-  for (int id : routedExperts(stage, m_sequence, slot.tokenIndex)) {
-    ids.push_back(id);
-  }
+  appendRoutedRegions(stage, m_sequence, slot.tokenIndex, ids);
   slot.stageArrival = cycle;
   slot.stageEnd = cycle;
   slot.stagePath = TimeBreakdown{};
@@ -273,39 +268,56 @@ void DetailedEngine::startStage(int slotIndex, int stageIndex, double cycle) {
     return;
   }
   for (int v = slot.firstVisit; v < slot.firstVisit + slot.visitCount; ++v) {
-    RegionVisit& visit = m_visits[size_t(v)];
-    const int run =
-        m_programs.schedule(visit.region, visit.nextOp++, slot.context, visit.start, slotIndex);
-    m_visitOfRun.resize(size_t(run) + 1, -1);
-    m_visitOfRun[size_t(run)] = v;
+    requestOp(v, m_visits[size_t(v)].start);
   }
+}
+
+void DetailedEngine::requestOp(int v, double cycle) {
+  const RegionVisit& visit = m_visits[size_t(v)];
+  const size_t last = m_firstOp[size_t(visit.region)] + size_t(visit.endOp - 1);
+  if (m_opVisitors[last][size_t(m_opDone[last])] == visit.slot) {
+    scheduleOp(v, cycle);
+  } else {
+    m_opWaiting[last].emplace_back(v, cycle);
+  }
+}
+
+void DetailedEngine::scheduleOp(int v, double cycle) {
+  RegionVisit& visit = m_visits[size_t(v)];
+  const int run = m_programs.schedule(visit.region, visit.nextOp++,
+                                      m_slots[size_t(visit.slot)].context, cycle, visit.slot);
+  m_visitOfRun.resize(size_t(run) + 1, -1);
+  m_visitOfRun[size_t(run)] = v;
 }
 
 void DetailedEngine::finishStage(int slotIndex, double cycle) {
   TokenSlot& slot = m_slots[size_t(slotIndex)];
   slot.path += slot.stagePath;
-  slot.left = slot.stage + 1;
-  const int stage = slot.stage;
-  startStage(slotIndex, stage + 1, cycle);
-  if (size_t(slotIndex) + 1 < m_slots.size()) {
-    TokenSlot& behind = m_slots[size_t(slotIndex) + 1];
-    if (behind.deferredStage == stage) {
-      startStage(slotIndex + 1, stage, std::max(behind.deferredCycle, cycle));
-    }
-  }
+  startStage(slotIndex, slot.stage + 1, cycle);
 }
 
 void DetailedEngine::onOpRunDone(int runId) {
   const OpRun& run = m_programs.run(runId);
   const int v = m_visitOfRun[size_t(runId)];
   m_visits[size_t(v)].sum += breakdown(run);
+  // The token behind that visits this region may enter it now.
+  const size_t op = m_firstOp[size_t(run.region)] + size_t(run.op);
+  const int done = ++m_opDone[op];
+  if (size_t(done) < m_opVisitors[op].size()) {
+    auto& waiting = m_opWaiting[op];
+    const int next = m_opVisitors[op][size_t(done)];
+    for (size_t i = 0; i < waiting.size(); ++i) {
+      if (m_visits[size_t(waiting[i].first)].slot == next) {
+        const auto [waitingVisit, ready] = waiting[i];
+        waiting.erase(waiting.begin() + ptrdiff_t(i));
+        scheduleOp(waitingVisit, std::max(ready, run.end));
+        break;
+      }
+    }
+  }
   const RegionVisit visit = m_visits[size_t(v)];
   if (visit.nextOp < visit.endOp) {
-    const int next =
-        m_programs.schedule(visit.region, visit.nextOp, run.context, run.end, visit.slot);
-    m_visits[size_t(v)].nextOp += 1;
-    m_visitOfRun.resize(size_t(next) + 1, -1);
-    m_visitOfRun[size_t(next)] = v;
+    scheduleOp(v, run.end);
     return;
   }
   // The region is done with this token.

@@ -7,17 +7,18 @@
 // A step runs every token of the call through the stages as one simulation:
 // a region's op starts when its previous op has ended everywhere (a barrier),
 // a stage starts when all regions of the previous one are done, and the
-// tokens of a prompt stream behind each other through the stages (token i
-// attends to i + 1 KV entries; it enters a stage once token i - 1 has left
-// it, as a region serves one token at a time), sharing cores and links first
-// come first served. Steps of
-// different calls meet only through the regions: a region serves a step once
-// the steps before have left it; their wavelets do not contend across calls.
+// tokens of a prompt stream behind each other region by region (token i
+// attends to i + 1 KV entries; a region serves one token at a time, so token
+// i + 1 enters it once token i has left it), sharing cores and links first
+// come first served. Steps of different calls meet only through the regions:
+// a region serves a step once the steps before have left it; their wavelets
+// do not contend across calls.
 #include "sim/event_queue.h"
 #include "sim/pe_program.h"
 #include "sim/timing_engine.h"
 
 #include <memory>
+#include <utility>
 #include <vector>
 
 namespace ws::sim {
@@ -46,7 +47,6 @@ private:
     int64_t tokenIndex = 0; // for the choice of routed experts
     int64_t context = 0;
     int stage = -1;
-    int left = 0; // stages it has left
     int pendingRegions = 0;
     int firstVisit = 0; // the current stage's visits in m_visits
     int visitCount = 0;
@@ -55,8 +55,6 @@ private:
     TimeBreakdown stagePath;
     TimeBreakdown path; // along the critical path, cycles
     double end = 0.0;
-    int deferredStage = -1; // waiting for the token ahead to leave this stage
-    double deferredCycle = 0.0;
   };
   struct RegionVisit {
     int slot = 0;
@@ -74,6 +72,10 @@ private:
   void startStage(int slot, int stage, double cycle);
   void finishStage(int slot, double cycle);
   void onOpRunDone(int run) override;
+  // Starts the visit's first op from `cycle` on, or once the tokens ahead
+  // that visit the region have left it.
+  void requestOp(int visit, double cycle);
+  void scheduleOp(int visit, double cycle);
   TimeBreakdown breakdown(const OpRun& run) const;
 
   EventQueue m_queue;
@@ -85,8 +87,17 @@ private:
   bool m_prefill = false;
   std::vector<TokenSlot> m_slots;
   std::vector<RegionVisit> m_visits;
-  std::vector<int> m_visitOfRun; // run id -> visit
+  std::vector<int> m_visitOfRun;    // run id -> visit
   std::vector<double> m_regionLeft; // when the step's last token left each region
+  // Per op of every region (m_firstOp[region] + op), used at the last op of
+  // a region visit: the step's tokens that visit the region, in token order,
+  // how many of them have left it, and the visits ready to enter it but
+  // waiting for a token ahead to leave (visit, ready cycle).
+  std::vector<size_t> m_firstOp;
+  std::vector<std::vector<int>> m_opVisitors;
+  std::vector<int> m_opDone;
+  std::vector<std::vector<std::pair<int, double>>> m_opWaiting;
+  std::vector<int> m_stageRegions; // scratch
 };
 
 std::unique_ptr<TimingEngine> makeDetailedEngine(const Placement& placement);

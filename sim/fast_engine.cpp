@@ -9,6 +9,8 @@
 namespace ws::sim {
 namespace {
 
+constexpr double kWaveletBytes = 4.0; // 32-bit wavelets
+
 double ceilDiv(double a, double b) {
   return std::ceil(a / b);
 }
@@ -178,17 +180,86 @@ TimeBreakdown transferCycles(const CostContext& p, const Region& r, const Op& op
   return t;
 }
 
-// Contention: the regions of a stage that receive from one source (a
-// layer's shared and active experts) share that source's lanes, so each
-// receive waits for the others' wavelets too.
+// Cycles a transfer's lane through the source's (and the target's) centre PE
+// is busy: the bytes split over the lanes as evenly as wavelets allow, the
+// centre lane (index lanes / 2) taking one of the remainder when it falls
+// there. Transfers from one source or into one target all pass that PE.
+double centreLaneCycles(const Region& from, const Region& to, double bytes, double link) {
+  const int64_t lanes = int64_t(transferLanes(from, to));
+  const int64_t wavelets = int64_t(std::ceil(bytes / kWaveletBytes));
+  const int64_t count = wavelets / lanes + (lanes / 2 < wavelets % lanes ? 1 : 0);
+  return double(count) * kWaveletBytes / link;
+}
+
+// Contention for a stage's prediction without a timeline (the mapper's, the
+// prompt's stream rate): the regions that receive from one source (a layer's
+// shared and active experts, taken alike as the routed ones are not known)
+// leave over its centre PE together, served round-robin, so each waits for
+// its centre lane's wavelets once per other receiver. FastEngine's steps use
+// the windows of the actual transfers instead (addSharedLinkCycles).
 double fanOutCycles(const CostContext& p, const Region& r, const Op& op, size_t receivers) {
   if (op.kind != OpKind::Transfer || op.sourceRegion < 0 || receivers < 2) {
     return 0.0;
   }
   const Region& from = p.regions[size_t(op.sourceRegion)];
   return double(receivers - 1) *
-         ceilDiv(double(op.bytes), p.chip.linkBytesPerCycle * transferLanes(from, r));
+         centreLaneCycles(from, r, double(op.bytes), p.chip.linkBytesPerCycle);
 }
+
+} // namespace
+
+// Transfers of one stage that leave the same region or enter the same region
+// pass the same centre PE. Where their wavelets are there at the same time
+// they share its ramp and links, served round-robin a wavelet at a time, so
+// each is delayed by the overlap of the others' windows there with its own:
+// at the source the windows open when the transfers start, at the target they
+// close when the last wavelets arrive.
+void FastEngine::addSharedLinkCycles(std::vector<PlannedOp>& ops) const {
+  const Placement& p = placement();
+  const double link = p.chip().linkBytesPerCycle;
+  const double sync = p.chip().calibration.opOverheadCycles;
+  std::vector<TransferWindow>& windows = m_windows;
+  windows.clear();
+  for (const PlannedOp& planned : ops) {
+    const Region& r = p.regions()[size_t(planned.region)];
+    const Op& op = r.ops[planned.op];
+    if (op.kind != OpKind::Transfer) {
+      windows.push_back({-1, -1, 0.0, 0.0, 0.0, 0.0});
+      continue;
+    }
+    const Region& from = op.sourceRegion < 0 ? r : p.regions()[size_t(op.sourceRegion)];
+    const Region& to = op.targetRegion < 0 ? r : p.regions()[size_t(op.targetRegion)];
+    const double lane = centreLaneCycles(from, to, double(op.bytes), link);
+    const double end = planned.start + planned.cycles.total();
+    windows.push_back(
+        {from.id, to.id, planned.start + sync, planned.start + sync + lane, end - lane, end});
+  }
+  const auto overlap = [](double a0, double a1, double b0, double b1) {
+    return std::max(0.0, std::min(a1, b1) - std::max(a0, b0));
+  };
+  for (size_t a = 0; a < ops.size(); ++a) {
+    const TransferWindow& wa = windows[a];
+    if (wa.from < 0) {
+      continue;
+    }
+    double extra = 0.0;
+    for (size_t b = 0; b < ops.size(); ++b) {
+      const TransferWindow& wb = windows[b];
+      if (wb.from < 0 || ops[b].region == ops[a].region) {
+        continue;
+      }
+      if (wb.from == wa.from) {
+        extra += overlap(wa.leaveStart, wa.leaveEnd, wb.leaveStart, wb.leaveEnd);
+      }
+      if (wb.to == wa.to) {
+        extra += overlap(wa.arriveStart, wa.arriveEnd, wb.arriveStart, wb.arriveEnd);
+      }
+    }
+    ops[a].cycles.fabric += extra;
+  }
+}
+
+namespace {
 
 size_t stageReceivers(const Stage& stage) {
   return stage.always.size() + (stage.routed.empty() ? 0 : size_t(stage.activeRouted));
@@ -232,34 +303,6 @@ TimeBreakdown opCycles(const Placement& placement, const Region& region, const O
                     contextTokens);
 }
 
-double regionStreamCycles(const Placement& placement, const Region& region, int64_t contextTokens) {
-  // Per token in a stream, a region is held by its FMAC/SRAM work and by the
-  // serialisation of its slices; hop latencies and dispatch overlap with the
-  // next token.
-  double cycles = 0.0;
-  double longestOp = 0.0;
-  const ChipTerms c = terms(placement.chip());
-  for (const Op& op : region.ops) {
-    const TimeBreakdown t = opCycles(placement, region, op, contextTokens);
-    double serial = 0.0;
-    if (op.kind == OpKind::MatVec) {
-      const double blockRows = ceilDiv(double(op.rows), region.gridOut(op.broadcast));
-      const double blockCols = ceilDiv(double(op.cols), region.gridIn(op.broadcast));
-      serial = ceilDiv(blockCols * kActivationBytes, c.link) +
-               ceilDiv(blockRows * kPartialSumBytes, c.link);
-    } else if (op.kind == OpKind::Lookup) {
-      serial = ceilDiv(double(op.bytes), c.link * region.rect.h);
-    } else if (op.kind == OpKind::Transfer) {
-      serial = t.fabric; // hops included: a route is held until its tail arrives
-    }
-    cycles += std::max(t.compute + t.memory, serial);
-    longestOp = std::max(longestOp, t.total());
-  }
-  // Ops of consecutive tokens pipeline through the region, but one op (with
-  // its dispatch) must end before the next token's same op starts.
-  return std::max(cycles, longestOp);
-}
-
 namespace {
 
 // Cycles of a region's ops [first, end) at a context.
@@ -287,6 +330,24 @@ double stageCyclesIn(const CostContext& ctx, const Stage& stage, int64_t context
     longest = std::max(longest, stageRegionCycles(ctx, ctx.regions[size_t(stage.routed.front())],
                                                   stage, contextTokens)
                                     .total());
+  }
+  return longest;
+}
+
+double streamCycles(const Placement& placement, int64_t contextTokens) {
+  // A region serves one token at a time: the next token enters it once this
+  // one has left, so the prompt streams at the longest visit of any region.
+  const CostContext ctx{placement.chip(), placement.bytesPerWeight(), placement.regions()};
+  double longest = 0.0;
+  for (const Stage& stage : placement.stages()) {
+    for (int id : stage.always) {
+      longest = std::max(
+          longest, stageRegionCycles(ctx, ctx.regions[size_t(id)], stage, contextTokens).total());
+    }
+    for (int id : stage.routed) {
+      longest = std::max(
+          longest, stageRegionCycles(ctx, ctx.regions[size_t(id)], stage, contextTokens).total());
+    }
   }
   return longest;
 }
@@ -332,30 +393,6 @@ TimeBreakdown FastEngine::cachedOpCycles(const Region& region, size_t op, int64_
   return m_opCycles[m_firstOp[size_t(region.id)] + op];
 }
 
-void FastEngine::routedChoice(const Stage& stage, int sequence, int64_t token,
-                              std::vector<int>& chosen) const {
-  // Which experts a token uses depends on its hidden state, which a
-  // timing-only run does not have: a fixed hash of (sequence, token, stage)
-  // picks them, so runs are reproducible and the load spreads evenly.
-  const size_t first = chosen.size();
-  const size_t n = stage.routed.size();
-  const size_t k = std::min(n, size_t(std::max(stage.activeRouted, 0)));
-  uint64_t h = uint64_t(sequence) * 0x9E3779B97F4A7C15ull ^
-               uint64_t(token) * 0xBF58476D1CE4E5B9ull ^
-               uint64_t(stage.routed.empty() ? 0 : stage.routed.front()) * 0x94D049BB133111EBull;
-  while (chosen.size() - first < k) {
-    h ^= h >> 31;
-    h *= 0xD6E8FEB86659FD93ull;
-    h ^= h >> 32;
-    size_t i = size_t(h % n);
-    while (std::find(chosen.begin() + ptrdiff_t(first), chosen.end(), stage.routed[i]) !=
-           chosen.end()) {
-      i = (i + 1) % n;
-    }
-    chosen.push_back(stage.routed[i]);
-  }
-}
-
 TokenTiming FastEngine::runToken(int sequence, double startCycle, int64_t context, bool prefill,
                                  int64_t tokens, double streamCycles) {
   const Placement& p = placement();
@@ -373,10 +410,28 @@ TokenTiming FastEngine::runToken(int sequence, double startCycle, int64_t contex
     // Experts of a layer share one shape, so the first routed one stands for
     // the critical path; the others run beside it.
     const size_t criticalCount = ids.size() + 1;
-    routedChoice(stage, sequence, tokenIndex, ids);
+    appendRoutedRegions(stage, sequence, tokenIndex, ids);
     double stageEnd = arrival;
     TimeBreakdown stagePath;
     int slowest = -1;
+    // Where several regions share the stage, lay out their ops first and add
+    // what their transfers lose to each other on shared links.
+    const bool shared = ids.size() > 1;
+    std::vector<PlannedOp>& planned = m_plannedOps;
+    if (shared) {
+      planned.clear();
+      for (int id : ids) {
+        const Region& r = regions[size_t(id)];
+        double t = std::max(arrival, m_regionFreeCycle[size_t(id)]);
+        const size_t end = stage.endOp < 0 ? r.ops.size() : size_t(stage.endOp);
+        for (size_t i = size_t(stage.firstOp); i < end; ++i) {
+          planned.push_back({id, i, t, cachedOpCycles(r, i, context)});
+          t += planned.back().cycles.total();
+        }
+      }
+      addSharedLinkCycles(planned);
+    }
+    size_t next = 0;
     for (size_t k = 0; k < ids.size(); ++k) {
       const int id = ids[k];
       const Region& r = regions[size_t(id)];
@@ -385,20 +440,20 @@ TokenTiming FastEngine::runToken(int sequence, double startCycle, int64_t contex
       TimeBreakdown sum;
       const size_t end = stage.endOp < 0 ? r.ops.size() : size_t(stage.endOp);
       for (size_t i = size_t(stage.firstOp); i < end; ++i) {
-        TimeBreakdown c = cachedOpCycles(r, i, context);
-        c.fabric += fanOutCycles({chip, p.bytesPerWeight(), regions}, r, r.ops[i], ids.size());
-        OpEvent e;
-        e.region = id;
-        e.op = int(i);
-        e.kind = r.ops[i].kind;
-        e.token = tokenIndex;
-        e.sequence = sequence;
-        e.prefill = prefill;
-        e.critical = k < criticalCount;
-        e.startCycle = t;
-        e.endCycle = t + c.total();
-        e.cycles = c;
+        const TimeBreakdown c = shared ? planned[next++].cycles : cachedOpCycles(r, i, context);
+        const double opEnd = t + c.total();
         if (hasObservers()) {
+          OpEvent e;
+          e.region = id;
+          e.op = int(i);
+          e.kind = r.ops[i].kind;
+          e.token = tokenIndex;
+          e.sequence = sequence;
+          e.prefill = prefill;
+          e.critical = k < criticalCount;
+          e.startCycle = t;
+          e.endCycle = opEnd;
+          e.cycles = c;
           notifyOp(e);
           RegionActivity a;
           a.region = id;
@@ -407,14 +462,14 @@ TokenTiming FastEngine::runToken(int sequence, double startCycle, int64_t contex
           a.hopCycles = float(chip.hopLatencyCycles);
           const double maxShift = chip.hopLatencyCycles * double(r.rect.w - 1 + r.rect.h - 1);
           a.startCycle = t;
-          a.endCycle = std::max(t + 1.0, e.endCycle - maxShift);
+          a.endCycle = std::max(t + 1.0, opEnd - maxShift);
           const double total = std::max(c.total(), 1e-9);
           a.computeShare = float((c.compute + c.memory) / total);
           a.fabricShare = float(c.fabric / total);
           notifyActivity(a);
         }
         sum += c;
-        t = e.endCycle;
+        t = opEnd;
       }
       if (prefill && streamCycles > 0.0) {
         // The rest of the prompt streams through behind the first token.
@@ -427,7 +482,7 @@ TokenTiming FastEngine::runToken(int sequence, double startCycle, int64_t contex
           a.hopCycles = float(chip.hopLatencyCycles);
           a.startCycle = t;
           a.endCycle = t + busy;
-          a.computeShare = float(std::min(1.0, regionStreamCycles(p, r, context) / streamCycles));
+          a.computeShare = float(std::min(1.0, sum.total() / streamCycles));
           a.fabricShare = 0.0f;
           notifyActivity(a);
         }
@@ -476,10 +531,7 @@ TokenTiming FastEngine::prefill(int64_t tokens, int sequence) {
   }
   reserveContext(sequence, tokens);
   const Placement& p = placement();
-  double stream = 0.0;
-  for (const Region& r : p.regions()) {
-    stream = std::max(stream, regionStreamCycles(p, r, tokens));
-  }
+  const double stream = streamCycles(p, contextLength(sequence));
   SequenceState& seq = m_sequences[size_t(sequence)];
   TokenTiming timing =
       runToken(sequence, seq.readyCycle, contextLength(sequence), true, tokens, stream);

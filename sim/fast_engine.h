@@ -10,12 +10,15 @@
 //   attention  = sync + broadcast(q) + compute(K and V of the context share)
 //                + reduce(scores, weighted values)
 //   transfer   = sync + Manhattan hops * hop + serialise(bytes) [+ wafer link]
+//                + what it waits for the other transfers of its stage that
+//                leave or enter the same region: the overlap of their windows
+//                at that region's centre PE with its own
 //
 // where sync = the chip's calibrated opOverheadCycles. A decode step is the sum
 // along the token's path (routed experts: the slowest active one); prefill
 // streams the prompt through the pipeline: first-token latency plus (n - 1)
-// times the slowest region's per-token occupancy. Per-PE activity is the region
-// interval shifted by each PE's hop distance from the op's source edge corner.
+// times the longest visit of any region (a region serves one token at a time). Per-PE activity is
+// the region interval shifted by each PE's hop distance from the op's source edge corner.
 #include "sim/timing_engine.h"
 
 #include <cstdint>
@@ -26,10 +29,10 @@ namespace ws::sim {
 // Closed-form cycles of one op for one token, split by cause.
 TimeBreakdown opCycles(const Placement& placement, const Region& region, const Op& op,
                        int64_t contextTokens);
-// Cycles a region is occupied per token when tokens stream through it
-// (prefill): its compute and serialisation, without the latencies that
-// pipelining hides.
-double regionStreamCycles(const Placement& placement, const Region& region, int64_t contextTokens);
+// Cycles per token of a prompt streaming through the pipeline (prefill): a
+// region serves one token at a time, so the longest visit of any region (its
+// ops of one stage, contention included) at a context length.
+double streamCycles(const Placement& placement, int64_t contextTokens);
 // Cycles of one stage of a decode step (its slowest region).
 double stageCycles(const Placement& placement, const Stage& stage, int64_t contextTokens);
 // Seconds of one decode step of a single sequence at a context length
@@ -56,9 +59,16 @@ private:
   // Runs one token of `sequence` through every stage from `startCycle`.
   TokenTiming runToken(int sequence, double startCycle, int64_t context, bool prefill,
                        int64_t tokens, double streamCycles);
-  // Appends the routed experts a token uses to `out`.
-  void routedChoice(const Stage& stage, int sequence, int64_t token, std::vector<int>& out) const;
   TimeBreakdown cachedOpCycles(const Region& region, size_t op, int64_t context) const;
+  struct PlannedOp {
+    int region;
+    size_t op;
+    double start; // cycle, before contention
+    TimeBreakdown cycles;
+  };
+  // Adds to the transfers of one stage's ops the cycles they wait for each
+  // other where they share links.
+  void addSharedLinkCycles(std::vector<PlannedOp>& ops) const;
 
   std::vector<SequenceState> m_sequences;
   std::vector<double> m_regionFreeCycle; // when each region can take the next token
@@ -68,6 +78,16 @@ private:
   std::vector<size_t> m_firstOp;
   std::vector<double> m_tokenRegionCycles; // scratch, per region
   std::vector<int> m_stageRegions;         // scratch
+  std::vector<PlannedOp> m_plannedOps;     // scratch
+  struct TransferWindow {
+    int from;
+    int to;
+    double leaveStart;
+    double leaveEnd;
+    double arriveStart;
+    double arriveEnd;
+  };
+  mutable std::vector<TransferWindow> m_windows; // scratch, per planned op
 };
 
 } // namespace ws::sim

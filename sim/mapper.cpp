@@ -386,8 +386,16 @@ private:
     if (fits(wafers)) {
       return;
     }
+    // The hint names a count that maps: enough bytes and PEs, and regions
+    // that pack into rectangles (which may take a wafer or more beyond the
+    // bytes alone).
     const double perWafer = capacityBytes(1);
-    const int wafersNeeded = int(std::ceil(needed / (perWafer * 0.97)));
+    int wafersNeeded = std::max(1, int(std::ceil(needed / (perWafer * 0.97))));
+    const int packingLimit = 2 * wafersNeeded + 4;
+    while (wafersNeeded < packingLimit &&
+           (!fits(wafersNeeded) || bestLayout(wafersNeeded).regions.empty())) {
+      ++wafersNeeded;
+    }
     std::string hint = fmt::format("try {} wafers (--wafers {})", wafersNeeded, wafersNeeded);
     if (m_bpw > 1.0) {
       const double at8 = needed - weightBytes() * (1.0 - 1.0 / m_bpw);

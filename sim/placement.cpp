@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstddef>
 #include <limits>
 #include <stdexcept>
 
@@ -43,6 +44,25 @@ const char* toString(OpKind kind) {
     return "sample";
   }
   return "?";
+}
+
+void appendRoutedRegions(const Stage& stage, int sequence, int64_t token, std::vector<int>& out) {
+  const size_t first = out.size();
+  const size_t n = stage.routed.size();
+  const size_t k = std::min(n, size_t(std::max(stage.activeRouted, 0)));
+  uint64_t h = uint64_t(sequence) * 0x9E3779B97F4A7C15ull ^
+               uint64_t(token) * 0xBF58476D1CE4E5B9ull ^
+               uint64_t(stage.routed.empty() ? 0 : stage.routed.front()) * 0x94D049BB133111EBull;
+  while (out.size() - first < k) {
+    h ^= h >> 31;
+    h *= 0xD6E8FEB86659FD93ull;
+    h ^= h >> 32;
+    size_t i = size_t(h % n);
+    while (std::find(out.begin() + ptrdiff_t(first), out.end(), stage.routed[i]) != out.end()) {
+      i = (i + 1) % n;
+    }
+    out.push_back(stage.routed[i]);
+  }
 }
 
 Placement::Placement(ChipSpec chip, core::ModelSpec model, MapOptions options, int wafers,

@@ -50,6 +50,11 @@ const char* toString(RegionKind kind);
 //   mostly in y), plus the system-to-system link when on different wafers
 //   (hops to the right edge of the source wafer, from the left edge of the
 //   destination wafer). A routed expert receives its input this way.
+//   Lanes are centred on the source's and the target's centre PE, so the
+//   transfers of one stage that leave the same region (the input of a layer's
+//   experts) or enter the same region (their outputs) share the ramps and
+//   links there, served round-robin a wavelet at a time, wherever their
+//   wavelets meet.
 // - Sample: argmax over `elements` logits on the top row (a reduction).
 enum class OpKind { MatVec, Norm, Elementwise, Attention, Lookup, Transfer, Sample };
 const char* toString(OpKind kind);
@@ -131,6 +136,14 @@ struct Stage {
   int firstOp = 0;
   int endOp = -1;
 };
+
+// Appends to `out` the routed regions (experts) a token of `sequence` uses in
+// `stage`: `activeRouted` distinct ones of `stage.routed`. Which experts a
+// token uses depends on its hidden state, which a timing-only run does not
+// have: a fixed hash of (sequence, token, stage) picks them, so runs are
+// reproducible, the load spreads evenly and both engines route a token
+// through the same experts.
+void appendRoutedRegions(const Stage& stage, int sequence, int64_t token, std::vector<int>& out);
 
 struct MapOptions {
   int64_t contextTokens = 4096; // KV cache reserved per sequence

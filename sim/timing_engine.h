@@ -1,8 +1,12 @@
 #pragma once
 // The one interface to the timing engines. A run is a prefill per sequence and
 // then decode steps; every step returns its TokenTiming and notifies the
-// observers. Several sequences share the pipeline: a region serves one token at
-// a time, so a sequence's step waits for the regions still busy with another's.
+// observers. A region serves one token at a time (its PEs hold one token's
+// activations, its ops are barrier-separated): a prompt streams through the
+// pipeline region by region, token i + 1 entering a region once token i has
+// left it, so it streams at the longest region visit; and several sequences
+// share the pipeline, a sequence's step waiting for the regions still busy
+// with another's.
 //
 // Plugging in the detailed engine: sim/detailed_engine.h declares
 //   std::unique_ptr<TimingEngine> makeDetailedEngine(const Placement&);

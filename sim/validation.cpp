@@ -193,6 +193,7 @@ std::string defaultValidationTablePath() {
 
 double predictTokensPerSecond(const ValidationRow& row, const ChipSpec* chipOverride) {
   const ChipSpec chip = chipOverride ? *chipOverride : loadChipSpec(row.chip);
+  const double tokensPerStep = chip.calibration.tokensPerStep(row.date);
   core::ModelSpec model = loadRowModel(row.model);
   MapOptions options;
   options.contextTokens = row.contextTokens;
@@ -214,10 +215,65 @@ double predictTokensPerSecond(const ValidationRow& row, const ChipSpec* chipOver
     for (const Stage& stage : placement.stages()) {
       cycles += stageCycles(placement, stage, row.contextTokens);
     }
-    return chip.clockHz / (cycles * double(layers));
+    return tokensPerStep * chip.clockHz / (cycles * double(layers));
   }
   const Placement placement = mapModel(model, chip, options);
-  return 1.0 / predictDecodeSeconds(placement, row.contextTokens);
+  return tokensPerStep / predictDecodeSeconds(placement, row.contextTokens);
+}
+
+CalibrationFit fitCalibration(const std::vector<ValidationRow>& rows, const ChipSpec& chipIn) {
+  // Predictions at one token per step: the later rows' ratio is the factor.
+  ChipSpec chip = chipIn;
+  chip.calibration.laterStackTokensPerStep = 1.0;
+  std::vector<const ValidationRow*> launch;
+  std::vector<const ValidationRow*> later;
+  CalibrationFit fit;
+  for (const ValidationRow& r : rows) {
+    if (!r.calibration || r.chip != chip.name) {
+      continue;
+    }
+    const bool isLater =
+        !chip.calibration.laterStackSince.empty() && r.date >= chip.calibration.laterStackSince;
+    (isLater ? later : launch).push_back(&r);
+    (isLater ? fit.laterRows : fit.launchRows).push_back(r.id);
+  }
+  if (launch.empty()) {
+    throw std::runtime_error(
+        fmt::format("chip '{}': no calibration row dated before laterStackSince '{}' to fit "
+                    "opOverheadCycles",
+                    chip.name, chip.calibration.laterStackSince));
+  }
+  // Mean log(predicted / published): falls as the overhead grows.
+  auto meanLogRatio = [&](const std::vector<const ValidationRow*>& fitted) {
+    double sum = 0.0;
+    for (const ValidationRow* r : fitted) {
+      sum += std::log(predictTokensPerSecond(*r, &chip) / r->publishedTokensPerSecond);
+    }
+    return sum / double(fitted.size());
+  };
+  auto launchError = [&](double overhead) {
+    chip.calibration.opOverheadCycles = overhead;
+    return meanLogRatio(launch);
+  };
+  double lo = 0.0;
+  double hi = 1e6;
+  if (launchError(lo) < 0) {
+    throw std::runtime_error(
+        fmt::format("chip '{}': even without op overhead the model is slower than published on "
+                    "its launch calibration rows; nothing to fit",
+                    chip.name));
+  }
+  for (int i = 0; i < 48; ++i) {
+    const double mid = 0.5 * (lo + hi);
+    (launchError(mid) > 0 ? lo : hi) = mid;
+  }
+  const double overhead = 0.5 * (lo + hi);
+  fit.opOverheadCycles = std::round(overhead * 10.0) / 10.0;
+  chip.calibration.opOverheadCycles = fit.opOverheadCycles;
+  if (!later.empty()) {
+    fit.laterStackTokensPerStep = std::round(1000.0 * std::exp(-meanLogRatio(later))) / 1000.0;
+  }
+  return fit;
 }
 
 ValidationSummary runValidation(const std::vector<ValidationRow>& rows) {

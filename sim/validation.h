@@ -34,9 +34,27 @@ std::vector<ValidationRow> parseValidationTable(const std::string& csvText,
 std::vector<ValidationRow> loadValidationTable(const std::string& path);
 std::string defaultValidationTablePath();
 
-// Predicted decode tokens per second of one sequence for a row (fast engine).
-// `chip` replaces the row's chip when given (for calibration).
+// Predicted decode tokens per second of one sequence for a row (fast engine),
+// times the tokens per step of the software generation the row's date falls
+// in (ChipCalibration::tokensPerStep). `chip` replaces the row's chip when
+// given (for calibration).
 double predictTokensPerSecond(const ValidationRow& row, const ChipSpec* chip = nullptr);
+
+// A chip's calibration refitted to the table's calibration rows for that chip
+// (rows whose chip column names it). opOverheadCycles is bisected so that the
+// geometric mean of predicted / published over the rows dated before
+// laterStackSince is 1; then laterStackTokensPerStep is the geometric mean of
+// published / predicted-at-one-token-per-step over the rows on or after it (1
+// when there are none). Values are rounded as stored: 0.1 cycle, 0.001 token.
+struct CalibrationFit {
+  double opOverheadCycles = 0.0;
+  double laterStackTokensPerStep = 1.0;
+  std::vector<std::string> launchRows; // fitted opOverheadCycles
+  std::vector<std::string> laterRows;  // fitted laterStackTokensPerStep
+};
+// Throws std::runtime_error when the chip has no calibration row before
+// laterStackSince, or when even zero overhead predicts slower than published.
+CalibrationFit fitCalibration(const std::vector<ValidationRow>& rows, const ChipSpec& chip);
 
 struct ValidationResult {
   ValidationRow row;

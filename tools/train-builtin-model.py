@@ -12,7 +12,7 @@ fixed prompts go to assets/models/reference/ for the C++ tests.
 Run with Debian's interpreter (python3-torch, python3-numpy,
 python3-sentencepiece), from the repository root:
 
-  /usr/bin/python3 tools/train-builtin-model.py --cli build/app/cli/waferscope-cli
+  /usr/bin/python3 tools/train-builtin-model.py --cli build/app/waferscope-cli
 
 Stages are cached under tools/.train-cache/ (git-ignored); --export-only
 re-exports from the final checkpoint without training again.
@@ -47,7 +47,7 @@ EXCLUDED_DIRS = {"test", "tests", "idle_test", "site-packages", "dist-packages",
 EXCLUDED_FILES = {"_distutils_system_mod.py", "sitecustomize.py"}
 EXCLUDED_PREFIXES = ("_sysconfigdata",)
 VALIDATION_EVERY = 40  # every 40th file in sorted order is held out
-SPACE_SPLIT_PROBABILITY = 0.05  # see split_space_prefixes
+SPACE_SPLIT_PROBABILITY = 0.15  # see split_space_prefixes
 
 # Model hyper-parameters (llama architecture).
 VOCAB = 4096
@@ -316,6 +316,13 @@ def sample_batch(data, batch, generator):
     return x, y
 
 
+def run_config(args):
+    """What a checkpoint must match to be resumed."""
+    return {"steps": args.steps, "batch": args.batch, "lr": args.lr, "warmup": args.warmup,
+            "model": [VOCAB, DIM, N_LAYERS, N_HEADS, N_KV_HEADS, FFN, CONTEXT],
+            "split": SPACE_SPLIT_PROBABILITY}
+
+
 def train(args, cache, train_ids, valid_ids, logfile):
     torch.manual_seed(SEED)
     model = Llama()
@@ -331,7 +338,7 @@ def train(args, cache, train_ids, valid_ids, logfile):
     ckpt = cache / "checkpoint.pt"
     if ckpt.exists() and not args.trial:
         state = torch.load(ckpt)
-        if state["steps"] == args.steps:
+        if state.get("config") == run_config(args):
             model.load_state_dict(state["model"])
             opt.load_state_dict(state["opt"])
             gen.set_state(state["gen"])
@@ -358,7 +365,7 @@ def train(args, cache, train_ids, valid_ids, logfile):
         if not args.trial and ((step + 1) % args.eval_every == 0 or last):
             log(f"step {step} valid loss {evaluate(model, valid_ids, args.batch, 4):.4f}", logfile)
             torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "gen": gen.get_state(),
-                        "step": step + 1, "steps": args.steps}, ckpt)
+                        "step": step + 1, "config": run_config(args)}, ckpt)
     log(f"training done in {time.time() - t0:.0f}s", logfile)
     return model
 
@@ -513,7 +520,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--cli", help="waferscope-cli used to write the GGUF (omit to skip the GGUF)")
     ap.add_argument("--cache", default=str(REPO / "tools/.train-cache"))
-    ap.add_argument("--steps", type=int, default=240)
+    ap.add_argument("--steps", type=int, default=600)
     ap.add_argument("--batch", type=int, default=8)
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--warmup", type=int, default=20)
@@ -547,7 +554,7 @@ def main():
         f.write("\n".join(files) + "\n")
 
     sp = train_tokenizer(cache, train_files)
-    ids_path = cache / "tokens.npz"
+    ids_path = cache / f"tokens-split{SPACE_SPLIT_PROBABILITY}.npz"
     if ids_path.exists():
         data = np.load(ids_path)
         train_np, valid_np = data["train"], data["valid"]

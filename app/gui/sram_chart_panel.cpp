@@ -19,10 +19,11 @@ constexpr double kKiB = 1024.0;
 SramChartPanel::SramChartPanel(QWidget* parent) : QWidget(parent) {
   m_chart = new QChart;
   m_chart->setTitle(tr("SRAM per PE by region"));
-  m_chart->legend()->setAlignment(Qt::AlignRight);
+  m_chart->legend()->setAlignment(Qt::AlignBottom);
   m_chart->setAnimationOptions(QChart::NoAnimation);
   m_xAxis = new QValueAxis;
-  m_xAxis->setTitleText(tr("simulated time (ms)"));
+  m_xAxis->setTitleText(tr("ms (simulated)"));
+  m_xAxis->setLabelFormat("%.3g");
   m_yAxis = new QValueAxis;
   m_yAxis->setTitleText(tr("KiB per PE"));
   m_chart->addAxis(m_xAxis, Qt::AlignBottom);
@@ -68,7 +69,7 @@ void SramChartPanel::reset(const QStringList& regionNames, const QStringList& gr
       byGroup[i < groups.size() ? groups[i] : QString()].push_back(i);
     }
     for (auto it = byGroup.cbegin(); it != byGroup.cend(); ++it) {
-      m_lines.push_back(addLine(tr("%1 (mean of %2)").arg(it.key()).arg(it.value().size())));
+      m_lines.push_back(addLine(tr("%1 ×%2").arg(it.key()).arg(it.value().size())));
       m_lineRegions.push_back(it.value());
     }
   }

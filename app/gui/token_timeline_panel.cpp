@@ -36,7 +36,7 @@ TokenTimelinePanel::TokenTimelinePanel(QWidget* parent) : QWidget(parent) {
   m_chart->legend()->setAlignment(Qt::AlignBottom);
   m_xAxis = new QValueAxis;
   m_xAxis->setTitleText(tr("token"));
-  m_xAxis->setLabelFormat("%d");
+  m_xAxis->setLabelFormat("%.0f"); // values are doubles: "%d" would print garbage
   m_yAxis = new QValueAxis;
   m_yAxis->setTitleText(tr("µs"));
   m_chart->addAxis(m_xAxis, Qt::AlignBottom);

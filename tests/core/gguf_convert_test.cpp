@@ -220,6 +220,13 @@ TEST_F(GgufConvert, IntegerSafetensorsTensorIsAFormatError) {
   }
 }
 
+TEST_F(GgufConvert, EmptyTensorIsAFormatError) {
+  writeSafetensors(dir / "empty.safetensors", {{"blk.0.attn_q.weight", {0, 64}, {}}});
+  ConvertRequest request{dir / "empty.safetensors", dir / "meta.json", GgmlType::F16,
+                         dir / "x.gguf"};
+  EXPECT_THROW(convertModel(request), FormatError);
+}
+
 TEST(GgufConvertRules, TensorTypesFollowLlamaCpp) {
   EXPECT_EQ(convertedTensorType(GgmlType::F16, {64}), GgmlType::F32);
   EXPECT_EQ(convertedTensorType(GgmlType::F16, {64, 3}), GgmlType::F16);

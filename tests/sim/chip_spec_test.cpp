@@ -23,7 +23,7 @@ TEST(ChipSpec, PresetsLoadWithASourceForEveryNumber) {
     const ChipSpec chip = loadChipSpec(name);
     EXPECT_EQ(chip.name, name);
     EXPECT_GT(chip.clockHz, 0);
-    EXPECT_EQ(chip.sources.size(), 22u) << name; // 19 fields + 3 calibration factors
+    EXPECT_EQ(chip.sources.size(), 23u) << name; // 19 fields + 4 calibration factors
     for (const auto& [field, source] : chip.sources) {
       EXPECT_FALSE(source.empty()) << name << "." << field;
     }
@@ -51,6 +51,8 @@ TEST(ChipSpec, RoundTripsThroughJson) {
   EXPECT_EQ(again.clockHz, chip.clockHz);
   EXPECT_EQ(again.calibration.opOverheadCycles, chip.calibration.opOverheadCycles);
   EXPECT_EQ(again.calibration.fittedTo, chip.calibration.fittedTo);
+  EXPECT_EQ(again.calibration.laterStackSince, chip.calibration.laterStackSince);
+  EXPECT_EQ(again.calibration.laterStackTokensPerStep, chip.calibration.laterStackTokensPerStep);
   EXPECT_EQ(again.sources, chip.sources);
 }
 
@@ -77,6 +79,11 @@ TEST(ChipSpec, MalformedFilesNameFileAndField) {
       {"efficiency > 1",
        [](nlohmann::json& j) { j["calibration"]["computeEfficiency"]["value"] = 2; },
        "calibration.computeEfficiency", "<= 1"},
+      {"tokens per step < 1",
+       [](nlohmann::json& j) { j["calibration"]["laterStackTokensPerStep"]["value"] = 0.5; },
+       "calibration.laterStackTokensPerStep", ">="},
+      {"no later-stack date", [](nlohmann::json& j) { j["calibration"].erase("laterStackSince"); },
+       "calibration.laterStackSince", "ISO date"},
       {"reserve eats SRAM", [](nlohmann::json& j) { j["reserveBytesPerPe"]["value"] = 49152; },
        "reserveBytesPerPe", "no SRAM"},
       {"name type", [](nlohmann::json& j) { j["name"] = 3; }, "name", "text"},
@@ -96,6 +103,24 @@ TEST(ChipSpec, MalformedFilesNameFileAndField) {
       EXPECT_EQ(msg.find('\n'), std::string::npos) << "one line: " << msg;
     }
   }
+}
+
+// The software generation of a published figure follows its date: the later
+// stack's tokens per step from laterStackSince on, one token per step before
+// it and on chips without a later stack.
+TEST(ChipSpec, TokensPerStepFollowTheSoftwareGeneration) {
+  ChipCalibration cal;
+  cal.laterStackTokensPerStep = 3.0;
+  EXPECT_EQ(cal.tokensPerStep("2024-11-18"), 1.0) << "no later stack";
+  cal.laterStackSince = "2024-09";
+  EXPECT_EQ(cal.tokensPerStep("2024-08-27"), 1.0);
+  EXPECT_EQ(cal.tokensPerStep("2024-09"), 3.0);
+  EXPECT_EQ(cal.tokensPerStep("2024-11-18"), 3.0);
+  EXPECT_EQ(cal.tokensPerStep("2025"), 3.0);
+  const ChipSpec wse3 = loadChipSpec("wse3");
+  EXPECT_GT(wse3.calibration.laterStackTokensPerStep, 1.0);
+  EXPECT_EQ(loadChipSpec("wse2").calibration.tokensPerStep("2025-02"), 1.0)
+      << "WaferLLM's figures are one software generation";
 }
 
 TEST(ChipSpec, NotJsonAndUnknownPreset) {

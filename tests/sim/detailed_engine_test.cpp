@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <stdexcept>
 #include <vector>
 
@@ -374,6 +375,55 @@ TEST(DetailedEngine, PrefillStreamsTokensFasterThanOneByOne) {
   const double sixteen = many.prefill(16).seconds();
   EXPECT_GT(sixteen, single);
   EXPECT_LT(sixteen, 16.0 * single);
+}
+
+TEST(DetailedEngine, PromptTokenEntersARegionOnceTheTokenAheadLeftIt) {
+  // Two regions on separate PEs and links, one stage each: the second token
+  // enters the slow first region once the first token left it, so two tokens
+  // take both regions plus one more pass through the slow one.
+  const Placement p = test::handPlacement(
+      test::plainTeachChip(), {test::region(0, {0, 0, 4, 4}, {test::matVec(256, 64, Axis::Y)}),
+                               test::region(1, {4, 0, 4, 4}, {test::matVec(64, 64, Axis::Y)})});
+  struct Ops : EngineObserver {
+    std::vector<double> cycles;
+    void onOp(const OpEvent& e) override { cycles.push_back(e.endCycle - e.startCycle); }
+  } ops;
+  DetailedEngine one(p);
+  one.addObserver(&ops);
+  const double single = one.prefill(1).seconds() * p.chip().clockHz;
+  ASSERT_EQ(ops.cycles.size(), 2u);
+  ASSERT_GT(ops.cycles[0], ops.cycles[1]);
+  DetailedEngine two(p);
+  EXPECT_NEAR(two.prefill(2).seconds() * p.chip().clockHz, single + ops.cycles[0], 1e-6);
+}
+
+TEST(DetailedEngine, TransfersFromOneSourceShareItsCentreRamp) {
+  // As FastEngine.TransfersFromOneSourceShareItsCentreRamp: lanes of 8 and 4
+  // wavelets leave (4, 4) round-robin.
+  auto receive = [](int64_t bytes) {
+    Op move;
+    move.kind = OpKind::Transfer;
+    move.name = "from_source";
+    move.bytes = bytes;
+    move.sourceRegion = 0;
+    return move;
+  };
+  std::vector<Region> regions = {test::region(0, {0, 0, 8, 8}, {}),
+                                 test::region(1, {8, 0, 8, 8}, {receive(256)}),
+                                 test::region(2, {0, 8, 8, 8}, {receive(128)})};
+  Stage stage;
+  stage.always = {1, 2};
+  const Placement p(test::plainTeachChip(), test::tinyModel(), {}, 1, 2.0, std::move(regions),
+                    {stage});
+  struct Ops : EngineObserver {
+    std::map<int, double> cycles;
+    void onOp(const OpEvent& e) override { cycles[e.region] = e.endCycle - e.startCycle; }
+  } ops;
+  DetailedEngine engine(p);
+  engine.addObserver(&ops);
+  engine.decodeStep();
+  EXPECT_DOUBLE_EQ(ops.cycles[1], 15.0 + 4.0);
+  EXPECT_DOUBLE_EQ(ops.cycles[2], 11.0 + 4.0);
 }
 
 TEST(DetailedEngine, KvCacheGrowsAttentionTimeAndThenDoesNotFit) {

@@ -6,7 +6,9 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <set>
+#include <vector>
 
 namespace ws::sim {
 namespace {
@@ -215,6 +217,79 @@ TEST(FastEngine, MixtureOfExpertsTouchesOnlyActiveExperts) {
   const core::ModelSpec& m = p.model();
   EXPECT_EQ(counter.seen.size(), m.layers * m.activeExperts);
   EXPECT_EQ(counter.expertOps, int(m.layers * m.activeExperts * 5));
+}
+
+TEST(Placement, RoutedRegionsAreDistinctReproducibleAndAppended) {
+  Stage stage;
+  stage.routed = {10, 11, 12, 13, 14, 15, 16, 17};
+  stage.activeRouted = 3;
+  std::set<int> used;
+  for (int64_t token = 0; token < 64; ++token) {
+    std::vector<int> chosen = {99};
+    appendRoutedRegions(stage, 1, token, chosen);
+    ASSERT_EQ(chosen.size(), 4u);
+    EXPECT_EQ(chosen[0], 99);
+    EXPECT_EQ(std::set<int>(chosen.begin() + 1, chosen.end()).size(), 3u);
+    std::vector<int> again;
+    appendRoutedRegions(stage, 1, token, again);
+    EXPECT_EQ(again, std::vector<int>(chosen.begin() + 1, chosen.end()));
+    used.insert(chosen.begin() + 1, chosen.end());
+  }
+  EXPECT_EQ(used.size(), stage.routed.size());
+  stage.activeRouted = 20; // more than there are: all of them once
+  std::vector<int> all;
+  appendRoutedRegions(stage, 0, 0, all);
+  EXPECT_EQ(std::set<int>(all.begin(), all.end()).size(), stage.routed.size());
+}
+
+// Two regions of one stage receive from the same source region at the same
+// time: their lanes leave over the source's centre PE, whose ramp serves them
+// round-robin.
+Placement fanOutPlacement() {
+  auto receive = [](int64_t bytes) {
+    Op move;
+    move.kind = OpKind::Transfer;
+    move.name = "from_source";
+    move.bytes = bytes;
+    move.sourceRegion = 0;
+    return move;
+  };
+  std::vector<Region> regions = {test::region(0, {0, 0, 8, 8}, {}),
+                                 test::region(1, {8, 0, 8, 8}, {receive(256)}),
+                                 test::region(2, {0, 8, 8, 8}, {receive(128)})};
+  Stage stage;
+  stage.always = {1, 2};
+  return Placement(test::plainTeachChip(), test::tinyModel(), {}, 1, 2.0, std::move(regions),
+                   {stage});
+}
+
+TEST(FastEngine, TransfersFromOneSourceShareItsCentreRamp) {
+  const Placement p = fanOutPlacement();
+  struct Ops : EngineObserver {
+    std::map<int, double> cycles;
+    void onOp(const OpEvent& e) override { cycles[e.region] = e.endCycle - e.startCycle; }
+  } ops;
+  FastEngine engine(p);
+  engine.addObserver(&ops);
+  engine.decodeStep();
+  // Alone: centre (4, 4) -> (12, 4), 8 hops, 64 wavelets over 8 rows: 8 + 7;
+  // (4, 4) -> (4, 12), 8 hops, 32 wavelets over 8 columns: 8 + 3. The centre
+  // lanes carry 8 and 4 wavelets: each waits for min(8, 4) of the other's.
+  EXPECT_DOUBLE_EQ(ops.cycles[1], 15.0 + 4.0);
+  EXPECT_DOUBLE_EQ(ops.cycles[2], 11.0 + 4.0);
+}
+
+TEST(FastEngine, PrefillStreamsAtTheLongestRegionVisit) {
+  const Placement p = test::handPlacement(
+      test::plainTeachChip(), {test::region(0, {0, 0, 4, 4}, {test::matVec(256, 64, Axis::Y)}),
+                               test::region(1, {4, 0, 4, 4}, {test::matVec(64, 64, Axis::Y)})});
+  const double slow = opCycles(p, p.regions()[0], p.regions()[0].ops[0], 0).total();
+  const double fast = opCycles(p, p.regions()[1], p.regions()[1].ops[0], 0).total();
+  ASSERT_GT(slow, fast);
+  EXPECT_DOUBLE_EQ(streamCycles(p, 8), slow);
+  FastEngine engine(p);
+  const TokenTiming t = engine.prefill(8);
+  EXPECT_NEAR(t.seconds() * p.chip().clockHz, slow + fast + 7.0 * slow, 1e-6);
 }
 
 TEST(TimingEngine, FactoryAndKinds) {

@@ -57,6 +57,30 @@ TEST(Mapper, Llama405bOnOneWse3IsAFitErrorWithNumbers) {
   }
 }
 
+// The wafer count a FitError suggests must map: enough SRAM by bytes and by
+// PEs (per-PE reserve and buffers), and regions that pack into rectangles.
+TEST(Mapper, SuggestedWaferCountMaps) {
+  const core::ModelSpec model = core::loadModelSpec("llama-3.1-405b");
+  MapOptions options;
+  options.contextTokens = 2048;
+  options.wafers = 19;
+  std::string msg;
+  try {
+    mapModel(model, loadChipSpec("wse3"), options);
+    ADD_FAILURE() << "405B fitted 19 wafers";
+  } catch (const FitError& e) {
+    msg = e.what();
+  }
+  const size_t at = msg.find("--wafers ");
+  ASSERT_NE(at, std::string::npos) << msg;
+  options.wafers = std::stoi(msg.substr(at + 9));
+  EXPECT_NO_THROW(mapModel(model, loadChipSpec("wse3"), options)) << msg;
+  MapOptions fewest = options;
+  fewest.wafers = 64;
+  fewest.fewestWafers = true;
+  EXPECT_EQ(mapModel(model, loadChipSpec("wse3"), fewest).wafers(), options.wafers) << msg;
+}
+
 TEST(Mapper, Llama70bFitsFourWafersButNotOne) {
   const core::ModelSpec model = core::loadModelSpec("llama-3.1-70b");
   EXPECT_THROW(mapModel(model, loadChipSpec("wse3"), {}), FitError);
