@@ -213,11 +213,7 @@ TokenTiming DetailedEngine::runStep(int sequence, int64_t tokens, bool prefill) 
   timing.prefill = prefill;
   timing.tokens = tokens;
   timing.contextLength = contextAfter;
-  timing.simStart = startCycle / chip.clockHz;
-  timing.simEnd = endCycle / chip.clockHz;
-  timing.breakdown = path.scaled(1.0 / chip.clockHz);
-  timing.criticalRegion =
-      int(std::max_element(regionCycles.begin(), regionCycles.end()) - regionCycles.begin());
+  timing = withCycles(timing, startCycle, endCycle, path, regionCycles);
   seq.readyCycle = endCycle;
   advanceTo(timing.simEnd);
   notifyToken(timing);

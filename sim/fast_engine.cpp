@@ -516,11 +516,7 @@ TokenTiming FastEngine::runToken(int sequence, double startCycle, int64_t contex
   timing.prefill = prefill;
   timing.tokens = tokens;
   timing.contextLength = context;
-  timing.simStart = startCycle / chip.clockHz;
-  timing.simEnd = endCycle / chip.clockHz;
-  timing.breakdown = path.scaled(1.0 / chip.clockHz);
-  timing.criticalRegion =
-      int(std::max_element(regionCycles.begin(), regionCycles.end()) - regionCycles.begin());
+  timing = withCycles(timing, startCycle, endCycle, path, regionCycles);
   seq.readyCycle = endCycle;
   return timing;
 }

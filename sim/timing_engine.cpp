@@ -124,4 +124,16 @@ std::unique_ptr<TimingEngine> makeTimingEngine(EngineKind kind, const Placement&
 #endif
 }
 
+TokenTiming TimingEngine::withCycles(TokenTiming timing, double startCycle, double endCycle,
+                                     const TimeBreakdown& pathCycles,
+                                     const std::vector<double>& regionCycles) const {
+  const double clockHz = m_placement.chip().clockHz;
+  timing.simStart = startCycle / clockHz;
+  timing.simEnd = endCycle / clockHz;
+  timing.breakdown = pathCycles.scaled(1.0 / clockHz);
+  timing.criticalRegion =
+      int(std::max_element(regionCycles.begin(), regionCycles.end()) - regionCycles.begin());
+  return timing;
+}
+
 } // namespace ws::sim

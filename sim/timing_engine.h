@@ -58,6 +58,12 @@ protected:
   void notifySram(const SramEvent& event);
   void advanceTo(double seconds);
   bool hasObservers() const { return !m_observers.empty(); }
+  // Fills a step's times (seconds) from its cycle span, the critical path's
+  // breakdown in cycles, and the critical region: the one with the most busy
+  // cycles. Both engines report their steps through this.
+  TokenTiming withCycles(TokenTiming timing, double startCycle, double endCycle,
+                         const TimeBreakdown& pathCycles,
+                         const std::vector<double>& regionCycles) const;
 
 private:
   const Placement& m_placement;

@@ -17,18 +17,17 @@ QTextCharFormat foreground(const QColor& colour, bool bold = false) {
 
 PythonHighlighter::PythonHighlighter(QTextDocument* document) : QSyntaxHighlighter(document) {
   const QStringList keywords = {
-      "False", "None",   "True",  "and",    "as",     "assert", "async", "await",
-      "break", "class",  "continue", "def", "del",    "elif",   "else",  "except",
-      "finally", "for",  "from",  "global", "if",     "import", "in",    "is",
-      "lambda", "nonlocal", "not", "or",    "pass",   "raise",  "return", "try",
-      "while", "with",   "yield"};
+      "False", "None",     "True",  "and",    "as",   "assert", "async",  "await",    "break",
+      "class", "continue", "def",   "del",    "elif", "else",   "except", "finally",  "for",
+      "from",  "global",   "if",    "import", "in",   "is",     "lambda", "nonlocal", "not",
+      "or",    "pass",     "raise", "return", "try",  "while",  "with",   "yield"};
   m_rules.push_back({QRegularExpression("\\b(" + keywords.join('|') + ")\\b"),
                      foreground(QColor(0, 51, 179), true)});
   m_rules.push_back({QRegularExpression("\\b(self|cls)\\b"), foreground(QColor(148, 85, 141))});
   m_rules.push_back({QRegularExpression("\\b[0-9][0-9_]*(\\.[0-9_]+)?([eE][+-]?[0-9]+)?j?\\b"),
                      foreground(QColor(23, 80, 235))});
-  m_rules.push_back({QRegularExpression("@[A-Za-z_][A-Za-z0-9_.]*"),
-                     foreground(QColor(158, 136, 13))});
+  m_rules.push_back(
+      {QRegularExpression("@[A-Za-z_][A-Za-z0-9_.]*"), foreground(QColor(158, 136, 13))});
   m_rules.push_back({QRegularExpression("(?<=\\bdef |\\bclass )[A-Za-z_][A-Za-z0-9_]*"),
                      foreground(QColor(0, 98, 122), true)});
   m_stringFormat = foreground(QColor(6, 125, 23));

@@ -21,10 +21,14 @@ constexpr double kUs = 1e6;
 
 double category(const TokenPoint& t, int k) {
   switch (k) {
-  case 0: return t.compute;
-  case 1: return t.fabric;
-  case 2: return t.memory;
-  default: return t.sync;
+  case 0:
+    return t.compute;
+  case 1:
+    return t.fabric;
+  case 2:
+    return t.memory;
+  default:
+    return t.sync;
   }
 }
 } // namespace
@@ -191,8 +195,8 @@ void TokenTimelinePanel::scrubAt(QPointF viewportPos) {
     return;
   }
   const TokenPoint& token = *found;
-  m_cursor->replace(QList<QPointF>{{double(token.index), 0.0},
-                                   {double(token.index), m_yAxis->max()}});
+  m_cursor->replace(
+      QList<QPointF>{{double(token.index), 0.0}, {double(token.index), m_yAxis->max()}});
   emit scrubbed(0.5 * (token.simStart + token.simEnd));
 }
 

@@ -157,15 +157,16 @@ TEST_F(Panels, PythonHighlighterColoursKeywordsStringsAndComments) {
     return QTextCharFormat();
   };
   EXPECT_EQ(formatAt(0, 0).fontWeight(), QFont::Bold); // def
-  EXPECT_TRUE(formatAt(0, 13).fontItalic());            // the comment, quotes included
+  EXPECT_TRUE(formatAt(0, 13).fontItalic());           // the comment, quotes included
   EXPECT_TRUE(formatAt(0, 20).fontItalic());
-  EXPECT_FALSE(formatAt(1, 13).fontItalic());           // '#' inside a string
+  EXPECT_FALSE(formatAt(1, 13).fontItalic()); // '#' inside a string
   EXPECT_EQ(formatAt(1, 13).foreground().color(), formatAt(1, 11).foreground().color());
 }
 
 TEST_F(Panels, ComparisonComputesTheSpeedupFromBothSystems) {
   ComparisonPanel panel;
-  panel.setFigures({"wse3", 1800.0, 0.01, 0.012, "simulated"}, {"H100 SXM", 200.0, 0.05, 3.5, "roofline"});
+  panel.setFigures({"wse3", 1800.0, 0.01, 0.012, "simulated"},
+                   {"H100 SXM", 200.0, 0.05, 3.5, "roofline"});
   EXPECT_DOUBLE_EQ(panel.speedup(), 9.0);
   panel.setFigures({"wse3", 1800.0, 0.01, 0.012, "simulated"}, {"H100 SXM", 0.0, 0.0, 0.0, ""});
   EXPECT_EQ(panel.speedup(), 0.0);
