@@ -12,11 +12,15 @@ std::filesystem::path assetsDir() {
   if (const char* env = std::getenv("WAFERSCOPE_ASSETS"); env && *env) {
     candidates.emplace_back(env);
   }
-  candidates.emplace_back(WS_INSTALL_ASSETS_DIR);
+  // Installed layout: <prefix>/bin/<program> and <prefix>/share/waferscope/assets,
+  // whatever the prefix the package was installed under.
+  std::error_code ec;
+  if (const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec); !ec) {
+    candidates.push_back(exe.parent_path().parent_path() / WS_INSTALL_ASSETS_SUBDIR);
+  }
   candidates.emplace_back(WS_SOURCE_ASSETS_DIR);
   std::string tried;
   for (const auto& dir : candidates) {
-    std::error_code ec;
     if (std::filesystem::is_directory(dir / "chips", ec)) {
       return dir;
     }
