@@ -386,7 +386,8 @@ void MainWindow::showError(const QString& title, const QString& message) {
     statusBar()->showMessage(title + ": " + message, kStatusMessageMs);
     return;
   }
-  if (m_errorBox) {
+  // A closed box lingers until its deferred delete: only one on screen is reused.
+  if (m_errorBox && m_errorBox->isVisible()) {
     m_errorBox->setWindowTitle(title);
     m_errorBox->setText(message);
     return;

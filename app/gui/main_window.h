@@ -64,6 +64,8 @@ public:
   // Simulated decode tokens/s the status bar shows (0 before a decode step).
   double simulatedTokensPerSecond() const { return m_tokensPerSecond; }
   QString statusText() const;
+  // Writes the heatmap's current frame as a PNG (atomically); a dialog on failure.
+  void exportHeatmapPng(const QString& path);
 
 protected:
   void closeEvent(QCloseEvent* event) override;
@@ -84,7 +86,6 @@ private:
   void resetRunPanels();
   void exportWith(const QString& title, const QString& filter, const QString& suffix,
                   const std::function<void(const QString&)>& write);
-  void exportHeatmapPng(const QString& path);
 
   void onModelLoaded(const ModelLoadedEvent& event);
   void onMapped(const MappedEvent& event);

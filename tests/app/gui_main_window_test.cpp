@@ -1,9 +1,11 @@
 // The workbench window end to end on lavapipe under Xvfb: runs the built-in
 // model, checks the panels, the heatmap and the controls, and writes
 // screenshots (X-level captures, which include the native Vulkan child).
+#include "app/gui/chip_panel.h"
 #include "app/gui/generated_text_panel.h"
 #include "app/gui/heatmap_panel.h"
 #include "app/gui/main_window.h"
+#include "app/gui/model_panel.h"
 #include "app/gui/presenter_demo.h"
 #include "app/gui/run_panel.h"
 #include "app/gui/screenshot_run.h"
@@ -15,12 +17,17 @@
 #include <gtest/gtest.h>
 
 #include <QApplication>
+#include <QDragEnterEvent>
+#include <QDropEvent>
 #include <QMessageBox>
+#include <QMimeData>
 #include <QPushButton>
 #include <QSettings>
 
 #include <algorithm>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <set>
 
@@ -51,6 +58,32 @@ QApplication& application() {
     return created;
   }();
   return *app;
+}
+
+// The message box on screen, if any.
+QMessageBox* visibleMessageBox() {
+  for (QWidget* widget : QApplication::topLevelWidgets()) {
+    if (auto* box = qobject_cast<QMessageBox*>(widget); box && box->isVisible()) {
+      return box;
+    }
+  }
+  return nullptr;
+}
+
+// Drops local files on the window as a file manager would.
+void dropFiles(MainWindow& window, const std::vector<std::filesystem::path>& files) {
+  QMimeData data;
+  QList<QUrl> urls;
+  for (const auto& file : files) {
+    urls.append(QUrl::fromLocalFile(QString::fromStdString(file.string())));
+  }
+  data.setUrls(urls);
+  const QPointF centre(window.width() / 2.0, window.height() / 2.0);
+  QDragEnterEvent enter(centre.toPoint(), Qt::CopyAction, &data, Qt::LeftButton, Qt::NoModifier);
+  QCoreApplication::sendEvent(&window, &enter);
+  ASSERT_TRUE(enter.isAccepted());
+  QDropEvent drop(centre, Qt::CopyAction, &data, Qt::LeftButton, Qt::NoModifier);
+  QCoreApplication::sendEvent(&window, &drop);
 }
 
 // Distinct colours inside the central half of an image.
@@ -240,31 +273,81 @@ TEST_F(GuiTest, FitErrorDialogForLlama405bOnOneWse3) {
   auto window = openWindow("wse3");
   window->loadModel("llama-3.1-405b");
   QMessageBox* dialog = nullptr;
-  ASSERT_TRUE(waitUntil(
-      [&] {
-        for (QWidget* widget : QApplication::topLevelWidgets()) {
-          if (auto* box = qobject_cast<QMessageBox*>(widget); box && box->isVisible()) {
-            dialog = box;
-          }
-        }
-        return dialog != nullptr;
-      },
-      kLoadTimeoutMs))
+  ASSERT_TRUE(waitUntil([&] { return (dialog = visibleMessageBox()) != nullptr; }, kLoadTimeoutMs))
       << "no FitError dialog";
   EXPECT_TRUE(dialog->text().contains("wse3")) << dialog->text().toStdString();
   EXPECT_TRUE(dialog->windowTitle().contains("fit")) << dialog->windowTitle().toStdString();
   EXPECT_FALSE(window->hasMapping());
   dialog->close();
-  EXPECT_TRUE(waitUntil(
-      [] {
-        for (QWidget* widget : QApplication::topLevelWidgets()) {
-          if (qobject_cast<QMessageBox*>(widget) && widget->isVisible()) {
-            return false;
-          }
-        }
-        return true;
+  EXPECT_TRUE(waitUntil([] { return visibleMessageBox() == nullptr; }, 5000));
+}
+
+TEST_F(GuiTest, DroppedFilesOpenAsModelOrChipAndABadOneGivesADialog) {
+  auto window = openWindow("teach-32x32");
+  ASSERT_TRUE(waitUntil([&] { return window->hasMapping(); }, kLoadTimeoutMs));
+  const auto dir = test::outputDir() / "dropped";
+  std::filesystem::create_directories(dir);
+
+  // A truncated model file: the dialog names it, the window keeps working.
+  const auto truncated = dir / "truncated.gguf";
+  {
+    std::ifstream in(test::assetsDir() / "models" / "builtin-coder.gguf", std::ios::binary);
+    std::string head(4096, '\0');
+    in.read(head.data(), std::streamsize(head.size()));
+    std::ofstream(truncated, std::ios::binary).write(head.data(), std::streamsize(head.size()));
+  }
+  dropFiles(*window, {truncated});
+  QMessageBox* dialog = nullptr;
+  ASSERT_TRUE(waitUntil([&] { return (dialog = visibleMessageBox()) != nullptr; }, kLoadTimeoutMs))
+      << "no dialog for a truncated model file";
+  EXPECT_TRUE(dialog->text().contains("truncated.gguf")) << dialog->text().toStdString();
+  dialog->close();
+  ASSERT_TRUE(waitUntil([] { return visibleMessageBox() == nullptr; }, 5000));
+
+  // A file that is neither a model nor a chip.
+  const auto notes = dir / "notes.txt";
+  std::ofstream(notes) << "not a model\n";
+  dropFiles(*window, {notes});
+  ASSERT_TRUE(waitUntil([&] { return (dialog = visibleMessageBox()) != nullptr; }, 5000));
+  EXPECT_TRUE(dialog->text().contains("notes.txt")) << dialog->text().toStdString();
+  dialog->close();
+  ASSERT_TRUE(waitUntil([] { return visibleMessageBox() == nullptr; }, 5000));
+
+  // A chip JSON and the built-in model file: both are taken and mapped.
+  const auto chip = test::assetsDir() / "chips" / "teach-32x32.json";
+  const auto model = test::assetsDir() / "models" / "builtin-coder.gguf";
+  int mappings = 0;
+  QObject::connect(&window->bridge(), &SessionBridge::mapped,
+                   [&](const MappedEvent&) { ++mappings; });
+  dropFiles(*window, {chip, model});
+  EXPECT_EQ(window->chipPanel()->currentChip().toStdString(), chip.string());
+  EXPECT_EQ(window->modelPanel()->currentModel().toStdString(), model.string());
+  ASSERT_TRUE(waitUntil([&] { return mappings > 0 && window->hasMapping(); }, kLoadTimeoutMs))
+      << "the dropped model and chip were not mapped";
+  EXPECT_EQ(visibleMessageBox(), nullptr);
+}
+
+TEST_F(GuiTest, HeatmapExportWritesThePngAtomically) {
+  auto window = openWindow("teach-32x32");
+  ASSERT_TRUE(waitUntil([&] { return window->hasMapping(); }, kLoadTimeoutMs));
+  ASSERT_TRUE(runToEnd(*window, 4));
+  const auto path = test::outputDir() / "export" / "heatmap.png";
+  std::filesystem::create_directories(path.parent_path());
+  std::filesystem::remove(path);
+  ASSERT_TRUE(waitUntil(
+      [&] {
+        window->exportHeatmapPng(QString::fromStdString(path.string()));
+        return std::filesystem::exists(path);
       },
-      5000));
+      20000));
+  const QImage image(QString::fromStdString(path.string()));
+  ASSERT_FALSE(image.isNull());
+  EXPECT_GT(distinctColours(image), 4u);
+  // QSaveFile leaves no temporary beside it.
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(path.parent_path()),
+                          std::filesystem::directory_iterator()),
+            1);
+  EXPECT_EQ(visibleMessageBox(), nullptr);
 }
 
 TEST_F(GuiTest, PresenterModeLoopsTheDemoUnattended) {
