@@ -1,11 +1,12 @@
 #include "app/gui/sram_chart_panel.h"
 
+#include "app/gui/compact_chart.h"
+
 #include <QChart>
 #include <QChartView>
 #include <QLineSeries>
 #include <QMap>
 #include <QPen>
-#include <QVBoxLayout>
 #include <QValueAxis>
 
 #include <algorithm>
@@ -18,9 +19,6 @@ constexpr double kKiB = 1024.0;
 
 SramChartPanel::SramChartPanel(QWidget* parent) : QWidget(parent) {
   m_chart = new QChart;
-  m_chart->setTitle(tr("SRAM per PE by region"));
-  m_chart->legend()->setAlignment(Qt::AlignBottom);
-  m_chart->setAnimationOptions(QChart::NoAnimation);
   m_xAxis = new QValueAxis;
   m_xAxis->setTitleText(tr("ms (simulated)"));
   m_xAxis->setLabelFormat("%.3g");
@@ -28,11 +26,7 @@ SramChartPanel::SramChartPanel(QWidget* parent) : QWidget(parent) {
   m_yAxis->setTitleText(tr("KiB per PE"));
   m_chart->addAxis(m_xAxis, Qt::AlignBottom);
   m_chart->addAxis(m_yAxis, Qt::AlignLeft);
-  m_view = new QChartView(m_chart, this);
-  m_view->setRenderHint(QPainter::Antialiasing);
-  auto* layout = new QVBoxLayout(this);
-  layout->setContentsMargins(0, 0, 0, 0);
-  layout->addWidget(m_view);
+  m_view = fillWithCompactChart(this, m_chart);
 }
 
 QLineSeries* SramChartPanel::addLine(const QString& name) {

@@ -1,5 +1,7 @@
 #include "app/gui/token_timeline_panel.h"
 
+#include "app/gui/compact_chart.h"
+
 #include <QAreaSeries>
 #include <QChart>
 #include <QChartView>
@@ -8,7 +10,6 @@
 #include <QPen>
 #include <QScatterSeries>
 #include <QToolTip>
-#include <QVBoxLayout>
 #include <QValueAxis>
 
 #include <algorithm>
@@ -35,9 +36,6 @@ double category(const TokenPoint& t, int k) {
 
 TokenTimelinePanel::TokenTimelinePanel(QWidget* parent) : QWidget(parent) {
   m_chart = new QChart;
-  m_chart->setTitle(tr("Latency per token (simulated)"));
-  m_chart->setAnimationOptions(QChart::NoAnimation);
-  m_chart->legend()->setAlignment(Qt::AlignBottom);
   m_xAxis = new QValueAxis;
   m_xAxis->setTitleText(tr("token"));
   m_xAxis->setLabelFormat("%.0f"); // values are doubles: "%d" would print garbage
@@ -87,13 +85,9 @@ TokenTimelinePanel::TokenTimelinePanel(QWidget* parent) : QWidget(parent) {
   m_cursor->attachAxis(m_xAxis);
   m_cursor->attachAxis(m_yAxis);
 
-  m_view = new QChartView(m_chart, this);
-  m_view->setRenderHint(QPainter::Antialiasing);
+  m_view = fillWithCompactChart(this, m_chart);
   m_view->viewport()->installEventFilter(this);
   m_view->setToolTip(tr("Click or drag to show the heatmap at that token"));
-  auto* layout = new QVBoxLayout(this);
-  layout->setContentsMargins(0, 0, 0, 0);
-  layout->addWidget(m_view);
   clear();
 }
 
