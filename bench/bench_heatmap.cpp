@@ -97,22 +97,19 @@ double highest(const std::vector<double>& v) {
   return *std::max_element(v.begin(), v.end());
 }
 
-BENCHMARK(UploadAndDraw)
-    ->UseRealTime()
-    ->Unit(benchmark::kMillisecond)
-    ->MinTime(1.0)
-    ->Repetitions(5)
-    ->ComputeStatistics("min", lowest)
-    ->ComputeStatistics("max", highest)
-    ->ReportAggregatesOnly(true);
-BENCHMARK(UploadDrawAndReadback)
-    ->UseRealTime()
-    ->Unit(benchmark::kMillisecond)
-    ->MinTime(1.0)
-    ->Repetitions(5)
-    ->ComputeStatistics("min", lowest)
-    ->ComputeStatistics("max", highest)
-    ->ReportAggregatesOnly(true);
+// Five timed repetitions each, reported as mean, median, min and max.
+void repeated(benchmark::internal::Benchmark* b) {
+  b->UseRealTime()
+      ->Unit(benchmark::kMillisecond)
+      ->MinTime(1.0)
+      ->Repetitions(5)
+      ->ComputeStatistics("min", lowest)
+      ->ComputeStatistics("max", highest)
+      ->ReportAggregatesOnly(true);
+}
+
+BENCHMARK(UploadAndDraw)->Apply(repeated);
+BENCHMARK(UploadDrawAndReadback)->Apply(repeated);
 
 } // namespace
 

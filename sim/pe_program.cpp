@@ -64,6 +64,25 @@ FlowRoute lineRoute(int x, int y, Direction d, int hops, FlowMode mode, int colo
   return r;
 }
 
+// A three-leg unicast route: `turn` hops along `across`, the whole move along
+// `along`, the rest of `acrossHops` along `across` again. Parallel lanes turn
+// in different rows or columns so they do not share links.
+FlowRoute staircaseRoute(int x, int y, Direction across, int turn, int acrossHops, Direction along,
+                         int alongHops, int color) {
+  FlowRoute r;
+  r.x = x;
+  r.y = y;
+  r.first = across;
+  r.firstHops = turn;
+  r.second = along;
+  r.secondHops = alongHops;
+  r.third = across;
+  r.thirdHops = acrossHops - turn;
+  r.mode = FlowMode::Unicast;
+  r.color = color;
+  return r;
+}
+
 // A matvec's PE (u, v): u along the input slices, v along the broadcast.
 struct MatVecAxes {
   int x0;
@@ -383,18 +402,8 @@ void PeProgramRunner::beginMove(int runId, const Region& region, const Op& op) {
     // Mostly a move in y: lanes are columns, each turning at its own row.
     for (int i = 0; i < columnLanes; ++i) {
       const int turn = dxv > 0 ? columnLanes - 1 - i : i;
-      FlowRoute r;
-      r.x = fx - columnLanes / 2 + i;
-      r.y = fy;
-      r.first = alongY;
-      r.firstHops = turn;
-      r.second = alongX;
-      r.secondHops = std::abs(dxv);
-      r.third = alongY;
-      r.thirdHops = std::abs(dyv) - turn;
-      r.mode = FlowMode::Unicast;
-      r.color = color;
-      routes.push_back(r);
+      routes.push_back(staircaseRoute(fx - columnLanes / 2 + i, fy, alongY, turn, std::abs(dyv),
+                                      alongX, std::abs(dxv), color));
     }
     addMoveLanes(runId, total, routes);
     return;
@@ -407,18 +416,8 @@ void PeProgramRunner::beginMove(int runId, const Region& region, const Op& op) {
     }
     // Lanes turn in different columns: the one leading the move turns first.
     const int turn = dyv > 0 ? lanes - 1 - i : i;
-    FlowRoute r;
-    r.x = fx;
-    r.y = y;
-    r.first = alongX;
-    r.firstHops = turn;
-    r.second = alongY;
-    r.secondHops = std::abs(dyv);
-    r.third = alongX;
-    r.thirdHops = std::abs(dxv) - turn;
-    r.mode = FlowMode::Unicast;
-    r.color = color;
-    routes.push_back(r);
+    routes.push_back(
+        staircaseRoute(fx, y, alongX, turn, std::abs(dxv), alongY, std::abs(dyv), color));
   }
   addMoveLanes(runId, total, routes);
 }

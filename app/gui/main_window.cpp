@@ -85,8 +85,8 @@ MainWindow::MainWindow(const MainWindowOptions& options, QWidget* parent) : QMai
       addPanelDock(m_comparison, "Chip vs GPU", "comparisonDock", Qt::RightDockWidgetArea);
   QDockWidget* sramDock =
       addPanelDock(m_sramChart, "SRAM per PE by region", "sramDock", Qt::RightDockWidgetArea);
-  QDockWidget* timelineDock =
-      addPanelDock(m_timeline, "Token timeline: latency per token", "timelineDock", Qt::BottomDockWidgetArea);
+  QDockWidget* timelineDock = addPanelDock(m_timeline, "Token timeline: latency per token",
+                                           "timelineDock", Qt::BottomDockWidgetArea);
   resizeDocks({timelineDock}, {kChartDockHeight}, Qt::Vertical);
   resizeDocks({textDock, comparisonDock, sramDock},
               {kChartDockHeight, kChartDockHeight, kChartDockHeight}, Qt::Vertical);

@@ -400,21 +400,7 @@ TEST(DetailedEngine, PromptTokenEntersARegionOnceTheTokenAheadLeftIt) {
 TEST(DetailedEngine, TransfersFromOneSourceShareItsCentreRamp) {
   // As FastEngine.TransfersFromOneSourceShareItsCentreRamp: lanes of 8 and 4
   // wavelets leave (4, 4) round-robin.
-  auto receive = [](int64_t bytes) {
-    Op move;
-    move.kind = OpKind::Transfer;
-    move.name = "from_source";
-    move.bytes = bytes;
-    move.sourceRegion = 0;
-    return move;
-  };
-  std::vector<Region> regions = {test::region(0, {0, 0, 8, 8}, {}),
-                                 test::region(1, {8, 0, 8, 8}, {receive(256)}),
-                                 test::region(2, {0, 8, 8, 8}, {receive(128)})};
-  Stage stage;
-  stage.always = {1, 2};
-  const Placement p(test::plainTeachChip(), test::tinyModel(), {}, 1, 2.0, std::move(regions),
-                    {stage});
+  const Placement p = test::fanOutPlacement();
   struct Ops : EngineObserver {
     std::map<int, double> cycles;
     void onOp(const OpEvent& e) override { cycles[e.region] = e.endCycle - e.startCycle; }

@@ -242,29 +242,8 @@ TEST(Placement, RoutedRegionsAreDistinctReproducibleAndAppended) {
   EXPECT_EQ(std::set<int>(all.begin(), all.end()).size(), stage.routed.size());
 }
 
-// Two regions of one stage receive from the same source region at the same
-// time: their lanes leave over the source's centre PE, whose ramp serves them
-// round-robin.
-Placement fanOutPlacement() {
-  auto receive = [](int64_t bytes) {
-    Op move;
-    move.kind = OpKind::Transfer;
-    move.name = "from_source";
-    move.bytes = bytes;
-    move.sourceRegion = 0;
-    return move;
-  };
-  std::vector<Region> regions = {test::region(0, {0, 0, 8, 8}, {}),
-                                 test::region(1, {8, 0, 8, 8}, {receive(256)}),
-                                 test::region(2, {0, 8, 8, 8}, {receive(128)})};
-  Stage stage;
-  stage.always = {1, 2};
-  return Placement(test::plainTeachChip(), test::tinyModel(), {}, 1, 2.0, std::move(regions),
-                   {stage});
-}
-
 TEST(FastEngine, TransfersFromOneSourceShareItsCentreRamp) {
-  const Placement p = fanOutPlacement();
+  const Placement p = test::fanOutPlacement();
   struct Ops : EngineObserver {
     std::map<int, double> cycles;
     void onOp(const OpEvent& e) override { cycles[e.region] = e.endCycle - e.startCycle; }

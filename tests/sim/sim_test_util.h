@@ -64,4 +64,24 @@ inline sim::Placement handPlacement(const sim::ChipSpec& chip, std::vector<sim::
   return sim::Placement(chip, tinyModel(), options, 1, 2.0, std::move(regions), std::move(stages));
 }
 
+// Two regions of one stage receive from the same source region at the same
+// time: their lanes leave over the source's centre PE, whose ramp serves them
+// round-robin.
+inline sim::Placement fanOutPlacement() {
+  auto receive = [](int64_t bytes) {
+    sim::Op move;
+    move.kind = sim::OpKind::Transfer;
+    move.name = "from_source";
+    move.bytes = bytes;
+    move.sourceRegion = 0;
+    return move;
+  };
+  std::vector<sim::Region> regions = {region(0, {0, 0, 8, 8}, {}),
+                                      region(1, {8, 0, 8, 8}, {receive(256)}),
+                                      region(2, {0, 8, 8, 8}, {receive(128)})};
+  sim::Stage stage;
+  stage.always = {1, 2};
+  return sim::Placement(plainTeachChip(), tinyModel(), {}, 1, 2.0, std::move(regions), {stage});
+}
+
 } // namespace ws::test
