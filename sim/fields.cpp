@@ -37,6 +37,34 @@ void accumulate(const Region& region, const RegionActivity& a, double t0, double
   }
 }
 
+// The least and the most hop delay from a record's source to the PEs of `r`.
+struct ShiftRange {
+  double least = 0.0;
+  double most = 0.0;
+};
+ShiftRange shiftRange(const PeRect& r, const RegionActivity& a) {
+  const auto axis = [](int begin, int size, int source) {
+    const int last = begin + size - 1;
+    const int far = std::max(std::abs(begin - source), std::abs(last - source));
+    const int near = source < begin ? begin - source : (source > last ? source - last : 0);
+    return std::pair{near, far};
+  };
+  const auto [nearX, farX] = axis(r.x, r.w, a.sourceX);
+  const auto [nearY, farY] = axis(r.y, r.h, a.sourceY);
+  return {a.hopCycles * double(nearX + nearY), a.hopCycles * double(farX + farY)};
+}
+
+// Adds `value` to every PE of `r` within rows [rowBegin, rowEnd).
+void addOverRect(const PeRect& r, float value, int width, float* out, int rowBegin, int rowEnd) {
+  const int yEnd = std::min(r.y + r.h, rowEnd);
+  for (int y = std::max(r.y, rowBegin); y < yEnd; ++y) {
+    float* row = out + size_t(y) * size_t(width) + size_t(r.x);
+    for (int x = 0; x < r.w; ++x) {
+      row[x] += value;
+    }
+  }
+}
+
 // Records whose shifted interval may overlap [t0, t1): they are sorted by
 // start, and none lasts longer than maxDuration + maxShift.
 template <typename Fn>
@@ -99,10 +127,31 @@ void ActivityField::evaluate(double startSeconds, double endSeconds) {
     const size_t end = size_t(rowEnd) * size_t(m_width);
     std::fill(m_compute.begin() + ptrdiff_t(begin), m_compute.begin() + ptrdiff_t(end), 0.0f);
     std::fill(m_fabric.begin() + ptrdiff_t(begin), m_fabric.begin() + ptrdiff_t(end), 0.0f);
+    // Most records lie wholly inside the window at every PE of their region:
+    // those add the same fraction everywhere, so they are summed per region
+    // and spread in one pass; only records cut by the window go PE by PE.
+    std::vector<float> whole(2 * regions.size(), 0.0f);
     forOverlapping(m_records, t0, t1, reach, [&](const RegionActivity& a) {
-      accumulate(regions[size_t(a.region)], a, t0, t1, m_width, a.computeShare, a.fabricShare,
-                 m_compute.data(), m_fabric.data(), int(rowBegin), int(rowEnd));
+      const Region& region = regions[size_t(a.region)];
+      const ShiftRange shift = shiftRange(region.rect, a);
+      if (a.startCycle + shift.least >= t0 && a.endCycle + shift.most <= t1) {
+        const float frac = float((a.endCycle - a.startCycle) / (t1 - t0));
+        whole[2 * size_t(a.region)] += frac * a.computeShare;
+        whole[2 * size_t(a.region) + 1] += frac * a.fabricShare;
+        return;
+      }
+      accumulate(region, a, t0, t1, m_width, a.computeShare, a.fabricShare, m_compute.data(),
+                 m_fabric.data(), int(rowBegin), int(rowEnd));
     });
+    for (size_t k = 0; k < regions.size(); ++k) {
+      const PeRect& rect = regions[k].rect;
+      if (whole[2 * k] != 0.0f) {
+        addOverRect(rect, whole[2 * k], m_width, m_compute.data(), int(rowBegin), int(rowEnd));
+      }
+      if (whole[2 * k + 1] != 0.0f) {
+        addOverRect(rect, whole[2 * k + 1], m_width, m_fabric.data(), int(rowBegin), int(rowEnd));
+      }
+    }
     for (size_t i = begin; i < end; ++i) {
       m_compute[i] = std::min(m_compute[i], 1.0f);
       m_fabric[i] = std::min(m_fabric[i], 1.0f);

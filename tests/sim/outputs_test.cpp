@@ -12,6 +12,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 
@@ -47,6 +49,69 @@ TEST(ActivityField, WavefrontShiftsBusyIntervalsByHopDistance) {
   EXPECT_NEAR(field.endSeconds(), 10 * cycle, 1e-15);
   field.clear();
   EXPECT_EQ(field.recordCount(), 0u);
+}
+
+// The field against its definition computed PE by PE from the engine's own
+// records, for windows that hold whole records and windows that cut them.
+TEST(ActivityField, MatchesItsPerPeDefinitionOverAnEngineRun) {
+  const Placement p = mapModel(test::tinyModel(), test::plainTeachChip(), {});
+  struct Recorder : EngineObserver {
+    std::vector<RegionActivity> records;
+    void onActivity(const RegionActivity& a) override { records.push_back(a); }
+  } recorder;
+  ActivityField field(p, 2);
+  FastEngine engine(p);
+  engine.addObserver(&field);
+  engine.addObserver(&recorder);
+  std::vector<TokenTiming> steps = {engine.prefill(16)};
+  for (int i = 0; i < 4; ++i) {
+    steps.push_back(engine.decodeStep());
+  }
+  const double cycle = p.chip().secondsPerCycle();
+  const auto expected = [&](double start, double end) {
+    const double t0 = start / cycle;
+    const double t1 = end / cycle;
+    std::vector<double> compute(size_t(field.width() * field.height()), 0.0);
+    std::vector<double> fabric(compute.size(), 0.0);
+    for (const RegionActivity& a : recorder.records) {
+      const PeRect& r = p.regions()[size_t(a.region)].rect;
+      for (int y = r.y; y < r.y + r.h; ++y) {
+        for (int x = r.x; x < r.x + r.w; ++x) {
+          const double shift = a.hopCycles * (std::abs(x - a.sourceX) + std::abs(y - a.sourceY));
+          const double busy =
+              std::max(0.0, std::min(t1, a.endCycle + shift) - std::max(t0, a.startCycle + shift));
+          compute[size_t(y * field.width() + x)] += busy / (t1 - t0) * a.computeShare;
+          fabric[size_t(y * field.width() + x)] += busy / (t1 - t0) * a.fabricShare;
+        }
+      }
+    }
+    std::vector<double> total(compute.size());
+    for (size_t i = 0; i < total.size(); ++i) {
+      total[i] = std::min(std::min(compute[i], 1.0) + std::min(fabric[i], 1.0), 1.0);
+    }
+    return total;
+  };
+  std::vector<std::pair<double, double>> windows;
+  for (const TokenTiming& t : steps) {
+    windows.emplace_back(t.simStart, t.simEnd);
+  }
+  // Cutting through tokens 1 to 3, and a sliver inside token 2.
+  windows.emplace_back(0.5 * (steps[1].simStart + steps[1].simEnd),
+                       0.5 * (steps[3].simStart + steps[3].simEnd));
+  windows.emplace_back(steps[2].simStart + 0.3 * (steps[2].simEnd - steps[2].simStart),
+                       steps[2].simStart + 0.35 * (steps[2].simEnd - steps[2].simStart));
+  for (const auto& [start, end] : windows) {
+    field.evaluate(start, end);
+    const std::vector<double> want = expected(start, end);
+    double worst = 0.0;
+    double sum = 0.0;
+    for (size_t i = 0; i < want.size(); ++i) {
+      worst = std::max(worst, std::abs(double(field.data()[i]) - want[i]));
+      sum += want[i];
+    }
+    EXPECT_LT(worst, 1e-5) << "window " << start << " .. " << end;
+    EXPECT_GT(sum, 0.0) << "window " << start << " .. " << end << " is empty";
+  }
 }
 
 TEST(SramField, FractionsFollowTheKvCache) {
