@@ -11,6 +11,13 @@
 #include <vector>
 
 namespace ws::core {
+
+// Names the type in test listings (ctest shows GetParam()); outside the
+// anonymous namespace so that argument-dependent lookup finds it.
+void PrintTo(GgmlType type, std::ostream* os) {
+  *os << ggmlTypeName(type);
+}
+
 namespace {
 
 constexpr int64_t kCols = 512;

@@ -34,6 +34,10 @@ struct ReferenceCase {
   double tolerance; // relative to max |logit| at each position
   bool exactGreedy;
 };
+// Names the case in test listings (ctest shows GetParam()).
+void PrintTo(const ReferenceCase& c, std::ostream* os) {
+  *os << c.file;
+}
 
 class ReferenceModelTest : public ::testing::TestWithParam<ReferenceCase> {};
 
