@@ -82,6 +82,8 @@ GpuSpec parseGpuSpec(const std::string& jsonText, const std::string& file) {
       readValue(root, "interconnectLatencySeconds", file, false, gpu.sources);
   gpu.powerWatts = readValue(root, "powerWatts", file, true, gpu.sources);
   gpu.batch1Efficiency = readValue(root, "batch1Efficiency", file, true, gpu.sources);
+  gpu.fastestDecodeTokensPerSecond =
+      readValue(root, "fastestDecodeTokensPerSecond", file, true, gpu.sources);
   if (gpu.batch1Efficiency > 1.0) {
     throw gpuError(file, "batch1Efficiency", "must be at most 1");
   }
@@ -135,12 +137,13 @@ GpuEstimate estimateGpu(const GpuSpec& gpu, const core::ModelSpec& model, double
     commSeconds = 2.0 * double(model.layers) *
                   (gpu.interconnectLatencySeconds + bytes / gpu.interconnectBytesPerSecond);
   }
-  const double tokenSeconds = memorySeconds + commSeconds;
+  const double floorSeconds = 1.0 / gpu.fastestDecodeTokensPerSecond;
+  const double tokenSeconds = std::max(memorySeconds + commSeconds, floorSeconds);
   e.decodeTokensPerSecond = 1.0 / tokenSeconds;
   const double flops = 2.0 * double(pc.active()) * double(std::max<int64_t>(promptTokens, 1));
   const double prefill =
       std::max(flops / (g * gpu.peakFlops * gpu.batch1Efficiency), memorySeconds) + commSeconds;
-  e.timeToFirstTokenSeconds = prefill;
+  e.timeToFirstTokenSeconds = std::max(prefill, floorSeconds);
   e.joulesPerToken = g * gpu.powerWatts * tokenSeconds;
   return e;
 }

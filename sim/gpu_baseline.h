@@ -3,7 +3,9 @@
 // weight (and the KV cache) from HBM once per token, at a batch-1 efficiency
 // below peak bandwidth; tensor parallelism over the GPUs needed to hold the
 // model adds two all-reduces per layer over the interconnect; prefill is
-// compute-bound at peak FLOPS times the same efficiency. Presets in
+// compute-bound at peak FLOPS times the same efficiency. A small model cannot
+// decode faster than the fastest single-user rate measured on that GPU (kernel
+// launches and synchronisation, not bandwidth, bound it there). Presets in
 // assets/gpus/ (h100-sxm, b200), every number with its source.
 #include "core/model_spec.h"
 
@@ -24,6 +26,9 @@ struct GpuSpec {
   double interconnectLatencySeconds = 0.0;
   double powerWatts = 0.0;
   double batch1Efficiency = 0.0; // achieved fraction of the roofline at batch 1
+  // The fastest single-user decode measured on this GPU, for any model: a
+  // floor on the time per token (and on the time to the first token).
+  double fastestDecodeTokensPerSecond = 0.0;
   std::map<std::string, std::string> sources;
 };
 

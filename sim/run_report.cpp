@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
+
 namespace ws::sim {
 
 double RunReport::speedupOver(const GpuEstimate& gpu) const {
@@ -91,12 +93,30 @@ nlohmann::json RunReport::toJson() const {
   return nlohmann::json::parse(j.dump());
 }
 
+namespace {
+// Three significant digits without an exponent: 1841, 10.2, 0.129, 0.00131.
+std::string threeDigits(double v) {
+  const double a = std::abs(v);
+  if (a >= 100.0) {
+    return fmt::format("{:.0f}", v);
+  }
+  if (a >= 10.0) {
+    return fmt::format("{:.1f}", v);
+  }
+  if (a >= 1.0 || a == 0.0) {
+    return fmt::format("{:.2f}", v);
+  }
+  return fmt::format("{:.{}f}", v, 2 - int(std::floor(std::log10(a))));
+}
+} // namespace
+
 std::string RunReport::summary() const {
   std::string s = fmt::format(
       "{} on {} ({} wafer{}, {} engine): {} prompt + {} generated tokens\n"
-      "  decode {:.0f} tokens/s ({:.1f} us/token), time to first token {:.2f} ms, {:.2f} J/token\n",
+      "  decode {:.0f} tokens/s ({} us/token), time to first token {} ms, {} J/token\n",
       model, chip, wafers, wafers == 1 ? "" : "s", engine, promptTokens, generatedTokens,
-      decodeTokensPerSecond, secondsPerToken * 1e6, timeToFirstTokenSeconds * 1e3, joulesPerToken);
+      decodeTokensPerSecond, threeDigits(secondsPerToken * 1e6),
+      threeDigits(timeToFirstTokenSeconds * 1e3), threeDigits(joulesPerToken));
   const double total = decodeBreakdown.total();
   if (total > 0) {
     s += fmt::format(
@@ -105,10 +125,11 @@ std::string RunReport::summary() const {
         100 * decodeBreakdown.memory / total, 100 * decodeBreakdown.sync / total);
   }
   for (const GpuEstimate& e : gpus) {
-    s += fmt::format("  vs {} x{}: {:.0f} tokens/s, TTFT {:.2f} ms, {:.2f} J/token -> wafer "
-                     "speedup {:.1f}x\n",
-                     e.gpu, e.gpus, e.decodeTokensPerSecond, e.timeToFirstTokenSeconds * 1e3,
-                     e.joulesPerToken, speedupOver(e));
+    s += fmt::format("  vs {} x{}: {:.0f} tokens/s, TTFT {} ms, {} J/token -> wafer "
+                     "speedup {}x\n",
+                     e.gpu, e.gpus, e.decodeTokensPerSecond,
+                     threeDigits(e.timeToFirstTokenSeconds * 1e3), threeDigits(e.joulesPerToken),
+                     threeDigits(speedupOver(e)));
   }
   for (size_t i = 0; i < bottlenecks.size() && i < 3; ++i) {
     s += fmt::format("  bottleneck {}: {} ({:.1f}% of the critical path)\n", i + 1,

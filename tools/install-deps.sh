@@ -18,6 +18,7 @@ packages=(
   # tests and benchmarks: GoogleTest, Google Benchmark, lavapipe, Xvfb
   libgtest-dev libgmock-dev libbenchmark-dev
   mesa-vulkan-drivers vulkan-validationlayers xvfb xauth
+  python3 # the CLI tests compare JSON output with it
   # packaging
   dpkg-dev file
 )

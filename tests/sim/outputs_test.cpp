@@ -256,6 +256,19 @@ TEST(GpuBaseline, H100RooflineForLlama8b) {
   EXPECT_GT(loadGpuSpec("b200").hbmBytesPerSecond, h100.hbmBytesPerSecond);
 }
 
+TEST(GpuBaseline, SmallModelsStopAtTheFastestMeasuredDecode) {
+  const GpuSpec h100 = loadGpuSpec("h100-sxm");
+  EXPECT_DOUBLE_EQ(h100.fastestDecodeTokensPerSecond, 764.0);
+  // The tiny model's roofline is millions of tokens/s; no GPU stack gets there.
+  const GpuEstimate e = estimateGpu(h100, test::tinyModel(), 2.0, 16, 64);
+  EXPECT_DOUBLE_EQ(e.decodeTokensPerSecond, 764.0);
+  EXPECT_GE(e.timeToFirstTokenSeconds, 1.0 / 764.0);
+  EXPECT_NEAR(e.joulesPerToken, 700.0 / 764.0, 1e-9);
+  // Large models stay on the roofline.
+  const GpuEstimate big = estimateGpu(h100, core::loadModelSpec("llama-3.1-8b"), 2.0, 100, 1000);
+  EXPECT_LT(big.decodeTokensPerSecond, 764.0);
+}
+
 TEST(GpuBaseline, MalformedFilesNameTheField) {
   EXPECT_THROW(parseGpuSpec("nope", "g.json"), std::runtime_error);
   try {
@@ -265,6 +278,25 @@ TEST(GpuBaseline, MalformedFilesNameTheField) {
     EXPECT_NE(std::string(e.what()).find("hbmBytes"), std::string::npos);
   }
   EXPECT_THROW(loadGpuSpec("tpu9"), std::runtime_error);
+}
+
+TEST(RunReport, SummaryKeepsThreeDigitsOfSmallFigures) {
+  const Placement p = mapModel(test::tinyModel(), test::plainTeachChip(), {});
+  FastEngine engine(p);
+  TokenTimeline timeline;
+  BottleneckReport bottlenecks(p);
+  engine.addObserver(&timeline);
+  engine.addObserver(&bottlenecks);
+  engine.prefill(8);
+  for (int i = 0; i < 4; ++i) {
+    engine.decodeStep();
+  }
+  const RunReport r = makeRunReport(p, "fast", timeline, bottlenecks, {loadGpuSpec("h100-sxm")});
+  const std::string summary = r.summary();
+  // 1 / 764 tok/s = 1.309 ms; 700 W / 764 tok/s = 0.916 J.
+  EXPECT_NE(summary.find("TTFT 1.31 ms, 0.916 J/token"), std::string::npos) << summary;
+  EXPECT_EQ(summary.find(" 0.00 "), std::string::npos) << summary;
+  EXPECT_EQ(summary.find("speedup 0.0x"), std::string::npos) << summary;
 }
 
 TEST(RunReport, JsonAndSummaryCarryTheHeadlineFigures) {
