@@ -1,5 +1,7 @@
 #include "sim/placement.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
@@ -24,6 +26,24 @@ const char* toString(RegionKind kind) {
     return "lm_head";
   }
   return "?";
+}
+
+std::string shortLabel(const Region& region) {
+  switch (region.kind) {
+  case RegionKind::Embedding:
+    return "embed";
+  case RegionKind::LmHead:
+    return "lm_head";
+  case RegionKind::Attention:
+    return fmt::format("L{} attn", region.layer);
+  case RegionKind::Ffn:
+    return fmt::format("L{} ffn", region.layer);
+  case RegionKind::Expert:
+    return fmt::format("L{} e{}", region.layer, region.expert);
+  case RegionKind::SharedExpert:
+    return fmt::format("L{} shared", region.layer);
+  }
+  return region.name;
 }
 
 const char* toString(OpKind kind) {

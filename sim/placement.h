@@ -124,6 +124,11 @@ struct Region {
   int gridIn(Axis broadcast) const { return broadcast == Axis::Y ? rect.w : rect.h; }
 };
 
+// A short label for a region on a wafer-wide picture, where "layer 31
+// attention" would be clipped to "layer": "L31 attn", "L7 ffn", "L3 e12",
+// "L3 shared", "embed", "lm_head".
+std::string shortLabel(const Region& region);
+
 // The regions a token visits, in order. `always` run in parallel; of `routed`
 // (a layer's experts) the token uses `activeRouted`. Each listed region runs
 // its ops [firstOp, endOp) in this stage (endOp -1: to the last op), so a

@@ -111,12 +111,12 @@ std::string threeDigits(double v) {
 } // namespace
 
 std::string RunReport::summary() const {
-  std::string s = fmt::format(
-      "{} on {} ({} wafer{}, {} engine): {} prompt + {} generated tokens\n"
-      "  decode {:.0f} tokens/s ({} us/token), time to first token {} ms, {} J/token\n",
-      model, chip, wafers, wafers == 1 ? "" : "s", engine, promptTokens, generatedTokens,
-      decodeTokensPerSecond, threeDigits(secondsPerToken * 1e6),
-      threeDigits(timeToFirstTokenSeconds * 1e3), threeDigits(joulesPerToken));
+  std::string s =
+      fmt::format("{} on {} ({} wafer{}, {} engine): {} prompt + {} generated tokens\n"
+                  "  decode {:.0f} tokens/s ({} us/token), time to first token {} ms, {} J/token\n",
+                  model, chip, wafers, wafers == 1 ? "" : "s", engine, promptTokens,
+                  generatedTokens, decodeTokensPerSecond, threeDigits(secondsPerToken * 1e6),
+                  threeDigits(timeToFirstTokenSeconds * 1e3), threeDigits(joulesPerToken));
   const double total = decodeBreakdown.total();
   if (total > 0) {
     s += fmt::format(

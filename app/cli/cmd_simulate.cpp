@@ -105,7 +105,7 @@ render::FieldOverlays overlaysFor(const sim::Placement& placement) {
     }
     render::RegionOutline o;
     o.rect = {uint32_t(r.rect.x), uint32_t(r.rect.y), uint32_t(r.rect.w), uint32_t(r.rect.h)};
-    o.label = r.name;
+    o.label = sim::shortLabel(r);
     overlays.regions.push_back(std::move(o));
   }
   return overlays;

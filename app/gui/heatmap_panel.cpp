@@ -198,7 +198,7 @@ void HeatmapPanel::updateOverlays() {
       render::RegionOutline outline;
       outline.rect = {uint32_t(region.rect.x), uint32_t(region.rect.y), uint32_t(region.rect.w),
                       uint32_t(region.rect.h)};
-      outline.label = region.name;
+      outline.label = sim::shortLabel(region);
       outline.colour = outlineColour(region.kind);
       outline.highlighted = region.id == m_selected;
       overlays.regions.push_back(std::move(outline));

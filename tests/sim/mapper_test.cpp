@@ -184,6 +184,25 @@ TEST(Mapper, RejectsBadOptions) {
   EXPECT_THROW(mapModel(test::tinyModel(), test::plainTeachChip(), options), std::invalid_argument);
 }
 
+TEST(Placement, ShortLabelsKeepTheLayerNumber) {
+  const Placement p =
+      mapModel(core::loadModelSpec("llama-3.1-8b"), loadChipSpec("wse3"), MapOptions{});
+  std::set<std::string> labels;
+  for (const Region& r : p.regions()) {
+    labels.insert(shortLabel(r));
+    EXPECT_LE(shortLabel(r).size(), 9u) << r.name;
+  }
+  EXPECT_EQ(labels.size(), p.regions().size()) << "labels must tell regions apart";
+  EXPECT_TRUE(labels.count("L31 attn"));
+  EXPECT_TRUE(labels.count("L0 ffn"));
+  EXPECT_TRUE(labels.count("embed"));
+  Region expert;
+  expert.kind = RegionKind::Expert;
+  expert.layer = 3;
+  expert.expert = 12;
+  EXPECT_EQ(shortLabel(expert), "L3 e12");
+}
+
 TEST(Placement, RejectsOverlapsAndOutOfBounds) {
   const ChipSpec chip = test::plainTeachChip();
   EXPECT_THROW(test::handPlacement(
