@@ -401,15 +401,10 @@ TEST(DetailedEngine, TransfersFromOneSourceShareItsCentreRamp) {
   // As FastEngine.TransfersFromOneSourceShareItsCentreRamp: lanes of 8 and 4
   // wavelets leave (4, 4) round-robin.
   const Placement p = test::fanOutPlacement();
-  struct Ops : EngineObserver {
-    std::map<int, double> cycles;
-    void onOp(const OpEvent& e) override { cycles[e.region] = e.endCycle - e.startCycle; }
-  } ops;
   DetailedEngine engine(p);
-  engine.addObserver(&ops);
-  engine.decodeStep();
-  EXPECT_DOUBLE_EQ(ops.cycles[1], 15.0 + 4.0);
-  EXPECT_DOUBLE_EQ(ops.cycles[2], 11.0 + 4.0);
+  std::map<int, double> cycles = test::decodeOpCycles(engine);
+  EXPECT_DOUBLE_EQ(cycles[1], 15.0 + 4.0);
+  EXPECT_DOUBLE_EQ(cycles[2], 11.0 + 4.0);
 }
 
 TEST(DetailedEngine, KvCacheGrowsAttentionTimeAndThenDoesNotFit) {

@@ -244,18 +244,13 @@ TEST(Placement, RoutedRegionsAreDistinctReproducibleAndAppended) {
 
 TEST(FastEngine, TransfersFromOneSourceShareItsCentreRamp) {
   const Placement p = test::fanOutPlacement();
-  struct Ops : EngineObserver {
-    std::map<int, double> cycles;
-    void onOp(const OpEvent& e) override { cycles[e.region] = e.endCycle - e.startCycle; }
-  } ops;
   FastEngine engine(p);
-  engine.addObserver(&ops);
-  engine.decodeStep();
+  std::map<int, double> cycles = test::decodeOpCycles(engine);
   // Alone: centre (4, 4) -> (12, 4), 8 hops, 64 wavelets over 8 rows: 8 + 7;
   // (4, 4) -> (4, 12), 8 hops, 32 wavelets over 8 columns: 8 + 3. The centre
   // lanes carry 8 and 4 wavelets: each waits for min(8, 4) of the other's.
-  EXPECT_DOUBLE_EQ(ops.cycles[1], 15.0 + 4.0);
-  EXPECT_DOUBLE_EQ(ops.cycles[2], 11.0 + 4.0);
+  EXPECT_DOUBLE_EQ(cycles[1], 15.0 + 4.0);
+  EXPECT_DOUBLE_EQ(cycles[2], 11.0 + 4.0);
 }
 
 TEST(FastEngine, PrefillStreamsAtTheLongestRegionVisit) {

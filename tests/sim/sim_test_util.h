@@ -2,7 +2,9 @@
 // Small hand-made placements for the sim tests.
 #include "sim/chip_spec.h"
 #include "sim/placement.h"
+#include "sim/timing_engine.h"
 
+#include <map>
 #include <vector>
 
 namespace ws::test {
@@ -82,6 +84,18 @@ inline sim::Placement fanOutPlacement() {
   sim::Stage stage;
   stage.always = {1, 2};
   return sim::Placement(plainTeachChip(), tinyModel(), {}, 1, 2.0, std::move(regions), {stage});
+}
+
+// Each region's op duration (cycles) in one decode step of `engine`.
+inline std::map<int, double> decodeOpCycles(sim::TimingEngine& engine) {
+  struct Ops : sim::EngineObserver {
+    std::map<int, double> cycles;
+    void onOp(const sim::OpEvent& e) override { cycles[e.region] = e.endCycle - e.startCycle; }
+  } ops;
+  engine.addObserver(&ops);
+  engine.decodeStep();
+  engine.removeObserver(&ops);
+  return ops.cycles;
 }
 
 } // namespace ws::test

@@ -55,25 +55,38 @@ bool sameColour(const QColor& c, Rgba8 expected) {
   return c.red() == expected.r && c.green() == expected.g && c.blue() == expected.b;
 }
 
+// A HeatmapView as the central widget of a main window, counting its frames.
+// (Construct a QtApp first.)
+struct ViewInWindow {
+  QMainWindow main;
+  HeatmapView* view = new HeatmapView; // owned by main
+  int frames = 0;
+
+  ViewInWindow(int width, int height) {
+    main.setCentralWidget(view);
+    main.resize(width, height);
+    QObject::connect(view, &HeatmapView::frameRendered, [this](double ms) {
+      EXPECT_GE(ms, 0.0);
+      ++frames;
+    });
+    view->setField(halvesField());
+  }
+  // Shows the window; true once it has rendered a frame.
+  bool showAndRender() {
+    main.show();
+    return QTest::qWaitForWindowExposed(&main) && waitFor([this] { return frames >= 1; });
+  }
+};
+
 TEST(HeatmapView, RendersTheFieldInAMainWindow) {
   QtApp app;
-  QMainWindow main;
-  auto* view = new HeatmapView;
-  main.setCentralWidget(view);
-  main.resize(480, 360);
-  int frames = 0;
-  QObject::connect(view, &HeatmapView::frameRendered, [&](double ms) {
-    EXPECT_GE(ms, 0.0);
-    ++frames;
-  });
-  view->setField(halvesField());
+  ViewInWindow shown(480, 360);
+  HeatmapView* view = shown.view;
   view->setInspectorText([](int x, int y) { return "region r" + std::to_string(x + y); });
   FieldOverlays overlays;
   overlays.dies = {2, 2};
   view->setOverlays(overlays);
-  main.show();
-  ASSERT_TRUE(QTest::qWaitForWindowExposed(&main));
-  ASSERT_TRUE(waitFor([&] { return frames >= 1; })) << "no frame rendered";
+  ASSERT_TRUE(shown.showAndRender()) << "no frame rendered";
 
   const QImage img = view->grabFrame();
   ASSERT_FALSE(img.isNull());
@@ -142,16 +155,9 @@ TEST(HeatmapView, MissingDriverThrowsVulkanError) {
 
 TEST(HeatmapView, KeyboardFitAndZoom) {
   QtApp app;
-  QMainWindow main;
-  auto* view = new HeatmapView;
-  main.setCentralWidget(view);
-  main.resize(400, 300);
-  int frames = 0;
-  QObject::connect(view, &HeatmapView::frameRendered, [&] { ++frames; });
-  view->setField(halvesField());
-  main.show();
-  ASSERT_TRUE(QTest::qWaitForWindowExposed(&main));
-  ASSERT_TRUE(waitFor([&] { return frames >= 1; }));
+  ViewInWindow shown(400, 300);
+  HeatmapView* view = shown.view;
+  ASSERT_TRUE(shown.showAndRender()) << "no frame rendered";
   HeatmapWindow* window = view->window();
   const double fitted = window->camera().zoom();
   QTest::keyClick(window, Qt::Key_Plus);
@@ -164,16 +170,9 @@ TEST(HeatmapView, KeyboardFitAndZoom) {
 
 TEST(HeatmapView, ClickPicksAndWheelZoomsAtTheCursor) {
   QtApp app;
-  QMainWindow main;
-  auto* view = new HeatmapView;
-  main.setCentralWidget(view);
-  main.resize(400, 300);
-  int frames = 0;
-  QObject::connect(view, &HeatmapView::frameRendered, [&] { ++frames; });
-  view->setField(halvesField());
-  main.show();
-  ASSERT_TRUE(QTest::qWaitForWindowExposed(&main));
-  ASSERT_TRUE(waitFor([&] { return frames >= 1; }));
+  ViewInWindow shown(400, 300);
+  HeatmapView* view = shown.view;
+  ASSERT_TRUE(shown.showAndRender()) << "no frame rendered";
   HeatmapWindow* window = view->window();
   const qreal dpr = window->devicePixelRatio();
   const glm::dvec2 cellCentre = window->camera().cellToScreen({2.5, 4.5});
