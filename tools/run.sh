@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # README command 1: install, build, and start the main job. With a display the
-# GUI opens; without one, a headless run of the built-in model on wse3 writes
-# a report and a heatmap PNG into waferscope-out/ and prints where.
+# GUI opens; without one, the built-in model writes code on the CPU and a
+# headless run on a simulated wse3 writes a report and a heatmap PNG into
+# waferscope-out/, printing where.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${WS_BUILD_DIR:-$root/build}
@@ -9,5 +10,5 @@ build=${WS_BUILD_DIR:-$root/build}
 if [[ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]]; then
   exec "$build/app/waferscope" "$@"
 fi
-echo "No display: running headless (waferscope-cli simulate)." >&2
+echo "No display: running headless (tools/headless-demo.sh)." >&2
 exec "$root/tools/headless-demo.sh" "$build" "${WS_OUT_DIR:-$PWD/waferscope-out}" "$@"

@@ -318,13 +318,13 @@ def sample_batch(data, batch, generator):
 
 def run_config(args):
     """What a checkpoint must match to be resumed."""
-    return {"steps": args.steps, "batch": args.batch, "lr": args.lr, "warmup": args.warmup,
+    return {"steps": args.steps, "batch": args.batch, "seed": args.seed, "lr": args.lr, "warmup": args.warmup,
             "model": [VOCAB, DIM, N_LAYERS, N_HEADS, N_KV_HEADS, FFN, CONTEXT],
             "split": SPACE_SPLIT_PROBABILITY}
 
 
 def train(args, cache, train_ids, valid_ids, logfile):
-    torch.manual_seed(SEED)
+    torch.manual_seed(args.seed)
     model = Llama()
     decay = [p for p in model.parameters() if p.dim() == 2]
     no_decay = [p for p in model.parameters() if p.dim() < 2]
@@ -333,7 +333,7 @@ def train(args, cache, train_ids, valid_ids, logfile):
         lr=args.lr,
         betas=(0.9, 0.95),
     )
-    gen = torch.Generator().manual_seed(SEED)
+    gen = torch.Generator().manual_seed(args.seed)
     start = 0
     ckpt = cache / "checkpoint.pt"
     if ckpt.exists() and not args.trial:
@@ -528,12 +528,14 @@ def main():
     # One thread: at these matrix sizes torch's intra-op threads cost more than
     # they give (measured 6000 tok/s on 1 thread against 1800 on 2).
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--seed", type=int, default=SEED,
+                    help="initialisation and batch order (the corpus and tokenizer always use %(default)s)")
     ap.add_argument("--trial", action="store_true", help="time a few steps only; nothing is saved")
     ap.add_argument("--export-only", action="store_true", help="export the final checkpoint")
     args = ap.parse_args()
 
     torch.set_num_threads(args.threads)
-    torch.manual_seed(SEED)
+    torch.manual_seed(args.seed)
     cache = Path(args.cache)
     cache.mkdir(parents=True, exist_ok=True)
     logfile = cache / "train.log"
