@@ -280,18 +280,23 @@ TEST(GpuBaseline, MalformedFilesNameTheField) {
   EXPECT_THROW(loadGpuSpec("tpu9"), std::runtime_error);
 }
 
-TEST(RunReport, SummaryKeepsThreeDigitsOfSmallFigures) {
-  const Placement p = mapModel(test::tinyModel(), test::plainTeachChip(), {});
+// The report of a fast-engine run: a prompt, then `decodes` tokens; H100 baseline.
+RunReport fastRunReport(const Placement& p, int64_t prompt, int decodes) {
   FastEngine engine(p);
   TokenTimeline timeline;
   BottleneckReport bottlenecks(p);
   engine.addObserver(&timeline);
   engine.addObserver(&bottlenecks);
-  engine.prefill(8);
-  for (int i = 0; i < 4; ++i) {
+  engine.prefill(prompt);
+  for (int i = 0; i < decodes; ++i) {
     engine.decodeStep();
   }
-  const RunReport r = makeRunReport(p, "fast", timeline, bottlenecks, {loadGpuSpec("h100-sxm")});
+  return makeRunReport(p, "fast", timeline, bottlenecks, {loadGpuSpec("h100-sxm")});
+}
+
+TEST(RunReport, SummaryKeepsThreeDigitsOfSmallFigures) {
+  const Placement p = mapModel(test::tinyModel(), test::plainTeachChip(), {});
+  const RunReport r = fastRunReport(p, 8, 4);
   const std::string summary = r.summary();
   // 1 / 764 tok/s = 1.309 ms; 700 W / 764 tok/s = 0.916 J.
   EXPECT_NE(summary.find("TTFT 1.31 ms, 0.916 J/token"), std::string::npos) << summary;
@@ -303,16 +308,7 @@ TEST(RunReport, JsonAndSummaryCarryTheHeadlineFigures) {
   MapOptions options;
   options.contextTokens = 256;
   const Placement p = mapModel(core::loadModelSpec("llama-3.1-8b"), loadChipSpec("wse3"), options);
-  FastEngine engine(p);
-  TokenTimeline timeline;
-  BottleneckReport bottlenecks(p);
-  engine.addObserver(&timeline);
-  engine.addObserver(&bottlenecks);
-  engine.prefill(64);
-  for (int i = 0; i < 16; ++i) {
-    engine.decodeStep();
-  }
-  const RunReport r = makeRunReport(p, "fast", timeline, bottlenecks, {loadGpuSpec("h100-sxm")});
+  const RunReport r = fastRunReport(p, 64, 16);
   const nlohmann::json j = r.toJson();
   EXPECT_EQ(j.at("prompt_tokens"), 64);
   EXPECT_EQ(j.at("generated_tokens"), 16);
