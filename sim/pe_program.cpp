@@ -39,29 +39,18 @@ int centreY(const Region& r) {
 
 // A route x first, then y, between two PEs.
 FlowRoute xyRoute(int x0, int y0, int x1, int y1, FlowMode mode, int color) {
-  FlowRoute r;
-  r.x = x0;
-  r.y = y0;
-  r.first = x1 >= x0 ? Direction::East : Direction::West;
-  r.firstHops = std::abs(x1 - x0);
-  r.second = y1 >= y0 ? Direction::South : Direction::North;
-  r.secondHops = std::abs(y1 - y0);
-  r.mode = mode;
-  r.color = color;
-  return r;
+  return {.x = x0,
+          .y = y0,
+          .first = x1 >= x0 ? Direction::East : Direction::West,
+          .firstHops = std::abs(x1 - x0),
+          .second = y1 >= y0 ? Direction::South : Direction::North,
+          .secondHops = std::abs(y1 - y0),
+          .mode = mode,
+          .color = color};
 }
 
 FlowRoute lineRoute(int x, int y, Direction d, int hops, FlowMode mode, int color) {
-  FlowRoute r;
-  r.x = x;
-  r.y = y;
-  r.first = d;
-  r.firstHops = hops;
-  r.second = d;
-  r.secondHops = 0;
-  r.mode = mode;
-  r.color = color;
-  return r;
+  return {.x = x, .y = y, .first = d, .firstHops = hops, .second = d, .mode = mode, .color = color};
 }
 
 // A three-leg unicast route: `turn` hops along `across`, the whole move along
@@ -69,18 +58,16 @@ FlowRoute lineRoute(int x, int y, Direction d, int hops, FlowMode mode, int colo
 // in different rows or columns so they do not share links.
 FlowRoute staircaseRoute(int x, int y, Direction across, int turn, int acrossHops, Direction along,
                          int alongHops, int color) {
-  FlowRoute r;
-  r.x = x;
-  r.y = y;
-  r.first = across;
-  r.firstHops = turn;
-  r.second = along;
-  r.secondHops = alongHops;
-  r.third = across;
-  r.thirdHops = acrossHops - turn;
-  r.mode = FlowMode::Unicast;
-  r.color = color;
-  return r;
+  return {.x = x,
+          .y = y,
+          .first = across,
+          .firstHops = turn,
+          .second = along,
+          .secondHops = alongHops,
+          .third = across,
+          .thirdHops = acrossHops - turn,
+          .mode = FlowMode::Unicast,
+          .color = color};
 }
 
 // A matvec's PE (u, v): u along the input slices, v along the broadcast.

@@ -55,15 +55,7 @@ struct Mesh {
 };
 
 FlowRoute line(int x, int y, Direction d, int hops, FlowMode mode, int color = 0) {
-  FlowRoute r;
-  r.x = x;
-  r.y = y;
-  r.first = d;
-  r.firstHops = hops;
-  r.second = d;
-  r.mode = mode;
-  r.color = color;
-  return r;
+  return {.x = x, .y = y, .first = d, .firstHops = hops, .second = d, .mode = mode, .color = color};
 }
 
 TEST(WaveletFabric, OneWaveletOneHopTakesTheHopLatency) {
