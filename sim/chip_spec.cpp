@@ -19,8 +19,9 @@ namespace {
 using nlohmann::json;
 namespace fs = std::filesystem;
 
+// The path as the user gave it: their wse3.json and the preset differ.
 std::string fileLabel(const std::string& file) {
-  return file.empty() ? std::string("<chip>") : fs::path(file).filename().string();
+  return file.empty() ? std::string("<chip>") : file;
 }
 
 // One numeric field of the file: {"value": N, "source": "..."}.

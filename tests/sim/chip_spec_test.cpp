@@ -97,7 +97,8 @@ TEST(ChipSpec, MalformedFilesNameFileAndField) {
     } catch (const ChipSpecError& e) {
       const std::string msg = e.what();
       EXPECT_EQ(e.field(), c.field) << c.what;
-      EXPECT_NE(msg.find("broken.json"), std::string::npos) << msg;
+      // The path as given: a user's wse3.json and the preset of that name differ.
+      EXPECT_NE(msg.find("/some/dir/broken.json"), std::string::npos) << msg;
       EXPECT_NE(msg.find(c.field), std::string::npos) << msg;
       EXPECT_NE(msg.find(c.problem), std::string::npos) << c.what << ": " << msg;
       EXPECT_EQ(msg.find('\n'), std::string::npos) << "one line: " << msg;

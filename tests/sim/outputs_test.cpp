@@ -272,10 +272,11 @@ TEST(GpuBaseline, SmallModelsStopAtTheFastestMeasuredDecode) {
 TEST(GpuBaseline, MalformedFilesNameTheField) {
   EXPECT_THROW(parseGpuSpec("nope", "g.json"), std::runtime_error);
   try {
-    parseGpuSpec(R"({"name":"g","hbmBytes":{"value":-1,"source":"x"}})", "g.json");
+    parseGpuSpec(R"({"name":"g","hbmBytes":{"value":-1,"source":"x"}})", "/some/dir/g.json");
     ADD_FAILURE();
   } catch (const std::runtime_error& e) {
     EXPECT_NE(std::string(e.what()).find("hbmBytes"), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("/some/dir/g.json"), std::string::npos) << "path as given";
   }
   EXPECT_THROW(loadGpuSpec("tpu9"), std::runtime_error);
 }
