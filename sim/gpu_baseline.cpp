@@ -20,8 +20,7 @@ using nlohmann::json;
 
 std::runtime_error gpuError(const std::string& file, const std::string& field,
                             const std::string& problem) {
-  return std::runtime_error(
-      fmt::format("{}: field '{}': {}", file, field, problem));
+  return std::runtime_error(fmt::format("{}: field '{}': {}", file, field, problem));
 }
 
 double readValue(const json& root, const char* name, const std::string& file, bool positive,
