@@ -29,6 +29,12 @@ import sys
 import time
 from pathlib import Path
 
+# Debian's OpenBLAS (libopenblas0-pthread) starts its own thread per core
+# beside torch's, which set_num_threads does not reach: on the 2-core build
+# machine that oversubscription cost a third of the speed (1,100 against
+# 1,630 tokens/s, measured 2026-12-01). Pin it before the libraries load.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 import numpy as np
 import sentencepiece as spm
 import torch
