@@ -294,7 +294,14 @@ void preTokenize(PreTokenizerKind kind, std::string_view text,
   if (text.empty()) {
     return;
   }
-  std::vector<CharInfo> chars;
+  // Per-thread buffers, reused across calls: allocating them afresh for a
+  // large text costs a page fault per 4 KiB, which on a virtualised host made
+  // encoding 2.6x slower (deepseek-coder, 1 MiB: 7.4 against 19.6 MB/s). They
+  // keep the size of the largest text this thread has split.
+  thread_local std::vector<CharInfo> chars;
+  thread_local std::vector<uint32_t> cuts;
+  thread_local std::vector<uint32_t> next;
+  chars.clear();
   chars.reserve(text.size() + 1);
   for (size_t pos = 0; pos < text.size();) {
     const unicode::Utf8Char u = unicode::decodeUtf8(text, pos);
@@ -306,8 +313,7 @@ void preTokenize(PreTokenizerKind kind, std::string_view text,
   // Sentinel so the byte end of the last character is chars[count].offset.
   chars.push_back({0, static_cast<uint32_t>(text.size()), 0});
 
-  std::vector<uint32_t> cuts{static_cast<uint32_t>(count)};
-  std::vector<uint32_t> next;
+  cuts.assign(1, static_cast<uint32_t>(count));
   for (const Matcher m : matchersFor(kind)) {
     applyMatcher(m, chars.data(), cuts, next);
     cuts.swap(next);
