@@ -19,10 +19,12 @@ re-exports from the final checkpoint without training again.
 """
 import argparse
 import base64
+import ctypes
 import hashlib
 import json
 import math
 import os
+import re
 import struct
 import subprocess
 import sys
@@ -34,6 +36,15 @@ from pathlib import Path
 # machine that oversubscription cost a third of the speed (1,100 against
 # 1,630 tokens/s, measured 2026-12-01). Pin it before the libraries load.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+# glibc hands freed blocks above its trim/top-pad limits back to the kernel,
+# so every step's activations come back as fresh pages; on the 2026-12-01
+# build machine those page faults halved the speed (897 against 1,556
+# tokens/s on one thread). Keep freed memory in the heap instead.
+_libc = ctypes.CDLL("libc.so.6")
+_libc.mallopt(-1, 1 << 30)  # M_TRIM_THRESHOLD
+_libc.mallopt(-2, 64 << 20)  # M_TOP_PAD
+_libc.mallopt(-3, 32 << 20)  # M_MMAP_THRESHOLD (glibc's maximum)
 
 import numpy as np
 import sentencepiece as spm
@@ -52,8 +63,15 @@ EXCLUDED_DIRS = {"test", "tests", "idle_test", "site-packages", "dist-packages",
 # CPython source tree.
 EXCLUDED_FILES = {"_distutils_system_mod.py", "sitecustomize.py"}
 EXCLUDED_PREFIXES = ("_sysconfigdata",)
+# Data, not code: generated tables that were 23 % of the tokens (digits are
+# single tokens) and taught the model hex literals instead of Python. Left out:
+# Sphinx's help texts, the HTML entity table and every codec module holding a
+# character table.
+EXCLUDED_DATA_FILES = {"pydoc_data/topics.py", "html/entities.py"}
+CODEC_TABLE = re.compile(r"^(decoding_table|encoding_map|decoding_map)\s*=", re.MULTILINE)
 VALIDATION_EVERY = 40  # every 40th file in sorted order is held out
 SPACE_SPLIT_PROBABILITY = 0.15  # see split_space_prefixes
+PROMPT_ROWS = 4  # rows per training batch that start like a prompt: see prompt_rows
 
 # Model hyper-parameters (llama architecture).
 VOCAB = 4096
@@ -96,8 +114,10 @@ def corpus_files():
         if rel.name in EXCLUDED_FILES or rel.name.startswith(EXCLUDED_PREFIXES):
             continue
         try:
-            path.read_text(encoding="utf-8")
+            text = path.read_text(encoding="utf-8")
         except UnicodeDecodeError:
+            continue
+        if rel.as_posix() in EXCLUDED_DATA_FILES or CODEC_TABLE.search(text):
             continue
         files.append(rel.as_posix())
     return sorted(files)
@@ -322,14 +342,46 @@ def sample_batch(data, batch, generator):
     return x, y
 
 
+def top_level_line_starts(sp, ids):
+    """Positions of the first token of each unindented, non-blank line."""
+    newline = sp.piece_to_id("<0x0A>")
+    opens_line = np.array([not (sp.id_to_piece(i).startswith("▁") or sp.is_byte(i) or sp.is_control(i))
+                           for i in range(sp.get_piece_size())])
+    after_newline = np.zeros(len(ids), dtype=bool)
+    after_newline[1:] = ids[:-1] == newline
+    starts = np.nonzero(after_newline & opens_line[ids])[0]
+    return torch.from_numpy(starts[starts + CONTEXT <= len(ids)])
+
+
+def prompt_rows(data, line_starts, bos, rows, generator):
+    """Rows of BOS followed by code from the start of a top-level line.
+
+    Users prompt with a fragment ("def ", "class Foo:") right after BOS, but
+    the plain windows show BOS only before a file's first line (licence
+    headers, docstrings): after BOS + "def " the model had learnt nothing
+    better than a name from a module's first lines. These rows put BOS in
+    front of ordinary code.
+    """
+    starts = line_starts[torch.randint(0, len(line_starts), (rows,), generator=generator)]
+    x = torch.stack([torch.cat((torch.tensor([bos]), data[s : s + CONTEXT - 1])) for s in starts])
+    y = torch.stack([data[s : s + CONTEXT] for s in starts])
+    return x, y
+
+
+def training_batch(data, line_starts, bos, batch, generator):
+    x, y = sample_batch(data, batch - PROMPT_ROWS, generator)
+    px, py = prompt_rows(data, line_starts, bos, PROMPT_ROWS, generator)
+    return torch.cat((x, px)), torch.cat((y, py))
+
+
 def run_config(args):
     """What a checkpoint must match to be resumed."""
     return {"steps": args.steps, "batch": args.batch, "seed": args.seed, "lr": args.lr, "warmup": args.warmup,
             "model": [VOCAB, DIM, N_LAYERS, N_HEADS, N_KV_HEADS, FFN, CONTEXT],
-            "split": SPACE_SPLIT_PROBABILITY}
+            "split": SPACE_SPLIT_PROBABILITY, "prompt_rows": PROMPT_ROWS}
 
 
-def train(args, cache, train_ids, valid_ids, logfile):
+def train(args, cache, train_ids, line_starts, bos, valid_ids, logfile):
     torch.manual_seed(args.seed)
     model = Llama()
     decay = [p for p in model.parameters() if p.dim() == 2]
@@ -356,7 +408,7 @@ def train(args, cache, train_ids, valid_ids, logfile):
     for step in range(start, args.steps):
         for group in opt.param_groups:
             group["lr"] = lr_at(step, args.steps, args.lr, args.warmup)
-        x, y = sample_batch(train_ids, args.batch, gen)
+        x, y = training_batch(train_ids, line_starts, bos, args.batch, gen)
         loss = F.cross_entropy(model(x).view(-1, VOCAB), y.view(-1))
         opt.zero_grad(set_to_none=True)
         loss.backward()
@@ -526,19 +578,21 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--cli", help="waferscope-cli used to write the GGUF (omit to skip the GGUF)")
     ap.add_argument("--cache", default=str(REPO / "tools/.train-cache"))
-    ap.add_argument("--steps", type=int, default=6000)
+    ap.add_argument("--steps", type=int, default=2900)
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--warmup", type=int, default=100)
     ap.add_argument("--eval-every", type=int, default=250)
-    # One thread: at these matrix sizes torch's intra-op threads cost more than
-    # they give (measured 6000 tok/s on 1 thread against 1800 on 2).
-    ap.add_argument("--threads", type=int, default=1)
+    # Both cores: with OpenBLAS pinned and the heap kept (above), 2 threads
+    # train at 2,266 tokens/s against 1,422 on one (2026-12-01 build machine).
+    ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=SEED,
                     help="initialisation and batch order (the corpus and tokenizer always use %(default)s)")
     ap.add_argument("--trial", action="store_true", help="time a few steps only; nothing is saved")
     ap.add_argument("--export-only", action="store_true", help="export the final checkpoint")
     args = ap.parse_args()
+    if args.batch <= PROMPT_ROWS:
+        ap.error(f"--batch must be above the {PROMPT_ROWS} prompt-like rows per batch")
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
@@ -557,9 +611,13 @@ def main():
     digest = hashlib.sha256("\n".join(files).encode()).hexdigest()[:16]
     corpus_rule = (f"{STDLIB}/**/*.py (Python {sys.version_info.major}.{sys.version_info.minor} "
                    f"standard library, PSF licence) without test/tests/idle_test/site-packages/"
-                   f"dist-packages/config-* dirs and Debian-added files; {len(files)} files, "
+                   f"dist-packages/config-* dirs, Debian-added files and data tables (pydoc_data/"
+                   f"topics.py, html/entities.py, codec tables); {len(files)} files, "
                    f"list sha256 {digest}")
     log(f"corpus: {corpus_rule}; {len(train_files)} train, {len(valid_files)} validation", logfile)
+    # Tokenizer, token stream and checkpoints belong to one corpus selection.
+    cache = cache / f"corpus-{digest}"
+    cache.mkdir(exist_ok=True)
     with open(cache / "corpus-files.txt", "w", encoding="utf-8") as f:
         f.write("\n".join(files) + "\n")
 
@@ -578,7 +636,9 @@ def main():
         model = Llama()
         model.load_state_dict(torch.load(cache / "checkpoint.pt")["model"])
     else:
-        model = train(args, cache, train_ids, valid_ids, logfile)
+        line_starts = top_level_line_starts(sp, train_np)
+        log(f"{len(line_starts)} top-level line starts for the prompt-like rows", logfile)
+        model = train(args, cache, train_ids, line_starts, sp.bos_id(), valid_ids, logfile)
         if args.trial:
             return
         log(f"final valid loss {evaluate(model, valid_ids, args.batch, 16):.4f}", logfile)

@@ -1,7 +1,9 @@
 // The shipped built-in model (assets/models/builtin-coder.gguf) against the
 // PyTorch reference its training script wrote to assets/models/reference/:
 // logits at every prompt position, the 64-token greedy continuation, and the
-// top-1 agreement of a Q8_0 conversion.
+// top-1 agreement of a Q8_0 conversion; and that its greedy continuations of
+// the README's sample prompts open with a valid line of Python.
+#include "core/generator.h"
 #include "core/gguf_convert.h"
 #include "core/inference_context.h"
 #include "core/llama_model.h"
@@ -16,6 +18,7 @@
 #include <cmath>
 #include <cstring>
 #include <fstream>
+#include <regex>
 #include <string>
 #include <vector>
 
@@ -182,6 +185,32 @@ TEST(BuiltinModel, Q8_0ConversionAgreesOnTopToken) {
     }
   }
   EXPECT_GE(agree * 100, total * 99) << agree << " of " << total << " positions agree";
+}
+
+// The prompts of assets/models/README.md's samples: the first line of each
+// greedy continuation must be a Python statement of that kind. (The model
+// shipped before 2026-12-01 continued `def ` with an e-mail module's private
+// name and a list of RFC numbers, and `import ` with `import .compile`.)
+TEST(BuiltinModel, GreedySamplesOpenWithAValidPythonLine) {
+  const auto model = LlamaModel::load(shippedModel());
+  const auto tokenizer = Tokenizer::fromGguf(model->file());
+  InferenceContext context(*model, {kThreads, 0});
+  Generator generator(context, tokenizer.get());
+  GenerationOptions options;
+  options.maxTokens = 64;
+  const std::string name = R"([A-Za-z_]\w*)";
+  const std::string dotted = name + R"((\.\w+)*)";
+  const std::vector<std::pair<std::string, std::regex>> cases = {
+      {"def ", std::regex("def " + name + R"(\(.*\)( -> .+)?:)")},
+      {"class ", std::regex("class " + name + R"((\(.*\))?:)")},
+      {"import ", std::regex("import " + dotted + "( as " + name + ")?(, " + dotted + ")*")},
+  };
+  for (const auto& [prompt, firstLine] : cases) {
+    const auto ids = tokenizer->encode(prompt, true, false);
+    const std::string text = prompt + generator.generate(ids, options).text;
+    const std::string line = text.substr(0, text.find('\n'));
+    EXPECT_TRUE(std::regex_match(line, firstLine)) << "greedy sample:\n" << text;
+  }
 }
 
 } // namespace
