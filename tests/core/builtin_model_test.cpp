@@ -189,8 +189,8 @@ TEST(BuiltinModel, Q8_0ConversionAgreesOnTopToken) {
 
 // The prompts of assets/models/README.md's samples: the first line of each
 // greedy continuation must be a Python statement of that kind. (The model
-// shipped before 2026-12-01 continued `def ` with an e-mail module's private
-// name and a list of RFC numbers, and `import ` with `import .compile`.)
+// trained without prompt-like rows continued `def ` with an e-mail module's
+// private name and a list of RFC numbers, and `import ` with `import .compile`.)
 TEST(BuiltinModel, GreedySamplesOpenWithAValidPythonLine) {
   const auto model = LlamaModel::load(shippedModel());
   const auto tokenizer = Tokenizer::fromGguf(model->file());
