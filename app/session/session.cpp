@@ -458,7 +458,10 @@ void Session::workerRun(const RunSettings& settings, uint64_t runId) {
 
   if (!w.tokens.empty()) {
     const TokenEvent& last = w.tokens.back();
-    m_frames.publish(w.makeFrame(w.lastFrameSim, last.simEnd, last.contextLength));
+    // The closing frame covers at least the last token: playback may already
+    // have published a frame that ends where the run ends.
+    m_frames.publish(w.makeFrame(std::min(w.lastFrameSim, last.simStart), last.simEnd,
+                                 last.contextLength));
     m_simClock = last.simEnd;
     w.report = sim::makeRunReport(*w.placement, sim::toString(w.engine->kind()), *w.timeline,
                                   *w.bottlenecks, w.gpuBaselines());
@@ -534,7 +537,7 @@ bool Session::workerPlay(const sim::TokenTiming& timing, uint64_t runId) {
         lock, std::chrono::duration<double>(std::min(wallLeft, kFrameIntervalSeconds)));
   }
   m_simClock = timing.simEnd;
-  if (secondsSince(w.lastFrameWall) >= kFrameIntervalSeconds) {
+  if (secondsSince(w.lastFrameWall) >= kFrameIntervalSeconds && timing.simEnd > w.lastFrameSim) {
     m_frames.publish(w.makeFrame(w.lastFrameSim, timing.simEnd, timing.contextLength));
     w.lastFrameSim = timing.simEnd;
     w.lastFrameWall = Clock::now();

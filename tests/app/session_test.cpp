@@ -9,6 +9,7 @@
 #include <chrono>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 namespace ws::app {
 namespace {
@@ -197,6 +198,29 @@ TEST(SessionTest, PauseHoldsTokensStepLetsOneThroughResumeFinishes) {
   ASSERT_TRUE(events.waitForRunEnd());
   EXPECT_EQ(events.count<TokenEvent>(), 6u);
   EXPECT_FALSE(session.running());
+}
+
+// A token played after a pause longer than the frame interval publishes a frame
+// ending at the token's end; the run's closing frame still shows that token
+// (it used to cover an empty window, an all-idle heatmap at the end of a run).
+TEST(SessionTest, ClosingFrameShowsTheLastTokenAfterPlaybackPublishedItsEnd) {
+  Session session;
+  SessionEvents events(session);
+  loadAndMap(session, events, kBuiltinModelName, "teach-32x32");
+  events.clear();
+  session.pause();
+  session.run(settings(1));
+  ASSERT_TRUE(events.waitFor<RunStartedEvent>());
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  session.step();
+  ASSERT_TRUE(events.waitForRunEnd());
+  const auto tokens = events.all<TokenEvent>();
+  ASSERT_EQ(tokens.size(), 1u);
+  const auto frame = session.takeFrame();
+  ASSERT_NE(frame, nullptr);
+  EXPECT_LE(frame->simStart, tokens[0].simStart);
+  EXPECT_EQ(frame->simEnd, tokens[0].simEnd);
+  EXPECT_GT(*std::max_element(frame->activity.begin(), frame->activity.end()), 0.0f);
 }
 
 TEST(SessionTest, StopEndsTheRunEarly) {
