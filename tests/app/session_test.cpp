@@ -174,14 +174,19 @@ TEST(SessionTest, UnknownChipGivesAnError) {
   EXPECT_NE(events.all<ErrorEvent>()[0].message.find("no-such-chip"), std::string::npos);
 }
 
-TEST(SessionTest, PauseHoldsTokensStepLetsOneThroughResumeFinishes) {
-  Session session;
-  SessionEvents events(session);
+// Maps the built-in model on the teaching chip and starts a paused run.
+void startPausedRun(Session& session, SessionEvents& events, int maxTokens) {
   loadAndMap(session, events, kBuiltinModelName, "teach-32x32");
   events.clear();
   session.pause();
-  session.run(settings(6));
+  session.run(settings(maxTokens));
   ASSERT_TRUE(events.waitFor<RunStartedEvent>());
+}
+
+TEST(SessionTest, PauseHoldsTokensStepLetsOneThroughResumeFinishes) {
+  Session session;
+  SessionEvents events(session);
+  ASSERT_NO_FATAL_FAILURE(startPausedRun(session, events, 6));
   EXPECT_FALSE(events.collectUntil(
       [](const auto& all) { return SessionEvents::count<TokenEvent>(all) > 0; }, 0.3))
       << "a paused run produced a token";
@@ -206,11 +211,7 @@ TEST(SessionTest, PauseHoldsTokensStepLetsOneThroughResumeFinishes) {
 TEST(SessionTest, ClosingFrameShowsTheLastTokenAfterPlaybackPublishedItsEnd) {
   Session session;
   SessionEvents events(session);
-  loadAndMap(session, events, kBuiltinModelName, "teach-32x32");
-  events.clear();
-  session.pause();
-  session.run(settings(1));
-  ASSERT_TRUE(events.waitFor<RunStartedEvent>());
+  ASSERT_NO_FATAL_FAILURE(startPausedRun(session, events, 1));
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   session.step();
   ASSERT_TRUE(events.waitForRunEnd());
@@ -226,10 +227,7 @@ TEST(SessionTest, ClosingFrameShowsTheLastTokenAfterPlaybackPublishedItsEnd) {
 TEST(SessionTest, StopEndsTheRunEarly) {
   Session session;
   SessionEvents events(session);
-  loadAndMap(session, events, kBuiltinModelName, "teach-32x32");
-  events.clear();
-  session.pause();
-  session.run(settings(50));
+  ASSERT_NO_FATAL_FAILURE(startPausedRun(session, events, 50));
   session.step();
   ASSERT_TRUE(events.waitFor<TokenEvent>());
   session.stop();
