@@ -67,7 +67,7 @@ EXCLUDED_PREFIXES = ("_sysconfigdata",)
 # single tokens) and taught the model hex literals instead of Python. Left out:
 # Sphinx's help texts, the HTML entity table and every codec module holding a
 # character table.
-EXCLUDED_DATA_FILES = {"pydoc_data/topics.py", "html/entities.py"}
+EXCLUDED_DATA_FILES = ("pydoc_data/topics.py", "html/entities.py")
 CODEC_TABLE = re.compile(r"^(decoding_table|encoding_map|decoding_map)\s*=", re.MULTILINE)
 VALIDATION_EVERY = 40  # every 40th file in sorted order is held out
 SPACE_SPLIT_PROBABILITY = 0.15  # see split_space_prefixes
@@ -611,8 +611,8 @@ def main():
     digest = hashlib.sha256("\n".join(files).encode()).hexdigest()[:16]
     corpus_rule = (f"{STDLIB}/**/*.py (Python {sys.version_info.major}.{sys.version_info.minor} "
                    f"standard library, PSF licence) without test/tests/idle_test/site-packages/"
-                   f"dist-packages/config-* dirs, Debian-added files and data tables (pydoc_data/"
-                   f"topics.py, html/entities.py, codec tables); {len(files)} files, "
+                   f"dist-packages/config-* dirs, Debian-added files and data tables "
+                   f"({', '.join(EXCLUDED_DATA_FILES)}, codec tables); {len(files)} files, "
                    f"list sha256 {digest}")
     log(f"corpus: {corpus_rule}; {len(train_files)} train, {len(valid_files)} validation", logfile)
     # Tokenizer, token stream and checkpoints belong to one corpus selection.
