@@ -2,7 +2,7 @@
 // PyTorch reference its training script wrote to assets/models/reference/:
 // logits at every prompt position, the 64-token greedy continuation, and the
 // top-1 agreement of a Q8_0 conversion; and that its greedy continuations of
-// the README's sample prompts open with a valid line of Python.
+// the README's sample prompts are several lines of Python.
 #include "core/generator.h"
 #include "core/gguf_convert.h"
 #include "core/inference_context.h"
@@ -18,6 +18,7 @@
 #include <cmath>
 #include <cstring>
 #include <fstream>
+#include <iostream>
 #include <regex>
 #include <string>
 #include <vector>
@@ -35,6 +36,11 @@ struct Reference {
   std::vector<int32_t> greedyIds;
   int vocab = 0;
   std::vector<float> logits; // promptIds.size() x vocab
+
+  std::span<const float> row(size_t pos) const {
+    const auto n = static_cast<size_t>(vocab);
+    return std::span<const float>(logits).subspan(pos * n, n);
+  }
 };
 
 std::vector<uint8_t> decodeBase64(const std::string& text) {
@@ -117,7 +123,7 @@ void expectMatchesReference(const std::filesystem::path& modelPath) {
     std::span<const float> logits;
     for (size_t pos = 0; pos < ref.promptIds.size(); ++pos) {
       logits = context.forward(ref.promptIds[pos]);
-      const float* expected = ref.logits.data() + pos * static_cast<size_t>(ref.vocab);
+      const auto expected = ref.row(pos);
       float maxAbs = 0.0f;
       float maxDiff = 0.0f;
       for (int i = 0; i < ref.vocab; ++i) {
@@ -160,38 +166,97 @@ TEST(BuiltinModel, LosslessF32ConversionMatchesPyTorchReference) {
   expectMatchesReference(convertedModel(GgmlType::F32, "builtin-coder-f32.gguf"));
 }
 
-TEST(BuiltinModel, Q8_0ConversionAgreesOnTopToken) {
-  const auto model = LlamaModel::load(convertedModel(GgmlType::Q8_0, "builtin-coder-q8_0.gguf"));
-  ASSERT_EQ(model->tokenEmbedding().type, GgmlType::Q8_0);
-  int agree = 0;
-  int total = 0;
-  for (const Reference& ref : loadReferences()) {
-    InferenceContext context(*model, {kThreads, 0});
-    // Every prompt position against PyTorch's argmax, then the greedy
-    // continuation fed as PyTorch chose it: each position's reference top-1
-    // is the next greedy token.
-    for (size_t pos = 0; pos < ref.promptIds.size(); ++pos) {
-      const auto logits = context.forward(ref.promptIds[pos]);
-      const auto row =
-          std::span<const float>(ref.logits)
-              .subspan(pos * static_cast<size_t>(ref.vocab), static_cast<size_t>(ref.vocab));
-      agree += argmax(logits) == argmax(row) ? 1 : 0;
-      ++total;
-    }
-    for (size_t i = 0; i + 1 < ref.greedyIds.size(); ++i) {
-      const auto logits = context.forward(ref.greedyIds[i]);
-      agree += argmax(logits) == ref.greedyIds[i + 1] ? 1 : 0;
-      ++total;
+// The top token of a row of logits, its runner-up and the gap between them.
+struct TopTwo {
+  int32_t first = 0;
+  int32_t second = 0;
+  float margin = 0.0f;
+};
+
+TopTwo topTwo(std::span<const float> logits) {
+  TopTwo top;
+  top.first = argmax(logits);
+  float secondLogit = -INFINITY;
+  for (size_t i = 0; i < logits.size(); ++i) {
+    if (static_cast<int32_t>(i) != top.first && logits[i] > secondLogit) {
+      secondLogit = logits[i];
+      top.second = static_cast<int32_t>(i);
     }
   }
-  EXPECT_GE(agree * 100, total * 99) << agree << " of " << total << " positions agree";
+  top.margin = logits[static_cast<size_t>(top.first)] - secondLogit;
+  return top;
+}
+
+// The Q8_0 file quantises the weights and, as llama.cpp does, each matrix
+// product's input to 8 bits: on this model that moves the gap between the top
+// two logits by up to 0.16 (median 0.024; measured 2026-12-01). Where the top
+// two are closer than kNearTie either may come out on top; everywhere else the
+// Q8_0 file must pick the reference's token.
+constexpr float kNearTie = 0.25f;
+
+// Every prompt position against PyTorch's argmax, then the greedy
+// continuation fed as PyTorch chose it (each position's reference top-1 is the
+// next greedy token). The runner-up and the gap come from the F16 file, which
+// F16MatchesPyTorchReference holds to PyTorch's logits.
+TEST(BuiltinModel, Q8_0ConversionAgreesOnTopTokenExceptAtNearTies) {
+  const auto f16 = LlamaModel::load(shippedModel());
+  const auto q8 = LlamaModel::load(convertedModel(GgmlType::Q8_0, "builtin-coder-q8_0.gguf"));
+  ASSERT_EQ(q8->tokenEmbedding().type, GgmlType::Q8_0);
+  int agree = 0;
+  int nearTies = 0;
+  int total = 0;
+  for (const Reference& ref : loadReferences()) {
+    InferenceContext f16Context(*f16, {kThreads, 0});
+    InferenceContext q8Context(*q8, {kThreads, 0});
+    std::vector<int32_t> fed = ref.promptIds;
+    fed.insert(fed.end(), ref.greedyIds.begin(), ref.greedyIds.end() - 1);
+    for (size_t pos = 0; pos < fed.size(); ++pos) {
+      const TopTwo f16Top = topTwo(f16Context.forward(fed[pos]));
+      const int32_t q8Top = argmax(q8Context.forward(fed[pos]));
+      const size_t promptLength = ref.promptIds.size();
+      const int32_t expected =
+          pos < promptLength ? argmax(ref.row(pos)) : ref.greedyIds[pos - promptLength + 1];
+      ++total;
+      if (q8Top == expected) {
+        ++agree;
+      } else if (f16Top.first == expected && q8Top == f16Top.second && f16Top.margin < kNearTie) {
+        ++nearTies;
+      } else {
+        ADD_FAILURE() << ref.name << " position " << pos << ": Q8_0 picks " << q8Top
+                      << ", reference " << expected << " (F16 runner-up " << f16Top.second
+                      << ", gap " << f16Top.margin << ")";
+      }
+    }
+  }
+  std::cout << "Q8_0 top-1 agreement: " << agree << " of " << total << " positions; the other "
+            << nearTies << " are near-ties won by the runner-up\n";
+  RecordProperty("q8_0_top1_agreement", std::to_string(agree) + "/" + std::to_string(total));
+  EXPECT_EQ(agree + nearTies, total);
+}
+
+// The first `count` non-blank lines of `text`.
+std::vector<std::string> nonBlankLines(const std::string& text, size_t count) {
+  std::vector<std::string> lines;
+  size_t begin = 0;
+  while (lines.size() < count && begin < text.size()) {
+    const size_t end = std::min(text.find('\n', begin), text.size());
+    const std::string line = text.substr(begin, end - begin);
+    if (line.find_first_not_of(" \t") != std::string::npos) {
+      lines.push_back(line);
+    }
+    begin = end + 1;
+  }
+  return lines;
 }
 
 // The prompts of assets/models/README.md's samples: the first line of each
-// greedy continuation must be a Python statement of that kind. (The model
-// trained without prompt-like rows continued `def ` with an e-mail module's
-// private name and a list of RFC numbers, and `import ` with `import .compile`.)
-TEST(BuiltinModel, GreedySamplesOpenWithAValidPythonLine) {
+// greedy continuation must be a Python statement of that kind, and the sample
+// must go on for several lines without repeating one. (The model trained
+// without prompt-like rows continued `def ` with an e-mail module's private
+// name and a list of RFC numbers, and `import ` with `import .compile`; the
+// model trained for 2900 steps on the standard library alone repeated
+// `import sys` from its first line on.)
+TEST(BuiltinModel, GreedySamplesAreSeveralLinesOfPython) {
   const auto model = LlamaModel::load(shippedModel());
   const auto tokenizer = Tokenizer::fromGguf(model->file());
   InferenceContext context(*model, {kThreads, 0});
@@ -205,11 +270,16 @@ TEST(BuiltinModel, GreedySamplesOpenWithAValidPythonLine) {
       {"class ", std::regex("class " + name + R"((\(.*\))?:)")},
       {"import ", std::regex("import " + dotted + "( as " + name + ")?(, " + dotted + ")*")},
   };
+  constexpr size_t kSeveralLines = 4;
   for (const auto& [prompt, firstLine] : cases) {
     const auto ids = tokenizer->encode(prompt, true, false);
     const std::string text = prompt + generator.generate(ids, options).text;
-    const std::string line = text.substr(0, text.find('\n'));
-    EXPECT_TRUE(std::regex_match(line, firstLine)) << "greedy sample:\n" << text;
+    const auto lines = nonBlankLines(text, kSeveralLines);
+    EXPECT_EQ(lines.size(), kSeveralLines) << "greedy sample:\n" << text;
+    EXPECT_TRUE(std::regex_match(lines.at(0), firstLine)) << "greedy sample:\n" << text;
+    EXPECT_TRUE(std::adjacent_find(lines.begin(), lines.end()) == lines.end())
+        << "a line repeats within the first " << kSeveralLines << ":\n"
+        << text;
   }
 }
 
