@@ -208,12 +208,12 @@ TEST(BuiltinModel, Q8_0ConversionAgreesOnTopTokenExceptAtNearTies) {
   for (const Reference& ref : loadReferences()) {
     InferenceContext f16Context(*f16, {kThreads, 0});
     InferenceContext q8Context(*q8, {kThreads, 0});
+    const size_t promptLength = ref.promptIds.size();
     std::vector<int32_t> fed = ref.promptIds;
     fed.insert(fed.end(), ref.greedyIds.begin(), ref.greedyIds.end() - 1);
     for (size_t pos = 0; pos < fed.size(); ++pos) {
       const TopTwo f16Top = topTwo(f16Context.forward(fed[pos]));
       const int32_t q8Top = argmax(q8Context.forward(fed[pos]));
-      const size_t promptLength = ref.promptIds.size();
       const int32_t expected =
           pos < promptLength ? argmax(ref.row(pos)) : ref.greedyIds[pos - promptLength + 1];
       ++total;
