@@ -1,7 +1,8 @@
 // The shipped built-in model (assets/models/builtin-coder.gguf) against the
 // PyTorch reference its training script wrote to assets/models/reference/:
 // logits at every prompt position, the 64-token greedy continuation, and the
-// top-1 agreement of a Q8_0 conversion; and that its greedy continuations of
+// top-1 agreement of a Q8_0 conversion (its weights alone, and the file as
+// llama.cpp computes it); and that its greedy continuations of
 // the README's sample prompts are several lines of Python.
 #include "core/generator.h"
 #include "core/gguf_convert.h"
@@ -187,51 +188,89 @@ TopTwo topTwo(std::span<const float> logits) {
   return top;
 }
 
-// The Q8_0 file quantises the weights and, as llama.cpp does, each matrix
-// product's input to 8 bits: on this model that moves the gap between the top
-// two logits by up to 0.16 (median 0.024; measured 2026-12-01). Where the top
-// two are closer than kNearTie either may come out on top; everywhere else the
-// Q8_0 file must pick the reference's token.
-constexpr float kNearTie = 0.25f;
-
-// Every prompt position against PyTorch's argmax, then the greedy
-// continuation fed as PyTorch chose it (each position's reference top-1 is the
-// next greedy token). The runner-up and the gap come from the F16 file, which
-// F16MatchesPyTorchReference holds to PyTorch's logits.
-TEST(BuiltinModel, Q8_0ConversionAgreesOnTopTokenExceptAtNearTies) {
-  const auto f16 = LlamaModel::load(shippedModel());
-  const auto q8 = LlamaModel::load(convertedModel(GgmlType::Q8_0, "builtin-coder-q8_0.gguf"));
-  ASSERT_EQ(q8->tokenEmbedding().type, GgmlType::Q8_0);
+// Top-1 tokens of `model` against PyTorch at every prompt position and along
+// the greedy continuation fed as PyTorch chose it (each position's reference
+// top-1 is the next greedy token). Misses are compared with the F16 file,
+// which F16MatchesPyTorchReference holds to PyTorch's logits: a near-tie is a
+// miss that picks the F16 runner-up while the F16 top two are closer than
+// `nearTie`.
+struct TopOneAgreement {
   int agree = 0;
   int nearTies = 0;
   int total = 0;
+  std::vector<std::string> otherMisses;
+};
+
+TopOneAgreement measureTopOneAgreement(const LlamaModel& model, float nearTie) {
+  const auto f16 = LlamaModel::load(shippedModel());
+  TopOneAgreement result;
   for (const Reference& ref : loadReferences()) {
     InferenceContext f16Context(*f16, {kThreads, 0});
-    InferenceContext q8Context(*q8, {kThreads, 0});
+    InferenceContext context(model, {kThreads, 0});
     const size_t promptLength = ref.promptIds.size();
     std::vector<int32_t> fed = ref.promptIds;
     fed.insert(fed.end(), ref.greedyIds.begin(), ref.greedyIds.end() - 1);
     for (size_t pos = 0; pos < fed.size(); ++pos) {
       const TopTwo f16Top = topTwo(f16Context.forward(fed[pos]));
-      const int32_t q8Top = argmax(q8Context.forward(fed[pos]));
+      const int32_t top = argmax(context.forward(fed[pos]));
       const int32_t expected =
           pos < promptLength ? argmax(ref.row(pos)) : ref.greedyIds[pos - promptLength + 1];
-      ++total;
-      if (q8Top == expected) {
-        ++agree;
-      } else if (f16Top.first == expected && q8Top == f16Top.second && f16Top.margin < kNearTie) {
-        ++nearTies;
+      ++result.total;
+      if (top == expected) {
+        ++result.agree;
+      } else if (f16Top.first == expected && top == f16Top.second && f16Top.margin < nearTie) {
+        ++result.nearTies;
       } else {
-        ADD_FAILURE() << ref.name << " position " << pos << ": Q8_0 picks " << q8Top
-                      << ", reference " << expected << " (F16 runner-up " << f16Top.second
-                      << ", gap " << f16Top.margin << ")";
+        result.otherMisses.push_back(
+            ref.name + " position " + std::to_string(pos) + ": picks " + std::to_string(top) +
+            ", reference " + std::to_string(expected) + " (F16 runner-up " +
+            std::to_string(f16Top.second) + ", gap " + std::to_string(f16Top.margin) + ")");
       }
     }
   }
-  std::cout << "Q8_0 top-1 agreement: " << agree << " of " << total << " positions; the other "
-            << nearTies << " are near-ties won by the runner-up\n";
-  RecordProperty("q8_0_top1_agreement", std::to_string(agree) + "/" + std::to_string(total));
-  EXPECT_EQ(agree + nearTies, total);
+  return result;
+}
+
+void printAgreement(const char* what, const TopOneAgreement& a) {
+  std::cout << what << " top-1 agreement with PyTorch: " << a.agree << " of " << a.total
+            << " positions (" << 100.0 * a.agree / a.total << " %); " << a.nearTies
+            << " near-ties won by the runner-up\n";
+}
+
+// The Q8_0 export's weights, dequantised to F32 and computed in F32: what
+// quantising the model's weights to 8 bits costs, on its own.
+TEST(BuiltinModel, Q8_0WeightsAgreeOnTopTokenAtLeast99Percent) {
+  const auto q8 = convertedModel(GgmlType::Q8_0, "builtin-coder-q8_0-for-f32.gguf");
+  const ConvertRequest request{q8, std::nullopt, GgmlType::F32,
+                               test::outputDir() / "builtin-coder-q8_0-dequantised.gguf"};
+  convertModel(request);
+  const auto model = LlamaModel::load(request.output);
+  ASSERT_EQ(model->tokenEmbedding().type, GgmlType::F32);
+  const TopOneAgreement a = measureTopOneAgreement(*model, 0.0f);
+  printAgreement("Q8_0 weights in F32 arithmetic:", a);
+  RecordProperty("q8_0_weights_top1_agreement",
+                 std::to_string(a.agree) + "/" + std::to_string(a.total));
+  EXPECT_GE(100 * a.agree, 99 * a.total);
+}
+
+// The Q8_0 file as llama.cpp computes it: each matrix product's input is
+// quantised to 8 bits as well. On this model that moves the gap between the
+// top two logits by up to 0.16 (median 0.024; measured 2026-12-01), and the
+// file picks the runner-up at 4 of 252 positions whose top two are 0.018 to
+// 0.052 apart. Where the top two are kNearTie or more apart it must pick the
+// reference's token, as ../shared/testdata/models/README.md asks of llama.cpp's
+// own quantised files.
+constexpr float kNearTie = 0.25f;
+
+TEST(BuiltinModel, Q8_0FileAgreesOnTopTokenExceptAtNearTies) {
+  const auto q8 = LlamaModel::load(convertedModel(GgmlType::Q8_0, "builtin-coder-q8_0.gguf"));
+  ASSERT_EQ(q8->tokenEmbedding().type, GgmlType::Q8_0);
+  const TopOneAgreement a = measureTopOneAgreement(*q8, kNearTie);
+  printAgreement("Q8_0 file in llama.cpp's arithmetic:", a);
+  RecordProperty("q8_0_top1_agreement", std::to_string(a.agree) + "/" + std::to_string(a.total));
+  for (const std::string& miss : a.otherMisses) {
+    ADD_FAILURE() << miss;
+  }
 }
 
 // The first `count` non-blank lines of `text`.
