@@ -103,9 +103,12 @@ std::filesystem::path shippedModel() {
   return test::assetsDir() / "models" / "builtin-coder.gguf";
 }
 
-// The shipped F16 file re-encoded as `type` in the test output directory.
-std::filesystem::path convertedModel(GgmlType type, const std::string& name) {
-  ConvertRequest request{shippedModel(), std::nullopt, type, test::outputDir() / name};
+// `input` (by default the shipped F16 file) re-encoded as `type` in the test
+// output directory. Each test writes its own names: ctest runs tests in
+// parallel processes.
+std::filesystem::path convertedModel(GgmlType type, const std::string& name,
+                                     const std::filesystem::path& input = shippedModel()) {
+  ConvertRequest request{input, std::nullopt, type, test::outputDir() / name};
   convertModel(request);
   return request.output;
 }
@@ -241,10 +244,8 @@ void printAgreement(const char* what, const TopOneAgreement& a) {
 // quantising the model's weights to 8 bits costs, on its own.
 TEST(BuiltinModel, Q8_0WeightsAgreeOnTopTokenAtLeast99Percent) {
   const auto q8 = convertedModel(GgmlType::Q8_0, "builtin-coder-q8_0-for-f32.gguf");
-  const ConvertRequest request{q8, std::nullopt, GgmlType::F32,
-                               test::outputDir() / "builtin-coder-q8_0-dequantised.gguf"};
-  convertModel(request);
-  const auto model = LlamaModel::load(request.output);
+  const auto model =
+      LlamaModel::load(convertedModel(GgmlType::F32, "builtin-coder-q8_0-dequantised.gguf", q8));
   ASSERT_EQ(model->tokenEmbedding().type, GgmlType::F32);
   const TopOneAgreement a = measureTopOneAgreement(*model, 0.0f);
   printAgreement("Q8_0 weights in F32 arithmetic:", a);
