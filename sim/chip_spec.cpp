@@ -11,6 +11,7 @@
 #include <fstream>
 #include <functional>
 #include <limits>
+#include <optional>
 #include <sstream>
 
 namespace ws::sim {
@@ -24,7 +25,11 @@ std::string fileLabel(const std::string& file) {
   return file.empty() ? std::string("<chip>") : file;
 }
 
-// One numeric field of the file: {"value": N, "source": "..."}.
+// How a larger value of a field changes the time of a decode step.
+enum class TimingEffect { None, Slower, Faster };
+
+// One numeric field of the file: {"value": N, "source": "..."}, plus
+// "range": [low, high] where the source says UNCONFIRMED.
 struct NumberField {
   const char* name;
   double min; // inclusive unless minExclusive
@@ -34,6 +39,7 @@ struct NumberField {
   bool required;
   std::function<void(ChipSpec&, double)> set;
   std::function<double(const ChipSpec&)> get;
+  TimingEffect effect = TimingEffect::None;
 };
 
 const std::vector<NumberField>& numberFields() {
@@ -50,27 +56,33 @@ const std::vector<NumberField>& numberFields() {
       {"diesY", 1, false, 10000, true, true, [](ChipSpec& c, double v) { c.diesY = int(v); },
        [](const ChipSpec& c) { return double(c.diesY); }},
       {"clockHz", 0, true, 1e11, false, true, [](ChipSpec& c, double v) { c.clockHz = v; },
-       [](const ChipSpec& c) { return c.clockHz; }},
+       [](const ChipSpec& c) { return c.clockHz; }, TimingEffect::Faster},
       {"sramBytesPerPe", 1, false, 1e12, true, true,
        [](ChipSpec& c, double v) { c.sramBytesPerPe = int64_t(v); },
        [](const ChipSpec& c) { return double(c.sramBytesPerPe); }},
       {"sramReadBytesPerCycle", 0, true, 1e6, false, true,
        [](ChipSpec& c, double v) { c.sramReadBytesPerCycle = v; },
-       [](const ChipSpec& c) { return c.sramReadBytesPerCycle; }},
+       [](const ChipSpec& c) { return c.sramReadBytesPerCycle; }, TimingEffect::Faster},
       {"sramWriteBytesPerCycle", 0, true, 1e6, false, true,
        [](ChipSpec& c, double v) { c.sramWriteBytesPerCycle = v; },
        [](const ChipSpec& c) { return c.sramWriteBytesPerCycle; }},
       {"macsPerCycle", 0, true, 1e6, false, true, [](ChipSpec& c, double v) { c.macsPerCycle = v; },
-       [](const ChipSpec& c) { return c.macsPerCycle; }},
+       [](const ChipSpec& c) { return c.macsPerCycle; }, TimingEffect::Faster},
       {"routerPorts", 1, false, 64, true, true,
        [](ChipSpec& c, double v) { c.routerPorts = int(v); },
        [](const ChipSpec& c) { return double(c.routerPorts); }},
       {"linkBytesPerCycle", 0, true, 1e6, false, true,
        [](ChipSpec& c, double v) { c.linkBytesPerCycle = v; },
-       [](const ChipSpec& c) { return c.linkBytesPerCycle; }},
+       [](const ChipSpec& c) { return c.linkBytesPerCycle; }, TimingEffect::Faster},
       {"hopLatencyCycles", 0, false, 1e6, false, true,
        [](ChipSpec& c, double v) { c.hopLatencyCycles = v; },
-       [](const ChipSpec& c) { return c.hopLatencyCycles; }},
+       [](const ChipSpec& c) { return c.hopLatencyCycles; }, TimingEffect::Slower},
+      {"rampLatencyCycles", 0, false, 1e6, false, true,
+       [](ChipSpec& c, double v) { c.rampLatencyCycles = v; },
+       [](const ChipSpec& c) { return c.rampLatencyCycles; }, TimingEffect::Slower},
+      {"taskActivationCycles", 0, false, 1e6, false, true,
+       [](ChipSpec& c, double v) { c.taskActivationCycles = v; },
+       [](const ChipSpec& c) { return c.taskActivationCycles; }, TimingEffect::Slower},
       {"virtualChannels", 1, false, 4096, true, true,
        [](ChipSpec& c, double v) { c.virtualChannels = int(v); },
        [](const ChipSpec& c) { return double(c.virtualChannels); }},
@@ -84,30 +96,12 @@ const std::vector<NumberField>& numberFields() {
        [](const ChipSpec& c) { return double(c.wafers); }},
       {"waferLinkBytesPerSecond", 0, true, inf, false, true,
        [](ChipSpec& c, double v) { c.waferLinkBytesPerSecond = v; },
-       [](const ChipSpec& c) { return c.waferLinkBytesPerSecond; }},
+       [](const ChipSpec& c) { return c.waferLinkBytesPerSecond; }, TimingEffect::Faster},
       {"waferLinkLatencySeconds", 0, false, 1.0, false, true,
        [](ChipSpec& c, double v) { c.waferLinkLatencySeconds = v; },
-       [](const ChipSpec& c) { return c.waferLinkLatencySeconds; }},
+       [](const ChipSpec& c) { return c.waferLinkLatencySeconds; }, TimingEffect::Slower},
       {"powerWatts", 0, true, 1e9, false, true, [](ChipSpec& c, double v) { c.powerWatts = v; },
        [](const ChipSpec& c) { return c.powerWatts; }},
-  };
-  return fields;
-}
-
-const std::vector<NumberField>& calibrationFields() {
-  static const std::vector<NumberField> fields = {
-      {"opOverheadCycles", 0, false, 1e9, false, true,
-       [](ChipSpec& c, double v) { c.calibration.opOverheadCycles = v; },
-       [](const ChipSpec& c) { return c.calibration.opOverheadCycles; }},
-      {"computeEfficiency", 0, true, 1, false, true,
-       [](ChipSpec& c, double v) { c.calibration.computeEfficiency = v; },
-       [](const ChipSpec& c) { return c.calibration.computeEfficiency; }},
-      {"tokenOverheadSeconds", 0, false, 10, false, true,
-       [](ChipSpec& c, double v) { c.calibration.tokenOverheadSeconds = v; },
-       [](const ChipSpec& c) { return c.calibration.tokenOverheadSeconds; }},
-      {"laterStackTokensPerStep", 1, false, 64, false, true,
-       [](ChipSpec& c, double v) { c.calibration.laterStackTokensPerStep = v; },
-       [](const ChipSpec& c) { return c.calibration.laterStackTokensPerStep; }},
   };
   return fields;
 }
@@ -117,8 +111,8 @@ std::string typeName(const json& value) {
 }
 
 double readNumber(const json& object, const NumberField& field, const std::string& file,
-                  const std::string& prefix, std::string* source) {
-  const std::string fieldName = prefix + field.name;
+                  std::string* source, std::optional<ParameterRange>* range) {
+  const std::string fieldName = field.name;
   auto it = object.find(field.name);
   if (it == object.end()) {
     throw ChipSpecError(file, fieldName, "missing");
@@ -158,6 +152,33 @@ double readNumber(const json& object, const NumberField& field, const std::strin
   if (field.integer && v != std::floor(v)) {
     throw ChipSpecError(file, fieldName, fmt::format("value must be an integer, got {}", v));
   }
+  // An UNCONFIRMED number says what span it could take; a sourced one has none.
+  const bool isUnconfirmed = source->find("UNCONFIRMED") != std::string::npos;
+  auto rangeNode = it->find("range");
+  if (rangeNode == it->end()) {
+    if (isUnconfirmed) {
+      throw ChipSpecError(file, fieldName,
+                          "source says UNCONFIRMED: give \"range\": [low, high] it could take");
+    }
+    return v;
+  }
+  if (!isUnconfirmed) {
+    throw ChipSpecError(file, fieldName, "has a \"range\" but its source does not say UNCONFIRMED");
+  }
+  if (!rangeNode->is_array() || rangeNode->size() != 2 || !(*rangeNode)[0].is_number() ||
+      !(*rangeNode)[1].is_number()) {
+    throw ChipSpecError(file, fieldName, "\"range\" must be [low, high], two numbers");
+  }
+  const ParameterRange r{(*rangeNode)[0].get<double>(), (*rangeNode)[1].get<double>()};
+  const bool lowOk = field.minExclusive ? r.low > field.min : r.low >= field.min;
+  if (!std::isfinite(r.low) || !std::isfinite(r.high) || !lowOk || r.high > field.max ||
+      !(r.low <= v && v <= r.high)) {
+    throw ChipSpecError(file, fieldName,
+                        fmt::format("\"range\" [{}, {}] must hold the value {} and stay within "
+                                    "the field's bounds",
+                                    r.low, r.high, v));
+  }
+  *range = r;
   return v;
 }
 
@@ -181,13 +202,32 @@ ChipSpecError::ChipSpecError(std::string file, std::string field, std::string pr
     : std::runtime_error(fmt::format("{}: field '{}': {}", fileLabel(file), field, problem)),
       m_file(std::move(file)), m_field(std::move(field)), m_problem(std::move(problem)) {}
 
-double ChipCalibration::tokensPerStep(const std::string& date) const {
-  return !laterStackSince.empty() && date >= laterStackSince ? laterStackTokensPerStep : 1.0;
-}
-
 std::string ChipSpec::source(const std::string& field) const {
   auto it = sources.find(field);
   return it == sources.end() ? std::string() : it->second;
+}
+
+ChipSpec ChipSpec::atUnconfirmedExtreme(bool slower) const {
+  ChipSpec chip = *this;
+  for (const NumberField& field : numberFields()) {
+    auto it = unconfirmed.find(field.name);
+    if (it == unconfirmed.end() || field.effect == TimingEffect::None) {
+      continue;
+    }
+    const bool high = (field.effect == TimingEffect::Slower) == slower;
+    field.set(chip, high ? it->second.high : it->second.low);
+  }
+  return chip;
+}
+
+std::vector<std::string> ChipSpec::unconfirmedTimingFields() const {
+  std::vector<std::string> names;
+  for (const NumberField& field : numberFields()) {
+    if (field.effect != TimingEffect::None && unconfirmed.count(field.name)) {
+      names.push_back(field.name);
+    }
+  }
+  return names;
 }
 
 ChipSpec parseChipSpec(const std::string& jsonText, const std::string& file) {
@@ -210,41 +250,18 @@ ChipSpec parseChipSpec(const std::string& jsonText, const std::string& file) {
   chip.description = readString(root, "description", file, false);
   for (const NumberField& field : numberFields()) {
     std::string source;
-    field.set(chip, readNumber(root, field, file, "", &source));
+    std::optional<ParameterRange> range;
+    field.set(chip, readNumber(root, field, file, &source, &range));
     chip.sources[field.name] = source;
-  }
-  auto cal = root.find("calibration");
-  if (cal == root.end()) {
-    throw ChipSpecError(file, "calibration", "missing");
-  }
-  if (!cal->is_object()) {
-    throw ChipSpecError(file, "calibration",
-                        fmt::format("must be an object, got {}", typeName(*cal)));
-  }
-  for (const NumberField& field : calibrationFields()) {
-    std::string source;
-    field.set(chip, readNumber(*cal, field, file, "calibration.", &source));
-    chip.sources[std::string("calibration.") + field.name] = source;
-  }
-  auto fitted = cal->find("fittedTo");
-  if (fitted == cal->end() || !fitted->is_array()) {
-    throw ChipSpecError(file, "calibration.fittedTo",
-                        "must be a list of validation row ids (may be empty)");
-  }
-  for (const json& id : *fitted) {
-    if (!id.is_string()) {
-      throw ChipSpecError(file, "calibration.fittedTo",
-                          fmt::format("entries must be text, got {}", typeName(id)));
+    if (range) {
+      chip.unconfirmed[field.name] = *range;
     }
-    chip.calibration.fittedTo.push_back(id.get<std::string>());
   }
-  chip.calibration.method = readString(*cal, "method", file, false);
-  auto since = cal->find("laterStackSince");
-  if (since == cal->end() || !since->is_string()) {
-    throw ChipSpecError(file, "calibration.laterStackSince",
-                        "must be an ISO date (YYYY[-MM[-DD]]) or \"\" for none");
+  if (root.contains("calibration")) {
+    throw ChipSpecError(file, "calibration",
+                        "fitted calibration factors are gone: every term is a mechanism field "
+                        "(rampLatencyCycles, taskActivationCycles, ...) with its source");
   }
-  chip.calibration.laterStackSince = since->get<std::string>();
   if (chip.wafers > 1 && chip.waferLinkBytesPerSecond <= 0) {
     throw ChipSpecError(file, "waferLinkBytesPerSecond", "required for more than one wafer");
   }
@@ -315,19 +332,11 @@ std::string chipSpecToJson(const ChipSpec& chip) {
       entry["value"] = field.get(chip);
     }
     entry["source"] = chip.source(field.name);
+    if (auto it = chip.unconfirmed.find(field.name); it != chip.unconfirmed.end()) {
+      entry["range"] = {it->second.low, it->second.high};
+    }
     root[field.name] = entry;
   }
-  ordered cal = ordered::object();
-  for (const NumberField& field : calibrationFields()) {
-    ordered entry = ordered::object();
-    entry["value"] = field.get(chip);
-    entry["source"] = chip.source(std::string("calibration.") + field.name);
-    cal[field.name] = entry;
-  }
-  cal["laterStackSince"] = chip.calibration.laterStackSince;
-  cal["fittedTo"] = chip.calibration.fittedTo;
-  cal["method"] = chip.calibration.method;
-  root["calibration"] = cal;
   return root.dump(2) + "\n";
 }
 

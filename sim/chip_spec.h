@@ -26,28 +26,12 @@ private:
   std::string m_problem;
 };
 
-// Efficiency factors fitted to the `calibration` rows of
-// assets/validation/published.csv (at most three fitted per chip). They stand
-// for what the closed forms do not model: task dispatch and control wavelets
-// between ops, the achieved fraction of peak FMAC throughput, per-token work
-// outside the fabric (host round trip, sampling, streaming), and the tokens a
-// later software generation emits per forward pass.
-struct ChipCalibration {
-  double opOverheadCycles = 0.0;     // added to every op on the fabric
-  double computeEfficiency = 1.0;    // achieved fraction of macsPerCycle, (0, 1]
-  double tokenOverheadSeconds = 0.0; // added once per generated token
-  // Software generations: a published figure dated on or after
-  // `laterStackSince` (ISO date, compared as text; "" = none) comes from a
-  // later serving stack that emits `laterStackTokensPerStep` tokens per
-  // decode step (speculative decoding and the like); earlier figures, and
-  // every simulation, decode one token per step.
-  std::string laterStackSince;
-  double laterStackTokensPerStep = 1.0;
-  std::vector<std::string> fittedTo; // validation row ids the values were fitted to
-  std::string method;                // how they were fitted (free text)
-
-  // Tokens per decode step of a figure published on `date`.
-  double tokensPerStep(const std::string& date) const;
+// The span a parameter could take where no primary source pins it down
+// (its source says UNCONFIRMED). Predictions are shown with the band these
+// spans give (ChipSpec::atUnconfirmedExtreme).
+struct ParameterRange {
+  double low = 0.0;
+  double high = 0.0;
 };
 
 struct ChipSpec {
@@ -69,16 +53,24 @@ struct ChipSpec {
   int routerPorts = 0;            // including the ramp to the PE's own core
   double linkBytesPerCycle = 0.0; // one direction of one mesh link
   double hopLatencyCycles = 0.0;  // router + wire, per hop
-  int virtualChannels = 0;        // routable colours per link
-  int64_t reserveBytesPerPe = 0;  // SRAM held by code, runtime and fabric buffers
+  // A wavelet crossing between a PE's router and its core (each way): the
+  // ramp latency T_R of Luczynski et al.'s model, so a dependent reduce stage
+  // (receive, add, send) costs 2 T_R + 1 cycles plus its hop.
+  double rampLatencyCycles = 0.0;
+  // From the wavelet or barrier that triggers an op's task to its first
+  // vector instruction (task activation and DSD set-up), per op.
+  double taskActivationCycles = 0.0;
+  int virtualChannels = 0;       // routable colours per link
+  int64_t reserveBytesPerPe = 0; // SRAM held by code, runtime and fabric buffers
   double hostIoBytesPerSecond = 0.0;
   int wafers = 1;                       // systems, pipelined layer-wise
   double waferLinkBytesPerSecond = 0.0; // system-to-system, one direction
   double waferLinkLatencySeconds = 0.0;
   double powerWatts = 0.0; // per system (wafer + its support)
-  ChipCalibration calibration;
   // Field name (as in the JSON) -> where the number comes from.
   std::map<std::string, std::string> sources;
+  // Field name -> plausible span, for every field whose source says UNCONFIRMED.
+  std::map<std::string, ParameterRange> unconfirmed;
 
   int totalWidth() const { return fabricWidth * wafers; } // all wafers side by side
   int64_t pesPerWafer() const { return int64_t(fabricWidth) * fabricHeight; }
@@ -88,6 +80,13 @@ struct ChipSpec {
   double systemPowerWatts() const { return powerWatts * wafers; }
   // The source string of a field ("" when the file gives none).
   std::string source(const std::string& field) const;
+  // A copy with every unconfirmed timing parameter at the end of its range
+  // that makes decode slower (`slower`) or faster. Every timing term is
+  // monotone in each parameter, so these two copies bound the prediction over
+  // all combinations of the ranges.
+  ChipSpec atUnconfirmedExtreme(bool slower) const;
+  // Names of the unconfirmed fields that change timing, as in the JSON.
+  std::vector<std::string> unconfirmedTimingFields() const;
 };
 
 // Parses chip JSON text; `file` names it in errors. Checks every field (present,
@@ -98,8 +97,8 @@ ChipSpec parseChipSpec(const std::string& jsonText, const std::string& file);
 ChipSpec loadChipSpec(const std::string& nameOrPath);
 // Preset names (file stems in assetsDir()/chips), sorted.
 std::vector<std::string> listChipPresets();
-// The JSON text of a spec in the preset format (with sources), for writing a
-// recalibrated chip.
+// The JSON text of a spec in the preset format (with sources and ranges), for
+// writing a modified chip.
 std::string chipSpecToJson(const ChipSpec& chip);
 
 } // namespace ws::sim

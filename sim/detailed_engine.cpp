@@ -1,5 +1,6 @@
 #include "sim/detailed_engine.h"
 
+#include "sim/fast_engine.h"
 #include "sim/mapper.h"
 
 #include <fmt/format.h>
@@ -53,17 +54,31 @@ TokenTiming DetailedEngine::decodeStep(int sequence) {
 }
 
 TimeBreakdown DetailedEngine::breakdown(const OpRun& run) const {
-  // The busiest PE's dispatch, compute and SRAM time; the rest of the op's
-  // span went to moving wavelets.
+  // The busiest PE's dispatch, compute and SRAM time are known exactly; the
+  // rest of the op's span went to moving wavelets, split between hops,
+  // serialisation, reduce stages and queueing in the proportions of the op's
+  // closed form (the wavelet simulation does not label each cycle's cause).
   const double total = run.end - run.scheduled;
   TimeBreakdown t;
-  t.sync = std::min(run.work.sync, total);
+  t.dispatch = std::min(run.work.dispatch, total);
   const double work = run.work.compute + run.work.memory;
-  const double room = total - t.sync;
+  const double room = total - t.dispatch;
   const double scale = work > room && work > 0.0 ? room / work : 1.0;
   t.compute = run.work.compute * scale;
   t.memory = run.work.memory * scale;
-  t.fabric = std::max(0.0, total - t.sync - t.compute - t.memory);
+  const double moving = std::max(0.0, total - t.dispatch - t.compute - t.memory);
+  const Region& region = placement().regions()[size_t(run.region)];
+  const TimeBreakdown closed =
+      opCycles(placement(), region, region.ops[size_t(run.op)], run.context);
+  const double closedMoving = closed.fabric();
+  if (closedMoving > 0.0) {
+    t.hop = moving * closed.hop / closedMoving;
+    t.serialisation = moving * closed.serialisation / closedMoving;
+    t.reduction = moving * closed.reduction / closedMoving;
+    t.queueing = moving * closed.queueing / closedMoving;
+  } else {
+    t.hop = moving;
+  }
   return t;
 }
 
@@ -155,7 +170,7 @@ TokenTiming DetailedEngine::runStep(int sequence, int64_t tokens, bool prefill) 
       a.endCycle = std::max(r.scheduled + 1.0, r.end - maxShift);
       const double total = std::max(r.end - r.scheduled, 1e-9);
       a.computeShare = float((e.cycles.compute + e.cycles.memory) / total);
-      a.fabricShare = float(e.cycles.fabric / total);
+      a.fabricShare = float(e.cycles.fabric() / total);
       notifyActivity(a);
     }
     if (tokens > 1) {
@@ -198,9 +213,6 @@ TokenTiming DetailedEngine::runStep(int sequence, int64_t tokens, bool prefill) 
   TimeBreakdown path = m_slots[0].path;
   // Later prompt tokens finish behind the first: their streaming is compute.
   path.compute += endCycle - m_slots[0].end;
-  const double overhead = chip.calibration.tokenOverheadSeconds * chip.clockHz;
-  path.sync += overhead;
-  endCycle += overhead;
   for (size_t id = 0; id < m_regionLeft.size(); ++id) {
     if (m_regionLeft[id] >= 0.0) {
       m_regionFreeCycle[id] = std::max(m_regionFreeCycle[id], m_regionLeft[id]);
@@ -322,7 +334,7 @@ void DetailedEngine::onOpRunDone(int runId) {
   if (run.end >= slot.stageEnd) {
     slot.stageEnd = run.end;
     slot.stagePath = visit.sum;
-    slot.stagePath.sync += visit.start - slot.stageArrival; // waiting for another step
+    slot.stagePath.queueing += visit.start - slot.stageArrival; // waiting for another step
   }
   m_visits[size_t(v)].end = run.end;
   if (--slot.pendingRegions == 0) {

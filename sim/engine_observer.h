@@ -8,16 +8,30 @@
 
 namespace ws::sim {
 
-// Where time went. For an op, a token or a whole run; in seconds or cycles as
-// the owner says.
+// Where time went, by mechanism (docs/timing-model.md names the source of
+// each). For an op, a token or a whole run; in seconds or cycles as the owner
+// says.
 struct TimeBreakdown {
-  double compute = 0.0; // FMAC work
-  double fabric = 0.0;  // hops and serialisation of wavelets over links
-  double memory = 0.0;  // SRAM-bandwidth bound beyond compute
-  double sync = 0.0;    // op dispatch, barriers, host round trip
-  double total() const { return compute + fabric + memory + sync; }
+  double compute = 0.0;       // FMAC work on the PE's datapath
+  double memory = 0.0;        // SRAM-bandwidth bound beyond compute
+  double hop = 0.0;           // wavelets travelling hop by hop (router + wire)
+  double serialisation = 0.0; // wavelets queued one per cycle onto a link
+  double reduction = 0.0;     // dependent stages of reduce chains and trees (ramp + add)
+  double dispatch = 0.0;      // task activation before an op's first instruction
+  double queueing = 0.0;      // waiting for links, ramps or regions another op holds
+  double total() const {
+    return compute + memory + hop + serialisation + reduction + dispatch + queueing;
+  }
+  // Moving wavelets, whatever held them up.
+  double fabric() const { return hop + serialisation + reduction + queueing; }
   TimeBreakdown& operator+=(const TimeBreakdown& other);
   TimeBreakdown scaled(double factor) const;
+
+  // The categories in a fixed order, for tables, charts and CSV columns.
+  static constexpr int kCategories = 7;
+  static const char* categoryName(int category); // "compute", "memory", "hop", ...
+  double category(int category) const;
+  double& category(int category);
 };
 
 // One op of one region for one token (or one prefill chunk).

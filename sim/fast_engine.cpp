@@ -1,6 +1,7 @@
 #include "sim/fast_engine.h"
 
 #include "sim/mapper.h"
+#include "sim/mechanisms.h"
 
 #include <algorithm>
 #include <cmath>
@@ -9,45 +10,12 @@
 namespace ws::sim {
 namespace {
 
-constexpr double kWaveletBytes = 4.0; // 32-bit wavelets
-
-double ceilDiv(double a, double b) {
-  return std::ceil(a / b);
-}
-
 // What the closed forms read besides the region and op.
 struct CostContext {
   const ChipSpec& chip;
   double bytesPerWeight;
   const std::vector<Region>& regions;
 };
-
-struct ChipTerms {
-  double hop;
-  double link;
-  double macs;
-  double read;
-  double sync;
-  double clockHz;
-};
-
-ChipTerms terms(const ChipSpec& chip) {
-  return {chip.hopLatencyCycles,
-          chip.linkBytesPerCycle,
-          chip.macsPerCycle * chip.calibration.computeEfficiency,
-          chip.sramReadBytesPerCycle,
-          chip.calibration.opOverheadCycles,
-          chip.clockHz};
-}
-
-// FMAC work of `macs` multiply-adds reading `bytes` from SRAM: compute time,
-// plus the memory time by which the SRAM read exceeds it.
-void addWork(TimeBreakdown& t, const ChipTerms& c, double macs, double bytes) {
-  const double compute = macs / c.macs;
-  const double memory = bytes / c.read;
-  t.compute += compute;
-  t.memory += std::max(0.0, memory - compute);
-}
 
 int centreX(const Region& r) {
   return r.rect.x + r.rect.w / 2;
@@ -69,15 +37,18 @@ TimeBreakdown matVecCycles(const CostContext& p, const Region& r, const Op& op,
   addWork(work, c, blockRows * blockCols, blockRows * blockCols * p.bytesPerWeight);
   // The block computes as its input slice streams in: whichever is slower.
   if (inSerial >= work.compute + work.memory) {
-    t.fabric += inSerial;
+    t.serialisation += inSerial;
   } else {
     t.compute += work.compute;
     t.memory += work.memory;
   }
-  // Broadcast wavefront down gOut PEs; the partial-sum chain adds one cycle
-  // per hop for the add.
-  t.fabric += (gOut - 1) * c.hop + (gIn - 1) * (c.hop + 1) + outSerial;
-  t.sync += c.sync;
+  // The slice multicast down gOut PEs, then the partial sums' chain along gIn
+  // PEs (the vendor's pipelined-allreduce GEMV, WaferLLM §7.3), streaming
+  // their wavelets behind the first.
+  addMulticast(t, c, gOut - 1);
+  addChain(t, c, gIn);
+  t.serialisation += outSerial;
+  t.dispatch += c.dispatch;
   return t;
 }
 
@@ -86,14 +57,15 @@ TimeBreakdown vectorCycles(const Region& r, const Op& op, const ChipTerms& c, bo
   const double edge = r.rect.w;
   t.compute += ceilDiv(double(op.elements), edge) * op.flopsPerElement / c.macs;
   if (reduce) {
-    // One wavelet chained to the left end, an add per hop; a norm then
-    // computes the scale (one cycle) and multicasts it back along the row.
-    t.fabric += (edge - 1) * (c.hop + 1);
+    // One wavelet chained to the left end; a norm then computes the scale
+    // (one cycle) and multicasts it back along the row.
+    addChain(t, c, edge);
     if (op.kind == OpKind::Norm) {
-      t.fabric += 1 + (edge - 1) * c.hop;
+      t.reduction += 1.0;
+      addMulticast(t, c, edge - 1);
     }
   }
-  t.sync += c.sync;
+  t.dispatch += c.dispatch;
   return t;
 }
 
@@ -129,11 +101,15 @@ TimeBreakdown attentionCycles(const Region& r, const Op& op, int64_t context, co
       ceilDiv(headsPerColumn * groupHeads * (double(op.headDim) + 2.0) * kPartialSumBytes, c.link);
   // Where a column's chain meets the row's, every wavelet waits for one add
   // on that PE's core: the row chain adds a full pass of the output.
-  const double rowChain =
-      columnsPerGroup > 1 ? (columnsPerGroup - 1) * (c.hop + 1) + outWavelets : 0.0;
-  t.fabric +=
-      (h - 1) * c.hop + (inWavelets - 1) + (h - 1) * (c.hop + 1) + (outWavelets - 1) + rowChain;
-  t.sync += c.sync;
+  addMulticast(t, c, h - 1);
+  t.serialisation += inWavelets - 1;
+  addChain(t, c, h);
+  t.serialisation += outWavelets - 1;
+  if (columnsPerGroup > 1) {
+    addChain(t, c, columnsPerGroup);
+    t.serialisation += outWavelets;
+  }
+  t.dispatch += c.dispatch;
   return t;
 }
 
@@ -170,13 +146,14 @@ TimeBreakdown transferCycles(const CostContext& p, const Region& r, const Op& op
         (fromEdge - centreX(from)) + (centreX(to) - toEdge) + std::abs(centreY(from) - centreY(to));
     const ChipSpec& chip = p.chip;
     const double crossings = std::abs(to.wafer - from.wafer);
-    t.fabric += crossings *
-                (chip.waferLinkLatencySeconds + double(op.bytes) / chip.waferLinkBytesPerSecond) *
-                c.clockHz;
+    t.hop += crossings * chip.waferLinkLatencySeconds * c.clockHz;
+    t.serialisation += crossings * double(op.bytes) / chip.waferLinkBytesPerSecond * c.clockHz;
   }
-  // Pipelined: the last wavelet arrives serial - 1 cycles after the first.
-  t.fabric += hops * c.hop + std::max(0.0, serial - 1.0);
-  t.sync += c.sync;
+  // Pipelined: the last wavelet arrives serial - 1 cycles after the first;
+  // out of the source's core and into the target's over their ramps.
+  t.hop += hops * c.hop + 2.0 * c.ramp;
+  t.serialisation += std::max(0.0, serial - 1.0);
+  t.dispatch += c.dispatch;
   return t;
 }
 
@@ -217,7 +194,8 @@ double fanOutCycles(const CostContext& p, const Region& r, const Op& op, size_t 
 void FastEngine::addSharedLinkCycles(std::vector<PlannedOp>& ops) const {
   const Placement& p = placement();
   const double link = p.chip().linkBytesPerCycle;
-  const double sync = p.chip().calibration.opOverheadCycles;
+  // Wavelets leave once the task is active and they crossed the ramp.
+  const double sync = p.chip().taskActivationCycles + p.chip().rampLatencyCycles;
   std::vector<TransferWindow>& windows = m_windows;
   windows.clear();
   for (const PlannedOp& planned : ops) {
@@ -255,7 +233,7 @@ void FastEngine::addSharedLinkCycles(std::vector<PlannedOp>& ops) const {
         extra += overlap(wa.arriveStart, wa.arriveEnd, wb.arriveStart, wb.arriveEnd);
       }
     }
-    ops[a].cycles.fabric += extra;
+    ops[a].cycles.queueing += extra;
   }
 }
 
@@ -284,9 +262,9 @@ TimeBreakdown opCyclesIn(const CostContext& ctx, const Region& region, const Op&
     // The row's slices sit down the centre column, one per row; every row
     // sends its slice west to the left column, the last wavelet arriving
     // serialisation - 1 cycles after the first.
-    t.fabric = (region.rect.w / 2) * c.hop +
-               std::max(0.0, ceilDiv(double(op.bytes), c.link * region.rect.h) - 1.0);
-    t.sync = c.sync;
+    t.hop = (region.rect.w / 2) * c.hop + 2.0 * c.ramp;
+    t.serialisation = std::max(0.0, ceilDiv(double(op.bytes), c.link * region.rect.h) - 1.0);
+    t.dispatch = c.dispatch;
     return t;
   }
   case OpKind::Transfer:
@@ -312,7 +290,7 @@ TimeBreakdown stageRegionCycles(const CostContext& p, const Region& r, const Sta
   const size_t end = s.endOp < 0 ? r.ops.size() : size_t(s.endOp);
   for (size_t i = size_t(s.firstOp); i < end; ++i) {
     total += opCyclesIn(p, r, r.ops[i], context);
-    total.fabric += fanOutCycles(p, r, r.ops[i], stageReceivers(s));
+    total.queueing += fanOutCycles(p, r, r.ops[i], stageReceivers(s));
   }
   return total;
 }
@@ -365,7 +343,7 @@ double predictDecodeSeconds(const ChipSpec& chip, double bytesPerWeight,
   for (const Stage& stage : stages) {
     cycles += stageCyclesIn(ctx, stage, contextTokens);
   }
-  return cycles / chip.clockHz + chip.calibration.tokenOverheadSeconds;
+  return cycles / chip.clockHz;
 }
 
 double predictDecodeSeconds(const Placement& placement, int64_t contextTokens) {
@@ -465,7 +443,7 @@ TokenTiming FastEngine::runToken(int sequence, double startCycle, int64_t contex
           a.endCycle = std::max(t + 1.0, opEnd - maxShift);
           const double total = std::max(c.total(), 1e-9);
           a.computeShare = float((c.compute + c.memory) / total);
-          a.fabricShare = float(c.fabric / total);
+          a.fabricShare = float(c.fabric() / total);
           notifyActivity(a);
         }
         sum += c;
@@ -494,7 +472,7 @@ TokenTiming FastEngine::runToken(int sequence, double startCycle, int64_t contex
       if (t > stageEnd || slowest < 0) {
         stageEnd = std::max(stageEnd, t);
         stagePath = sum;
-        stagePath.sync += regionStart - arrival; // waiting for another sequence
+        stagePath.queueing += regionStart - arrival; // waiting for another sequence
         slowest = id;
       }
     }
@@ -507,9 +485,6 @@ TokenTiming FastEngine::runToken(int sequence, double startCycle, int64_t contex
     path.compute += rest;
     endCycle += rest;
   }
-  const double overhead = chip.calibration.tokenOverheadSeconds * chip.clockHz;
-  path.sync += overhead;
-  endCycle += overhead;
   TokenTiming timing;
   timing.index = tokenIndex;
   timing.sequence = sequence;

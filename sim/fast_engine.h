@@ -1,24 +1,28 @@
 #pragma once
 // The fast engine: every PE of a region runs the same program, so an op's time
-// is computed once per region from closed forms (in cycles):
+// is computed once per region from closed forms (in cycles) built from the
+// mechanisms of sim/mechanisms.h (d = task activation, r = ramp T_R each way,
+// stage = 2 r + 1, a dependent reduce step on a core):
 //
-//   matvec     = sync + hops_in * hop + max(serialise(in slice), compute)
-//                + hops_out * (hop + 1) + serialise(out partials)
-//   compute    = max(block MACs / (macs * efficiency), block bytes / SRAM read)
+//   matvec     = d + max(serialise(in slice), compute) + multicast(gOut - 1)
+//                + chain(gIn) + serialise(out partials)
+//   multicast  = r + hops * hop + r               (router duplication is free)
+//   chain(n)   = (n - 1) * (hop + stage)          (Luczynski et al.'s pipelined chain)
+//   compute    = max(block MACs / macs, block bytes / SRAM read)
 //   serialise  = ceil(bytes / link bytes per cycle)   (32-bit wavelets)
-//   norm       = sync + 2 * edge hops * hop + serialise(2 scalars) + elements / edge PEs
-//   attention  = sync + broadcast(q) + compute(K and V of the context share)
-//                + reduce(scores, weighted values)
-//   transfer   = sync + Manhattan hops * hop + serialise(bytes) [+ wafer link]
-//                + what it waits for the other transfers of its stage that
-//                leave or enter the same region: the overlap of their windows
-//                at that region's centre PE with its own
+//   norm       = d + chain(edge) + 1 + multicast(edge - 1) + elements / edge PEs
+//   attention  = d + multicast(q) + compute(K and V of the context share)
+//                + chain(column) [+ chain(row)] + serialisation of the sums
+//   transfer   = d + r + Manhattan hops * hop + r + serialise(bytes) [+ wafer link]
+//                + queueing: what it waits for the other transfers of its stage
+//                that leave or enter the same region (the overlap of their
+//                windows at that region's centre PE with its own)
 //
-// where sync = the chip's calibrated opOverheadCycles. A decode step is the sum
-// along the token's path (routed experts: the slowest active one); prefill
-// streams the prompt through the pipeline: first-token latency plus (n - 1)
-// times the longest visit of any region (a region serves one token at a time). Per-PE activity is
-// the region interval shifted by each PE's hop distance from the op's source edge corner.
+// A decode step is the sum along the token's path (routed experts: the
+// slowest active one); prefill streams the prompt through the pipeline:
+// first-token latency plus (n - 1) times the longest visit of any region (a
+// region serves one token at a time). Per-PE activity is the region interval
+// shifted by each PE's hop distance from the op's source edge corner.
 #include "sim/timing_engine.h"
 
 #include <cstdint>

@@ -241,7 +241,7 @@ void LinkField::onOp(const OpEvent& event) {
   t.startCycle = event.startCycle;
   t.endCycle = event.endCycle;
   const double duration = std::max(event.endCycle - event.startCycle, 1.0);
-  t.load = float(std::min(1.0, event.cycles.fabric / duration));
+  t.load = float(std::min(1.0, event.cycles.fabric() / duration));
   m_transfers.push_back(t);
 }
 

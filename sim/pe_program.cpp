@@ -88,8 +88,7 @@ PeProgramRunner::PeProgramRunner(const Placement& placement, EventQueue& queue,
     : m_placement(placement), m_queue(queue), m_listener(listener),
       m_fabric(placement.width(), placement.height(), placement.chip().virtualChannels,
                placement.chip().linkBytesPerCycle, placement.chip().hopLatencyCycles, queue, *this),
-      m_macsPerCycle(placement.chip().macsPerCycle *
-                     placement.chip().calibration.computeEfficiency),
+      m_macsPerCycle(placement.chip().macsPerCycle), m_ramp(placement.chip().rampLatencyCycles),
       m_coreFree(size_t(placement.width()) * size_t(placement.height()), 0.0),
       m_waferLinkFree(size_t(std::max(1, placement.wafers())), 0.0) {
   if (!(m_macsPerCycle > 0.0) || !(placement.chip().sramReadBytesPerCycle > 0.0)) {
@@ -116,10 +115,10 @@ int PeProgramRunner::schedule(int region, int op, int64_t context, double cycle,
   run.slot = slot;
   run.scheduled = cycle;
   run.end = cycle;
-  run.work.sync = m_placement.chip().calibration.opOverheadCycles;
+  run.work.dispatch = m_placement.chip().taskActivationCycles;
   m_runs.push_back(run);
   const int id = int(m_runs.size() - 1);
-  m_queue.push(cycle + run.work.sync, kOpBegin, id);
+  m_queue.push(cycle + run.work.dispatch, kOpBegin, id);
   return id;
 }
 
@@ -211,7 +210,7 @@ void PeProgramRunner::beginMatVec(int runId, const Region& region, const Op& op)
     // The top PE holds its slice: it multiplies at once and sends it down.
     const int pe = axes.peY(u, 0) * m_fabric.width() + axes.peX(u, 0);
     if (gOut > 1) {
-      m_fabric.inject(laneBase + u, 0, inWavelets, 0, now);
+      m_fabric.inject(laneBase + u, 0, inWavelets, 0, now + m_ramp);
     }
     chainReady(laneBase + gIn, gIn - 1 - u, occupy(pe, now, sourceCycles));
   }
@@ -311,7 +310,7 @@ void PeProgramRunner::beginAttention(int runId, const Region& region, const Op& 
   const double local = run.localCycles;
   for (int u = 0; u < columns; ++u) {
     if (h > 1) {
-      m_fabric.inject(laneBase + u, 0, inWavelets, 0, now);
+      m_fabric.inject(laneBase + u, 0, inWavelets, 0, now + m_ramp);
     }
     chainReady(laneBase + columns + u, h - 1, occupy(y0 * m_fabric.width() + x0 + u, now, local));
   }
@@ -329,7 +328,7 @@ void PeProgramRunner::addMoveLanes(int runId, int total, const std::vector<FlowR
     }
   }
   for (int flow : flows) {
-    m_fabric.inject(flow, 0, m_lanes[size_t(flow)].wavelets, 0, m_fabric.now());
+    m_fabric.inject(flow, 0, m_lanes[size_t(flow)].wavelets, 0, m_fabric.now() + m_ramp);
   }
 }
 
@@ -375,7 +374,7 @@ void PeProgramRunner::beginMove(int runId, const Region& region, const Op& op) {
                              xyRoute(fx, fy, fromEdge, fy, FlowMode::Unicast, color));
     addLane(runId, Role::MoveOnward, 0, total,
             xyRoute(toEdge, fy, tx, ty, FlowMode::Unicast, color));
-    m_fabric.inject(lane, 0, total, 0, m_fabric.now());
+    m_fabric.inject(lane, 0, total, 0, m_fabric.now() + m_ramp);
     return;
   }
   const int dxv = tx - fx;
@@ -409,9 +408,12 @@ void PeProgramRunner::beginMove(int runId, const Region& region, const Op& op) {
   addMoveLanes(runId, total, routes);
 }
 
-void PeProgramRunner::onWaveletDelivered(int flow, int wavelet, int hop, double cycle) {
+void PeProgramRunner::onWaveletDelivered(int flow, int wavelet, int hop, double atRouter) {
   const Lane lane = m_lanes[size_t(flow)];
   OpRun& run = m_runs[size_t(lane.run)];
+  // A wavelet for the core crosses the ramp; one leaving the wafer does not.
+  const bool toCore = !(lane.role == Role::Move && run.waferHopCycles > 0.0);
+  const double cycle = toCore ? atRouter + m_ramp : atRouter;
   Member& member = m_members[size_t(lane.memberBase + hop)];
   const int pe = m_fabric.peAt(flow, hop);
   switch (lane.role) {
@@ -469,7 +471,7 @@ void PeProgramRunner::chainReady(int lane, int hop, double cycle) {
     if (m_fabric.route(lane).hops() == 0) {
       laneFinished(lane, cycle);
     } else {
-      m_fabric.inject(lane, 0, l.wavelets, 0, cycle);
+      m_fabric.inject(lane, 0, l.wavelets, 0, cycle + m_ramp);
     }
     return;
   }
@@ -483,7 +485,7 @@ void PeProgramRunner::chainOwnWavelet(int lane, int hop, int wavelet, double cyc
     if (m_fabric.route(lane).hops() == 0) {
       chainForward(lane, 0, wavelet, cycle);
     } else {
-      m_fabric.inject(lane, wavelet, 1, 0, cycle);
+      m_fabric.inject(lane, wavelet, 1, 0, cycle + m_ramp);
     }
     return;
   }
@@ -504,7 +506,7 @@ void PeProgramRunner::chainDrain(int lane, int hop, double cycle) {
 void PeProgramRunner::chainForward(int lane, int hop, int wavelet, double cycle) {
   const Lane l = m_lanes[size_t(lane)];
   if (hop < m_fabric.route(lane).hops()) {
-    m_fabric.inject(lane, wavelet, 1, hop, cycle);
+    m_fabric.inject(lane, wavelet, 1, hop, cycle + m_ramp);
     return;
   }
   const OpRun& run = m_runs[size_t(l.run)];
@@ -529,7 +531,7 @@ void PeProgramRunner::laneFinished(int lane, double cycle) {
     const int pe = m_fabric.peAt(lane, m_fabric.route(lane).hops());
     const double scale = occupy(pe, cycle, kWaveletOpCycles);
     if (m_fabric.route(lane + 1).hops() > 0) {
-      m_fabric.inject(lane + 1, 0, 1, 0, scale);
+      m_fabric.inject(lane + 1, 0, 1, 0, scale + m_ramp);
     }
     peFinished(l.run, occupy(pe, scale, run.tailCycles));
     break;

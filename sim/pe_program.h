@@ -41,9 +41,12 @@
 //   system-to-system link (a first-come first-served server with the chip's
 //   bandwidth and latency) and on from the destination wafer's edge.
 //
-// Every op starts the chip's calibrated dispatch overhead after it is
-// scheduled. A PE's core is one first-come first-served server shared by all
-// ops in flight on it.
+// Every op starts the chip's task activation (taskActivationCycles) after it
+// is scheduled. Every wavelet that leaves a core or reaches one crosses the
+// ramp between router and core (rampLatencyCycles, each way), so a chain's
+// dependent stage costs its hop plus 2 T_R + 1 (Luczynski et al.'s model).
+// A PE's core is one first-come first-served server shared by all ops in
+// flight on it.
 #include "sim/engine_observer.h"
 #include "sim/event_queue.h"
 #include "sim/placement.h"
@@ -63,7 +66,7 @@ struct OpRun {
   int slot = 0;           // the caller's token tag
   double scheduled = 0.0; // cycle it was scheduled (dispatch starts)
   double end = 0.0;       // cycle its last PE finished
-  TimeBreakdown work;     // compute, memory and sync of its busiest PE
+  TimeBreakdown work;     // compute, memory and dispatch of its busiest PE
   bool done = false;
   // Program state.
   int pending = 0;            // lanes or PEs still to finish
@@ -102,7 +105,7 @@ public:
   const OpRun& run(int id) const { return m_runs[size_t(id)]; }
   // Handles an event of a kind below kEventKinds (fabric kinds included).
   void handle(const DesEvent& event);
-  void onWaveletDelivered(int flow, int wavelet, int hop, double cycle) override;
+  void onWaveletDelivered(int flow, int wavelet, int hop, double atRouter) override;
   // Forgets all runs and flows; the queue must have drained.
   void reset();
   WaveletFabric& fabric() { return m_fabric; }
@@ -159,6 +162,7 @@ private:
   OpRunListener& m_listener;
   WaveletFabric m_fabric;
   double m_macsPerCycle;
+  double m_ramp; // router <-> core, each way
   std::vector<OpRun> m_runs;
   std::vector<Lane> m_lanes; // by flow id
   std::vector<Member> m_members;

@@ -1,6 +1,9 @@
 #include "sim/run_report.h"
 
+#include "sim/fast_engine.h"
+
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <cmath>
 
@@ -27,6 +30,19 @@ RunReport makeRunReport(const Placement& placement, const std::string& engine,
   r.generatedTokens = int64_t(timeline.generatedTokens());
   r.timeToFirstTokenSeconds = timeline.timeToFirstToken();
   r.decodeTokensPerSecond = timeline.decodeTokensPerSecond();
+  // The band: the step's closed form at each extreme against its value at the
+  // chip's own parameters, applied to the measured rate (any engine).
+  const ChipSpec& chip = placement.chip();
+  const int64_t mapped = placement.options().contextTokens;
+  const double nominal = predictDecodeSeconds(placement, mapped);
+  auto at = [&](bool slower) {
+    const ChipSpec extreme = chip.atUnconfirmedExtreme(slower);
+    return nominal / predictDecodeSeconds(extreme, placement.bytesPerWeight(), placement.regions(),
+                                          placement.stages(), mapped);
+  };
+  r.decodeTokensPerSecondLow = r.decodeTokensPerSecond * at(true);
+  r.decodeTokensPerSecondHigh = r.decodeTokensPerSecond * at(false);
+  r.unconfirmedParameters = chip.unconfirmedTimingFields();
   r.secondsPerToken = timeline.meanDecodeSeconds();
   r.joulesPerToken = r.decodeTokensPerSecond > 0
                          ? placement.chip().systemPowerWatts() / r.decodeTokensPerSecond
@@ -60,24 +76,25 @@ nlohmann::json RunReport::toJson() const {
   j["generated_tokens"] = generatedTokens;
   j["time_to_first_token_s"] = timeToFirstTokenSeconds;
   j["decode_tokens_per_s"] = decodeTokensPerSecond;
+  j["decode_tokens_per_s_range"] = {decodeTokensPerSecondLow, decodeTokensPerSecondHigh};
+  j["unconfirmed_parameters"] = unconfirmedParameters;
   j["seconds_per_token"] = secondsPerToken;
   j["joules_per_token"] = joulesPerToken;
-  j["decode_breakdown_s"] = {{"compute", decodeBreakdown.compute},
-                             {"fabric", decodeBreakdown.fabric},
-                             {"memory", decodeBreakdown.memory},
-                             {"sync", decodeBreakdown.sync}};
+  ordered_json breakdown = ordered_json::object();
+  for (int c = 0; c < TimeBreakdown::kCategories; ++c) {
+    breakdown[TimeBreakdown::categoryName(c)] = decodeBreakdown.category(c);
+  }
+  j["decode_breakdown_s"] = breakdown;
   j["sram_used_bytes"] = sramUsedBytes;
   j["sram_total_bytes"] = sramTotalBytes;
   j["pes_used"] = pesUsed;
   ordered_json b = ordered_json::array();
   for (const RegionShare& s : bottlenecks) {
-    b.push_back({{"region", s.name},
-                 {"share", s.share},
-                 {"seconds", s.seconds},
-                 {"compute_s", s.breakdown.compute},
-                 {"fabric_s", s.breakdown.fabric},
-                 {"memory_s", s.breakdown.memory},
-                 {"sync_s", s.breakdown.sync}});
+    ordered_json entry = {{"region", s.name}, {"share", s.share}, {"seconds", s.seconds}};
+    for (int c = 0; c < TimeBreakdown::kCategories; ++c) {
+      entry[std::string(TimeBreakdown::categoryName(c)) + "_s"] = s.breakdown.category(c);
+    }
+    b.push_back(entry);
   }
   j["bottlenecks"] = b;
   ordered_json g = ordered_json::array();
@@ -117,12 +134,19 @@ std::string RunReport::summary() const {
                   model, chip, wafers, wafers == 1 ? "" : "s", engine, promptTokens,
                   generatedTokens, decodeTokensPerSecond, threeDigits(secondsPerToken * 1e6),
                   threeDigits(timeToFirstTokenSeconds * 1e3), threeDigits(joulesPerToken));
+  if (!unconfirmedParameters.empty() && decodeTokensPerSecond > 0) {
+    s += fmt::format("  {:.0f}-{:.0f} tokens/s over the unconfirmed parameters ({})\n",
+                     decodeTokensPerSecondLow, decodeTokensPerSecondHigh,
+                     fmt::join(unconfirmedParameters, ", "));
+  }
   const double total = decodeBreakdown.total();
   if (total > 0) {
-    s += fmt::format(
-        "  decode time: compute {:.0f}%, fabric {:.0f}%, memory {:.0f}%, sync {:.0f}%\n",
-        100 * decodeBreakdown.compute / total, 100 * decodeBreakdown.fabric / total,
-        100 * decodeBreakdown.memory / total, 100 * decodeBreakdown.sync / total);
+    s += "  decode time:";
+    for (int c = 0; c < TimeBreakdown::kCategories; ++c) {
+      s += fmt::format("{} {} {:.0f}%", c == 0 ? "" : ",", TimeBreakdown::categoryName(c),
+                       100 * decodeBreakdown.category(c) / total);
+    }
+    s += "\n";
   }
   for (const GpuEstimate& e : gpus) {
     s += fmt::format("  vs {} x{}: {:.0f} tokens/s, TTFT {} ms, {} J/token -> wafer "

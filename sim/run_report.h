@@ -23,7 +23,12 @@ struct RunReport {
   int sequences = 1;
   double timeToFirstTokenSeconds = 0.0;
   double decodeTokensPerSecond = 0.0; // all sequences together
-  double secondsPerToken = 0.0;       // mean decode step of one sequence
+  // The same over the chip's UNCONFIRMED parameters, each at the end of its
+  // range (ChipSpec::atUnconfirmedExtreme), and which parameters those are.
+  double decodeTokensPerSecondLow = 0.0;
+  double decodeTokensPerSecondHigh = 0.0;
+  std::vector<std::string> unconfirmedParameters;
+  double secondsPerToken = 0.0; // mean decode step of one sequence
   double joulesPerToken = 0.0;
   TimeBreakdown decodeBreakdown; // seconds, summed over decode steps
   std::vector<RegionShare> bottlenecks;

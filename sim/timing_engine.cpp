@@ -16,15 +16,52 @@
 namespace ws::sim {
 
 TimeBreakdown& TimeBreakdown::operator+=(const TimeBreakdown& other) {
-  compute += other.compute;
-  fabric += other.fabric;
-  memory += other.memory;
-  sync += other.sync;
+  for (int c = 0; c < kCategories; ++c) {
+    category(c) += other.category(c);
+  }
   return *this;
 }
 
 TimeBreakdown TimeBreakdown::scaled(double factor) const {
-  return {compute * factor, fabric * factor, memory * factor, sync * factor};
+  TimeBreakdown t;
+  for (int c = 0; c < kCategories; ++c) {
+    t.category(c) = category(c) * factor;
+  }
+  return t;
+}
+
+const char* TimeBreakdown::categoryName(int category) {
+  static constexpr const char* kNames[kCategories] = {
+      "compute", "memory", "hop", "serialisation", "reduction", "dispatch", "queueing"};
+  if (category < 0 || category >= kCategories) {
+    throw std::out_of_range("TimeBreakdown: no category " + std::to_string(category));
+  }
+  return kNames[category];
+}
+
+double TimeBreakdown::category(int c) const {
+  return const_cast<TimeBreakdown*>(this)->category(c);
+}
+
+double& TimeBreakdown::category(int c) {
+  switch (c) {
+  case 0:
+    return compute;
+  case 1:
+    return memory;
+  case 2:
+    return hop;
+  case 3:
+    return serialisation;
+  case 4:
+    return reduction;
+  case 5:
+    return dispatch;
+  case 6:
+    return queueing;
+  default:
+    throw std::out_of_range("TimeBreakdown: no category " + std::to_string(c));
+  }
 }
 
 const char* toString(EngineKind kind) {

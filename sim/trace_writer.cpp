@@ -30,6 +30,16 @@ double TraceWriter::micros(double cycles) const {
   return cycles / m_placement.chip().clockHz * 1e6;
 }
 
+// ,"compute_us":..,"memory_us":.. for every mechanism of the breakdown.
+std::string TraceWriter::breakdownArgs(const TimeBreakdown& cycles) const {
+  std::string args;
+  for (int c = 0; c < TimeBreakdown::kCategories; ++c) {
+    args += fmt::format(R"(,"{}_us":{:.4f})", TimeBreakdown::categoryName(c),
+                        micros(cycles.category(c)));
+  }
+  return args;
+}
+
 void TraceWriter::writeEvent(const std::string& json) {
   if (m_file == nullptr) {
     return;
@@ -78,11 +88,10 @@ void TraceWriter::onOp(const OpEvent& event) {
   if (detailed) {
     const Op& op = region.ops[size_t(event.op)];
     writeEvent(fmt::format(
-        R"({{"name":"{}","cat":"{}","ph":"X","pid":{},"tid":{},"ts":{:.4f},"dur":{:.4f},"args":{{"token":{},"sequence":{},"compute_us":{:.4f},"fabric_us":{:.4f},"memory_us":{:.4f},"sync_us":{:.4f}}}}})",
+        R"({{"name":"{}","cat":"{}","ph":"X","pid":{},"tid":{},"ts":{:.4f},"dur":{:.4f},"args":{{"token":{},"sequence":{}{}}}}})",
         op.name, toString(op.kind), region.wafer, region.id + 1, micros(event.startCycle),
         micros(event.endCycle - event.startCycle), event.token, event.sequence,
-        micros(event.cycles.compute), micros(event.cycles.fabric), micros(event.cycles.memory),
-        micros(event.cycles.sync)));
+        breakdownArgs(event.cycles)));
     return;
   }
   Pending& p = m_pending[size_t(event.region)];
@@ -104,10 +113,9 @@ void TraceWriter::flushPending() {
     }
     const Region& region = m_placement.regions()[i];
     writeEvent(fmt::format(
-        R"({{"name":"token {}","cat":"aggregate","ph":"X","pid":{},"tid":{},"ts":{:.4f},"dur":{:.4f},"args":{{"ops":{},"sequence":{},"compute_us":{:.4f},"fabric_us":{:.4f},"memory_us":{:.4f},"sync_us":{:.4f}}}}})",
+        R"({{"name":"token {}","cat":"aggregate","ph":"X","pid":{},"tid":{},"ts":{:.4f},"dur":{:.4f},"args":{{"ops":{},"sequence":{}{}}}}})",
         m_pendingToken[i], region.wafer, region.id + 1, micros(p.start), micros(p.end - p.start),
-        p.ops, m_pendingSequence, micros(p.cycles.compute), micros(p.cycles.fabric),
-        micros(p.cycles.memory), micros(p.cycles.sync)));
+        p.ops, m_pendingSequence, breakdownArgs(p.cycles)));
     p = Pending{};
   }
 }

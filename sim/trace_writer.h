@@ -49,6 +49,7 @@ private:
   void writeEvent(const std::string& json);
   void flushPending();
   double micros(double cycles) const;
+  std::string breakdownArgs(const TimeBreakdown& cycles) const;
   int tokensPid() const;
 
   const Placement& m_placement;

@@ -1,9 +1,17 @@
 #pragma once
-// Published single-user decode speeds of real wafer-scale deployments
-// (assets/validation/published.csv) and the simulator's prediction for each.
-// Rows marked `calibration` may be used to fit a chip's calibration factors;
-// `held-out` rows never are, and their error is reported separately.
+// Published wafer-scale speeds (assets/validation/published.csv) and kernel
+// measurements (assets/validation/microbench.csv), and the simulator's
+// prediction for each.
+//
+// The protocol (docs/timing-model.md): every tokens/s row is held out, one row
+// per deployment, frozen on the date in its `frozen` column; nothing is ever
+// fitted to one. Rows whose published speed needs serving software the
+// simulator does not model (serving `later-software`: speculative decoding
+// and the like) are predicted and listed but left out of the totals. Each
+// group's score is printed beside a naive baseline (3322 / active_B^0.294
+// tokens/s, SemiAnalysis) on exactly the same rows.
 #include "sim/chip_spec.h"
+#include "sim/engine_observer.h"
 
 #include <string>
 #include <vector>
@@ -12,20 +20,30 @@ namespace ws::sim {
 
 struct ValidationRow {
   std::string id;
-  std::string model; // card name
+  // "cerebras" (Cerebras Inference deployments), "waferllm-decode" and
+  // "waferllm-prefill" (WaferLLM's Tables 4 and 3 on a real WSE-2).
+  std::string group;
+  std::string model; // card name, or a .json beside the table
   std::string chip;  // preset name or file
   int systems = 0;   // wafers; 0 = the fewest that hold the model
   double weightBits = 16.0;
-  // "whole": the whole model mapped and decoded; "layer": one layer mapped on
-  // the whole wafer and its step time multiplied by the layer count (how
-  // WaferLLM extrapolates its published figures).
+  // "whole": the whole model mapped layer-pipelined and decoded;
+  // "mesh-decode" / "mesh-prefill": WaferLLM's dataflow on a grid x grid
+  // sub-grid, one layer times the layer count (sim/mesh_dataflow.h).
   std::string method = "whole";
-  int64_t contextTokens = 0;
+  int grid = 0;
+  int64_t contextTokens = 0; // KV length (decode) or prompt length (prefill)
   double publishedTokensPerSecond = 0.0;
-  bool calibration = false;
-  std::string date;
+  // "launch": software the simulator models; "later-software": a later serving
+  // stack whose gains it does not model yet (listed, not in the totals).
+  std::string serving = "launch";
+  std::string frozen; // ISO date the row was frozen
+  std::string date;   // of the publication
   std::string source;
   std::string note;
+
+  bool inTotals() const { return serving == "launch"; }
+  bool isDecode() const { return method != "mesh-prefill"; }
 };
 
 // Throws std::runtime_error naming the file, line and column on bad input.
@@ -34,41 +52,73 @@ std::vector<ValidationRow> parseValidationTable(const std::string& csvText,
 std::vector<ValidationRow> loadValidationTable(const std::string& path);
 std::string defaultValidationTablePath();
 
-// Predicted decode tokens per second of one sequence for a row (fast engine),
-// times the tokens per step of the software generation the row's date falls
-// in (ChipCalibration::tokensPerStep). `chip` replaces the row's chip when
-// given (for calibration).
+// Predicted tokens per second for a row (fast engine's closed forms, or the
+// mesh dataflow), with `chip` replacing the row's chip when given (for the
+// band over unconfirmed parameters).
 double predictTokensPerSecond(const ValidationRow& row, const ChipSpec* chip = nullptr);
-
-// A chip's calibration refitted to the table's calibration rows for that chip
-// (rows whose chip column names it). opOverheadCycles is bisected so that the
-// geometric mean of predicted / published over the rows dated before
-// laterStackSince is 1; then laterStackTokensPerStep is the geometric mean of
-// published / predicted-at-one-token-per-step over the rows on or after it (1
-// when there are none). Values are rounded as stored: 0.1 cycle, 0.001 token.
-struct CalibrationFit {
-  double opOverheadCycles = 0.0;
-  double laterStackTokensPerStep = 1.0;
-  std::vector<std::string> launchRows; // fitted opOverheadCycles
-  std::vector<std::string> laterRows;  // fitted laterStackTokensPerStep
-};
-// Throws std::runtime_error when the chip has no calibration row before
-// laterStackSince, or when even zero overhead predicts slower than published.
-CalibrationFit fitCalibration(const std::vector<ValidationRow>& rows, const ChipSpec& chip);
+// The naive baseline: 3322 / active_B^0.294 tokens/s of the row's model.
+double baselineTokensPerSecond(const ValidationRow& row);
 
 struct ValidationResult {
   ValidationRow row;
   double predicted = 0.0;
-  double errorFraction = 0.0; // (predicted - published) / published
-  std::string failure;        // non-empty when the row could not be simulated
+  double low = 0.0; // band over the chip's unconfirmed parameters
+  double high = 0.0;
+  double baseline = 0.0;
+  double errorFraction = 0.0;         // (predicted - published) / published
+  double baselineErrorFraction = 0.0; // the same for the baseline (decode rows)
+  std::string failure;                // non-empty when the row could not be simulated
+};
+
+// Scores of one group of rows in the totals.
+struct GroupScore {
+  std::string name; // "cerebras", "waferllm", "all"
+  int rows = 0;
+  double mape = 0.0;
+  double medianApe = 0.0;
+  double spearman = 0.0; // rank correlation of predicted and published
+  // The baseline applies to decode rows: its MAPE and the model's on the same rows.
+  int baselineRows = 0;
+  double baselineMape = 0.0;
+  double modelMapeOnBaselineRows = 0.0;
+  // Whether the model gets the direction of every WaferLLM decode grid-size
+  // trend right (slower with more PEs), per model; empty for other groups.
+  std::vector<std::string> trendWrong;
+  int trendModels = 0;
 };
 
 struct ValidationSummary {
   std::vector<ValidationResult> results;
-  double heldOutMape = 0.0;     // mean |error| of held-out rows, 0..
-  double calibrationMape = 0.0; // of calibration rows
+  std::vector<GroupScore> groups; // cerebras, waferllm, all
 };
 
 ValidationSummary runValidation(const std::vector<ValidationRow>& rows);
+// Spearman's rank correlation (average ranks for ties); 0 for fewer than 2.
+double spearmanRank(const std::vector<double>& a, const std::vector<double>& b);
+
+// A kernel-level measurement (assets/validation/microbench.csv).
+struct MicrobenchRow {
+  std::string id;
+  std::string kernel; // "mesh-gemv"
+  std::string chip;
+  int grid = 0;
+  int64_t rows = 0;
+  int64_t cols = 0;
+  double measuredSeconds = 0.0;
+  std::string source;
+  std::string note;
+};
+std::vector<MicrobenchRow> loadMicrobenchTable(const std::string& path);
+std::string defaultMicrobenchTablePath();
+
+struct MicrobenchResult {
+  MicrobenchRow row;
+  double predictedSeconds = 0.0;
+  // Error with the row left out of every fit; nothing is fitted today, so it
+  // equals the plain error.
+  double leaveOneOutError = 0.0;
+  TimeBreakdown cycles;
+};
+std::vector<MicrobenchResult> runMicrobench(const std::vector<MicrobenchRow>& rows);
 
 } // namespace ws::sim

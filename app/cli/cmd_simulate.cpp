@@ -13,12 +13,14 @@
 #include "sim/fields.h"
 #include "sim/gpu_baseline.h"
 #include "sim/mapper.h"
+#include "sim/mesh_dataflow.h"
 #include "sim/run_report.h"
 #include "sim/timing_engine.h"
 #include "sim/token_timeline.h"
 #include "sim/trace_writer.h"
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -51,6 +53,8 @@ struct SimulateArgs {
   std::string field = "activity";
   double at = -1.0;
   std::vector<std::string> gpus{"h100-sxm", "b200"};
+  std::string dataflow = "pipeline";
+  int grid = 0;
 };
 
 // "builtin" is the shipped model file; anything else goes to loadModelSpec.
@@ -111,6 +115,63 @@ render::FieldOverlays overlaysFor(const sim::Placement& placement) {
   return overlays;
 }
 
+// WaferLLM's dataflow: one layer on a grid x grid sub-grid, times the layer
+// count, in closed form (sim/mesh_dataflow.h), as its published tables were
+// measured. No engine runs, so there is no trace or heatmap.
+void runMeshDataflow(const SimulateArgs& a, const core::ModelSpec& model, const sim::ChipSpec& chip,
+                     int64_t promptTokens) {
+  if (a.grid < 1) {
+    throw std::runtime_error("--dataflow waferllm needs --grid N (an N x N sub-grid of PEs)");
+  }
+  if (!a.trace.empty() || !a.heatmap.empty() || a.engine != "fast" || a.sequences != 1) {
+    throw std::runtime_error("--dataflow waferllm is a closed form of one sequence: no --trace, "
+                             "--heatmap, --engine detailed or --sequences");
+  }
+  const int64_t context = a.context > 0 ? a.context : promptTokens + a.genTokens;
+  const sim::TimeBreakdown layer = sim::meshDecodeLayerCycles(chip, model, a.grid, context);
+  const double decode = sim::meshDecodeTokensPerSecond(chip, model, a.grid, context);
+  const double prefill = sim::meshPrefillTokensPerSecond(chip, model, a.grid, promptTokens);
+  const sim::ChipSpec slow = chip.atUnconfirmedExtreme(true);
+  const sim::ChipSpec fast = chip.atUnconfirmedExtreme(false);
+  const double low = sim::meshDecodeTokensPerSecond(slow, model, a.grid, context);
+  const double high = sim::meshDecodeTokensPerSecond(fast, model, a.grid, context);
+  std::printf("%s on a %d x %d grid of %s (WaferLLM dataflow, one layer x %llu)\n",
+              model.name.c_str(), a.grid, a.grid, chip.name.c_str(),
+              static_cast<unsigned long long>(model.layers));
+  std::printf("  decode %.0f tokens/s at %lld tokens of context (%.0f-%.0f over the unconfirmed "
+              "parameters), %.0f cycles per layer\n",
+              decode, static_cast<long long>(context), low, high, layer.total());
+  std::printf("  prefill %.0f tokens/s for a %lld-token prompt\n", prefill,
+              static_cast<long long>(promptTokens));
+  std::string causes;
+  for (int c = 0; c < sim::TimeBreakdown::kCategories; ++c) {
+    causes += fmt::format("{}{} {:.0f}%", c == 0 ? "" : ", ", sim::TimeBreakdown::categoryName(c),
+                          100.0 * layer.category(c) / layer.total());
+  }
+  std::printf("  decode layer: %s\n", causes.c_str());
+  if (!a.report.empty()) {
+    nlohmann::ordered_json j;
+    j["model"] = model.name;
+    j["chip"] = chip.name;
+    j["dataflow"] = "waferllm";
+    j["grid"] = a.grid;
+    j["context"] = context;
+    j["decode_tokens_per_s"] = decode;
+    j["decode_tokens_per_s_range"] = {low, high};
+    j["prefill_tokens_per_s"] = prefill;
+    nlohmann::ordered_json breakdown;
+    for (int c = 0; c < sim::TimeBreakdown::kCategories; ++c) {
+      breakdown[sim::TimeBreakdown::categoryName(c)] = layer.category(c) / chip.clockHz;
+    }
+    j["decode_layer_breakdown_s"] = breakdown;
+    std::ofstream out(a.report, std::ios::binary | std::ios::trunc);
+    out << j.dump(2) << "\n";
+    if (!out) {
+      throw std::runtime_error(a.report + ": cannot be written");
+    }
+  }
+}
+
 void runSimulate(const SimulateArgs& a) {
   if (a.model.empty()) {
     throw std::runtime_error("--model is required (a card name, a model file or builtin)");
@@ -145,6 +206,16 @@ void runSimulate(const SimulateArgs& a) {
   }
   if (promptTokens < 1) {
     throw std::runtime_error("--prompt-tokens must be at least 1");
+  }
+  if (a.dataflow == "waferllm") {
+    runMeshDataflow(a, model, chip, promptTokens);
+    return;
+  }
+  if (a.dataflow != "pipeline") {
+    throw std::runtime_error("--dataflow must be pipeline or waferllm, got '" + a.dataflow + "'");
+  }
+  if (a.grid != 0) {
+    throw std::runtime_error("--grid applies to --dataflow waferllm only");
   }
   sim::MapOptions options;
   options.contextTokens = a.context > 0 ? a.context : promptTokens + a.genTokens;
@@ -291,6 +362,11 @@ const bool registered = registerCommand(
           ->capture_default_str();
       cmd.add_option("--at", a->at, "heatmap time in simulated seconds (default: the last step)");
       cmd.add_option("--gpu", a->gpus, "GPU baselines (presets or JSON files)");
+      cmd.add_option("--dataflow", a->dataflow,
+                     "pipeline (layers in regions, the engines) or waferllm (one layer on an N x N "
+                     "grid, WaferLLM's MeshGEMV/MeshGEMM, closed form)")
+          ->capture_default_str();
+      cmd.add_option("--grid", a->grid, "N: the N x N sub-grid of --dataflow waferllm");
       cmd.callback([a] { runSimulate(*a); });
     });
 

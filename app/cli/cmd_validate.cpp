@@ -1,133 +1,123 @@
-// waferscope-cli validate: predicted vs published decode speed per row of
-// assets/validation/published.csv, with the held-out MAPE.
-// waferscope-cli calibrate: refits a chip's calibration (op overhead of the
-// launch software, tokens per step of the later software) to its calibration
-// rows and (with --write) stores it in the chip file(s).
+// waferscope-cli validate: predicted vs published speed for every row of
+// assets/validation/published.csv (all held out, nothing fitted), with the
+// band over the chip's unconfirmed parameters, the naive baseline and the
+// rank correlation per group. --micro: the kernel rows of microbench.csv.
 #include "app/cli/command.h"
-#include "core/asset_paths.h"
-#include "sim/chip_spec.h"
 #include "sim/validation.h"
 
 #include <fmt/format.h>
 
 #include <cstdio>
-#include <fstream>
-#include <stdexcept>
+#include <filesystem>
+#include <string>
 
 namespace ws::cli {
 namespace {
 
+std::string modelLabel(const std::string& model) {
+  const std::filesystem::path path(model);
+  return path.extension() == ".json" ? path.stem().string() : model;
+}
+
+void printGroup(const sim::GroupScore& g) {
+  if (g.rows == 0) {
+    std::printf("%-9s no rows\n", g.name.c_str());
+    return;
+  }
+  std::printf("%-9s %2d rows: model MAPE %5.1f%%, median %5.1f%%, Spearman %+.3f "
+              "(unfitted defaults: the same, nothing is fitted)\n",
+              g.name.c_str(), g.rows, 100.0 * g.mape, 100.0 * g.medianApe, g.spearman);
+  if (g.baselineRows > 0) {
+    std::printf("%-9s baseline 3322/active_B^0.294 MAPE %5.1f%% on the %d decode rows "
+                "(model on the same rows: %.1f%%)\n",
+                g.name.c_str(), 100.0 * g.baselineMape, g.baselineRows,
+                100.0 * g.modelMapeOnBaselineRows);
+  }
+  if (g.trendModels > 0) {
+    std::printf("%-9s grid-size trend (decode slower with more PEs): right for %d of %d models%s\n",
+                g.name.c_str(), g.trendModels - int(g.trendWrong.size()), g.trendModels,
+                g.trendWrong.empty()
+                    ? ""
+                    : fmt::format(" (wrong: {})", fmt::join(g.trendWrong, ", ")).c_str());
+  }
+}
+
 void runValidate(const std::string& table) {
   const auto rows = sim::loadValidationTable(table);
   const sim::ValidationSummary summary = sim::runValidation(rows);
-  std::printf("%-26s %-22s %-7s %-11s %10s %10s %8s\n", "row", "model", "chip", "split",
-              "published", "predicted", "error");
+  std::printf("%-35s %-16s %-6s %5s %10s %10s %8s %10s  %s\n", "row", "model", "chip", "grid",
+              "published", "predicted", "error", "baseline", "band over UNCONFIRMED parameters");
   int failures = 0;
+  int listedOnly = 0;
   for (const auto& r : summary.results) {
-    const std::filesystem::path modelPath(r.row.model);
-    const std::string model =
-        modelPath.extension() == ".json" ? modelPath.stem().string() : r.row.model;
+    const std::string model = modelLabel(r.row.model);
+    const std::string grid = r.row.grid > 0 ? std::to_string(r.row.grid) : "-";
     if (!r.failure.empty()) {
       ++failures;
-      std::printf("%-26s %-22s %-7s %-11s %10.0f %10s %8s  (%s)\n", r.row.id.c_str(), model.c_str(),
-                  r.row.chip.c_str(), r.row.calibration ? "calibration" : "held-out",
-                  r.row.publishedTokensPerSecond, "-", "-", r.failure.c_str());
+      std::printf("%-35s %-16s %-6s %5s %10.0f %10s %8s %10s  (%s)\n", r.row.id.c_str(),
+                  model.c_str(), r.row.chip.c_str(), grid.c_str(), r.row.publishedTokensPerSecond,
+                  "-", "-", "-", r.failure.c_str());
       continue;
     }
-    std::printf("%-26s %-22s %-7s %-11s %10.0f %10.0f %+7.1f%%\n", r.row.id.c_str(), model.c_str(),
-                r.row.chip.c_str(), r.row.calibration ? "calibration" : "held-out",
-                r.row.publishedTokensPerSecond, r.predicted, 100.0 * r.errorFraction);
+    listedOnly += r.row.inTotals() ? 0 : 1;
+    std::printf("%-35s %-16s %-6s %5s %10.0f %10.0f %+7.1f%% %10s  %.0f-%.0f%s\n", r.row.id.c_str(),
+                model.c_str(), r.row.chip.c_str(), grid.c_str(), r.row.publishedTokensPerSecond,
+                r.predicted, 100.0 * r.errorFraction,
+                r.row.isDecode() ? fmt::format("{:.0f}", r.baseline).c_str() : "n/a", r.low, r.high,
+                r.row.inTotals() ? "" : "  [later software: not in the totals]");
   }
-  std::printf("\ncalibration rows MAPE: %.1f%%\nheld-out rows MAPE:    %.1f%%\n",
-              100.0 * summary.calibrationMape, 100.0 * summary.heldOutMape);
+  std::printf("\nheld-out rows (every row; nothing is fitted to a tokens/s row):\n");
+  for (const auto& g : summary.groups) {
+    printGroup(g);
+  }
+  if (listedOnly > 0) {
+    std::printf("%d row(s) need serving software the simulator does not model yet "
+                "(speculative decoding and the like): listed, not in the totals\n",
+                listedOnly);
+  }
   if (failures > 0) {
-    std::printf("%d row(s) could not be simulated (not in the MAPE)\n", failures);
+    std::printf("%d row(s) could not be simulated (not in the totals)\n", failures);
   }
 }
 
-// Refits a chip's calibration to its calibration rows (sim::fitCalibration)
-// and with --write stores it in the chip file and the --also presets.
-void runCalibrate(const std::string& table, const std::string& chipName,
-                  const std::vector<std::string>& alsoWrite, bool write) {
-  const auto rows = sim::loadValidationTable(table);
-  const sim::ChipSpec chip = sim::loadChipSpec(chipName);
-  const sim::CalibrationFit fit = sim::fitCalibration(rows, chip);
-  const std::string launchRows = fmt::format("{}", fmt::join(fit.launchRows, ", "));
-  const std::string laterRows = fmt::format("{}", fmt::join(fit.laterRows, ", "));
-  std::printf("%s: opOverheadCycles = %.1f (fitted to %s)\n", chipName.c_str(),
-              fit.opOverheadCycles, launchRows.c_str());
-  if (!fit.laterRows.empty()) {
-    std::printf("%s: laterStackTokensPerStep = %.3f for rows dated from %s (fitted to %s)\n",
-                chipName.c_str(), fit.laterStackTokensPerStep,
-                chip.calibration.laterStackSince.c_str(), laterRows.c_str());
-  }
-  if (!write) {
-    return;
-  }
-  std::vector<std::string> targets{chipName};
-  targets.insert(targets.end(), alsoWrite.begin(), alsoWrite.end());
-  for (const auto& name : targets) {
-    sim::ChipSpec target = sim::loadChipSpec(name);
-    target.calibration.opOverheadCycles = fit.opOverheadCycles;
-    target.calibration.laterStackTokensPerStep = fit.laterStackTokensPerStep;
-    target.calibration.laterStackSince = chip.calibration.laterStackSince;
-    target.calibration.fittedTo = fit.launchRows;
-    target.calibration.fittedTo.insert(target.calibration.fittedTo.end(), fit.laterRows.begin(),
-                                       fit.laterRows.end());
-    target.calibration.method = fmt::format(
-        "waferscope-cli calibrate --chip {}: opOverheadCycles bisected so the geometric mean of "
-        "predicted/published over the calibration rows dated before laterStackSince is 1; "
-        "laterStackTokensPerStep = geometric mean of published/predicted over those dated on "
-        "or after it; computeEfficiency and tokenOverheadSeconds left at their physical values",
-        chipName);
-    target.sources["calibration.opOverheadCycles"] = fmt::format(
-        "fitted to {} (assets/validation/published.csv): dispatch and control cost per op "
-        "of the launch serving software",
-        launchRows);
-    target.sources["calibration.laterStackTokensPerStep"] =
-        fit.laterRows.empty()
-            ? std::string("not fitted: no calibration row of a later software generation (1)")
-            : fmt::format("fitted to {} (assets/validation/published.csv): tokens per forward "
-                          "pass of the later serving software (speculative decoding is the "
-                          "likely mechanism, UNCONFIRMED; see assets/validation/README.md)",
-                          laterRows);
-    std::ofstream out(target.file, std::ios::binary | std::ios::trunc);
-    out << sim::chipSpecToJson(target);
-    if (!out) {
-      throw std::runtime_error(target.file + ": cannot be written");
+void runMicro(const std::string& table) {
+  const auto results = sim::runMicrobench(sim::loadMicrobenchTable(table));
+  std::printf("%-20s %-10s %-6s %5s %12s %12s %10s   %s\n", "row", "kernel", "chip", "grid",
+              "measured us", "predicted us", "LOO error", "predicted cycles by mechanism");
+  for (const auto& r : results) {
+    std::string causes;
+    for (int c = 0; c < sim::TimeBreakdown::kCategories; ++c) {
+      if (r.cycles.category(c) > 0.0) {
+        causes += fmt::format("{}{} {:.0f}", causes.empty() ? "" : ", ",
+                              sim::TimeBreakdown::categoryName(c), r.cycles.category(c));
+      }
     }
-    std::printf("wrote %s\n", target.file.c_str());
+    std::printf("%-20s %-10s %-6s %5d %12.3f %12.3f %+9.1f%%   %s\n", r.row.id.c_str(),
+                r.row.kernel.c_str(), r.row.chip.c_str(), r.row.grid, r.row.measuredSeconds * 1e6,
+                r.predictedSeconds * 1e6, 100.0 * r.leaveOneOutError, causes.c_str());
   }
+  std::printf("\nnothing is fitted: every parameter is a sourced value or an UNCONFIRMED "
+              "default, so the leave-one-out error is the plain error\n");
 }
 
-const bool validateRegistered =
-    registerCommand("validate", "Compare predicted decode speed with published wafer-scale figures",
-                    [](CLI::App& cmd) {
-                      auto table = std::make_shared<std::string>();
-                      cmd.add_option("--table", *table,
-                                     "validation CSV (default: assets/validation/published.csv)");
-                      cmd.callback([table] {
-                        runValidate(table->empty() ? sim::defaultValidationTablePath() : *table);
-                      });
-                    });
-
-const bool calibrateRegistered = registerCommand(
-    "calibrate", "Refit a chip's calibration to its calibration rows", [](CLI::App& cmd) {
+const bool validateRegistered = registerCommand(
+    "validate", "Compare predicted speed with published wafer-scale figures", [](CLI::App& cmd) {
       struct Args {
         std::string table;
-        std::string chip;
-        std::vector<std::string> also;
-        bool write = false;
+        bool micro = false;
       };
       auto args = std::make_shared<Args>();
-      cmd.add_option("--table", args->table, "validation CSV");
-      cmd.add_option("--chip", args->chip, "chip preset whose calibration rows are fitted")
-          ->required();
-      cmd.add_option("--also", args->also, "further presets that share the fitted value");
-      cmd.add_flag("--write", args->write, "store the fitted value in the chip file(s)");
+      cmd.add_option("--table", args->table,
+                     "CSV (default: assets/validation/published.csv, with --micro "
+                     "assets/validation/microbench.csv)");
+      cmd.add_flag("--micro", args->micro,
+                   "kernel-level rows: published GEMV times against the mesh dataflow");
       cmd.callback([args] {
-        runCalibrate(args->table.empty() ? sim::defaultValidationTablePath() : args->table,
-                     args->chip, args->also, args->write);
+        if (args->micro) {
+          runMicro(args->table.empty() ? sim::defaultMicrobenchTablePath() : args->table);
+        } else {
+          runValidate(args->table.empty() ? sim::defaultValidationTablePath() : args->table);
+        }
       });
     });
 

@@ -37,9 +37,12 @@ QString tokenTooltip(const TokenEvent& event) {
                     .arg(event.id)
                     .arg(formatSimTime(event.simEnd - event.simStart),
                          formatSimTime(event.simStart), formatSimTime(event.simEnd));
-  tip += QString("\ncompute %1, fabric %2, memory %3, sync %4")
-             .arg(formatSimTime(event.breakdown.compute), formatSimTime(event.breakdown.fabric),
-                  formatSimTime(event.breakdown.memory), formatSimTime(event.breakdown.sync));
+  tip += "\n";
+  for (int c = 0; c < sim::TimeBreakdown::kCategories; ++c) {
+    tip += QString("%1%2 %3").arg(c == 0 ? "" : (c == 4 ? ",\n" : ", "),
+                                  sim::TimeBreakdown::categoryName(c),
+                                  formatSimTime(event.breakdown.category(c)));
+  }
   if (!event.criticalRegionName.empty()) {
     tip += "\ncritical region: " + QString::fromStdString(event.criticalRegionName);
   }
@@ -297,10 +300,7 @@ void MainWindow::onToken(const TokenEvent& event) {
   point.index = int(event.index);
   point.simStart = event.simStart;
   point.simEnd = event.simEnd;
-  point.compute = event.breakdown.compute;
-  point.fabric = event.breakdown.fabric;
-  point.memory = event.breakdown.memory;
-  point.sync = event.breakdown.sync;
+  point.breakdown = event.breakdown;
   point.criticalRegion = QString::fromStdString(event.criticalRegionName);
   point.text = QString::fromStdString(event.piece);
   m_timeline->addToken(point);

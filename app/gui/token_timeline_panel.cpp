@@ -21,16 +21,7 @@ namespace {
 constexpr double kUs = 1e6;
 
 double category(const TokenPoint& t, int k) {
-  switch (k) {
-  case 0:
-    return t.compute;
-  case 1:
-    return t.fabric;
-  case 2:
-    return t.memory;
-  default:
-    return t.sync;
-  }
+  return t.breakdown.category(k);
 }
 } // namespace
 
@@ -44,16 +35,16 @@ TokenTimelinePanel::TokenTimelinePanel(QWidget* parent) : QWidget(parent) {
   m_chart->addAxis(m_xAxis, Qt::AlignBottom);
   m_chart->addAxis(m_yAxis, Qt::AlignLeft);
 
-  // Colour-blind-safe (Okabe-Ito) for the four causes.
-  const QString names[kCategories] = {tr("compute"), tr("fabric"), tr("memory"), tr("sync")};
-  const QColor colours[kCategories] = {QColor(0, 114, 178), QColor(230, 159, 0),
-                                       QColor(0, 158, 115), QColor(204, 121, 167)};
+  // Colour-blind-safe (Okabe-Ito) for the mechanisms, in TimeBreakdown's order.
+  const QColor colours[kCategories] = {
+      QColor(0, 114, 178), QColor(0, 158, 115),   QColor(86, 180, 233), QColor(230, 159, 0),
+      QColor(213, 94, 0),  QColor(204, 121, 167), QColor(240, 228, 66)};
   m_baseline = new QLineSeries(this);
   QLineSeries* lower = m_baseline;
   for (int k = 0; k < kCategories; ++k) {
     m_upper[k] = new QLineSeries(this);
     auto* area = new QAreaSeries(m_upper[k], lower);
-    area->setName(names[k]);
+    area->setName(tr(sim::TimeBreakdown::categoryName(k)));
     area->setColor(colours[k]);
     area->setBorderColor(colours[k].darker(120));
     m_chart->addSeries(area);
@@ -205,18 +196,19 @@ bool TokenTimelinePanel::eventFilter(QObject* watched, QEvent* event) {
     if (event->type() == QEvent::MouseMove) {
       auto* mouse = static_cast<QMouseEvent*>(event);
       if (const TokenPoint* t = tokenAt(mouse->position())) {
-        QToolTip::showText(
-            mouse->globalPosition().toPoint(),
-            tr("token %1 %2\n%3 µs: compute %4, fabric %5, memory %6, sync %7\ncritical: %8")
-                .arg(t->index)
-                .arg(t->text.isEmpty() ? QString() : "\"" + t->text + "\"")
-                .arg((t->simEnd - t->simStart) * kUs, 0, 'f', 2)
-                .arg(t->compute * kUs, 0, 'f', 2)
-                .arg(t->fabric * kUs, 0, 'f', 2)
-                .arg(t->memory * kUs, 0, 'f', 2)
-                .arg(t->sync * kUs, 0, 'f', 2)
-                .arg(t->criticalRegion),
-            m_view);
+        QString causes;
+        for (int k = 0; k < kCategories; ++k) {
+          causes += QString("%1%2 %3")
+                        .arg(k == 0 ? "" : ", ", tr(sim::TimeBreakdown::categoryName(k)))
+                        .arg(category(*t, k) * kUs, 0, 'f', 2);
+        }
+        QToolTip::showText(mouse->globalPosition().toPoint(),
+                           tr("token %1 %2\n%3 µs: %4\ncritical: %5")
+                               .arg(t->index)
+                               .arg(t->text.isEmpty() ? QString() : "\"" + t->text + "\"")
+                               .arg((t->simEnd - t->simStart) * kUs, 0, 'f', 2)
+                               .arg(causes, t->criticalRegion),
+                           m_view);
       }
     }
   }

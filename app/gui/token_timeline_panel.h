@@ -3,6 +3,8 @@
 // (compute / fabric / memory / synchronisation), with a time-to-first-token
 // marker. Clicking or dragging on the chart scrubs: it emits the simulated time
 // under the cursor so the heatmap can show that moment.
+#include "sim/engine_observer.h"
+
 #include <QPointF>
 #include <QString>
 #include <QWidget>
@@ -20,15 +22,12 @@ QT_END_NAMESPACE
 namespace ws::app {
 
 struct TokenPoint {
-  int index = 0;          // 1.. for generated tokens
-  double simStart = 0.0;  // seconds of simulated time
+  int index = 0;         // 1.. for generated tokens
+  double simStart = 0.0; // seconds of simulated time
   double simEnd = 0.0;
-  double compute = 0.0;   // seconds along the critical path
-  double fabric = 0.0;
-  double memory = 0.0;
-  double sync = 0.0;
-  QString criticalRegion; // name of the region with the largest share
-  QString text;           // decoded piece, for the tooltip
+  sim::TimeBreakdown breakdown; // seconds along the critical path, by mechanism
+  QString criticalRegion;       // name of the region with the largest share
+  QString text;                 // decoded piece, for the tooltip
 };
 
 class TokenTimelinePanel : public QWidget {
@@ -55,7 +54,7 @@ protected:
   bool eventFilter(QObject* watched, QEvent* event) override;
 
 private:
-  static constexpr int kCategories = 4; // compute, fabric, memory, sync
+  static constexpr int kCategories = sim::TimeBreakdown::kCategories;
   void rebuildHighlight();
   void updateAxes();
   void updateTtftLine();

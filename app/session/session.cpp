@@ -460,8 +460,8 @@ void Session::workerRun(const RunSettings& settings, uint64_t runId) {
     const TokenEvent& last = w.tokens.back();
     // The closing frame covers at least the last token: playback may already
     // have published a frame that ends where the run ends.
-    m_frames.publish(w.makeFrame(std::min(w.lastFrameSim, last.simStart), last.simEnd,
-                                 last.contextLength));
+    m_frames.publish(
+        w.makeFrame(std::min(w.lastFrameSim, last.simStart), last.simEnd, last.contextLength));
     m_simClock = last.simEnd;
     w.report = sim::makeRunReport(*w.placement, sim::toString(w.engine->kind()), *w.timeline,
                                   *w.bottlenecks, w.gpuBaselines());
@@ -595,14 +595,19 @@ void Session::exportCsv(const std::string& path) {
     }
     std::ostringstream csv;
     csv.precision(9);
-    csv << "index,prefill,token_id,text,sim_start_s,sim_end_s,latency_s,compute_s,fabric_s,"
-           "memory_s,sync_s,critical_region,context_length,host_s\n";
+    csv << "index,prefill,token_id,text,sim_start_s,sim_end_s,latency_s,";
+    for (int c = 0; c < sim::TimeBreakdown::kCategories; ++c) {
+      csv << sim::TimeBreakdown::categoryName(c) << "_s,";
+    }
+    csv << "critical_region,context_length,host_s\n";
     for (const TokenEvent& token : w.tokens) {
       csv << token.index << ',' << (token.prefill ? 1 : 0) << ',' << token.id << ','
           << csvField(token.piece) << ',' << token.simStart << ',' << token.simEnd << ','
-          << token.simEnd - token.simStart << ',' << token.breakdown.compute << ','
-          << token.breakdown.fabric << ',' << token.breakdown.memory << ',' << token.breakdown.sync
-          << ',' << csvField(token.criticalRegionName) << ',' << token.contextLength << ','
+          << token.simEnd - token.simStart << ',';
+      for (int c = 0; c < sim::TimeBreakdown::kCategories; ++c) {
+        csv << token.breakdown.category(c) << ',';
+      }
+      csv << csvField(token.criticalRegionName) << ',' << token.contextLength << ','
           << token.hostSeconds << '\n';
     }
     writeTextAtomically(path, csv.str());

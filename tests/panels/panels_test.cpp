@@ -38,10 +38,9 @@ TokenPoint token(int index, double start, double us) {
   t.index = index;
   t.simStart = start;
   t.simEnd = start + us * 1e-6;
-  t.compute = us * 0.25e-6;
-  t.fabric = us * 0.5e-6;
-  t.memory = 0.0;
-  t.sync = us * 0.25e-6;
+  t.breakdown.compute = us * 0.25e-6;
+  t.breakdown.hop = us * 0.5e-6;
+  t.breakdown.dispatch = us * 0.25e-6;
   t.criticalRegion = index % 2 ? "layer 1 ffn" : "layer 0 attention";
   return t;
 }

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <fstream>
 
 namespace ws::sim {
@@ -23,12 +24,35 @@ TEST(ChipSpec, PresetsLoadWithASourceForEveryNumber) {
     const ChipSpec chip = loadChipSpec(name);
     EXPECT_EQ(chip.name, name);
     EXPECT_GT(chip.clockHz, 0);
-    EXPECT_EQ(chip.sources.size(), 23u) << name; // 19 fields + 4 calibration factors
+    EXPECT_EQ(chip.sources.size(), 21u) << name;
     for (const auto& [field, source] : chip.sources) {
       EXPECT_FALSE(source.empty()) << name << "." << field;
+      // Every number has a source, or says UNCONFIRMED and gives its range.
+      EXPECT_EQ(source.find("estimate"), std::string::npos) << name << "." << field;
+      EXPECT_EQ(source.find("UNCONFIRMED") != std::string::npos, chip.unconfirmed.count(field) == 1)
+          << name << "." << field;
     }
-    EXPECT_FALSE(chip.calibration.fittedTo.empty()) << name;
   }
+}
+
+// The band over unconfirmed parameters: each timing field at the end of its
+// range that makes the chip slower, or faster; sourced fields stay.
+TEST(ChipSpec, UnconfirmedExtremesBoundEveryTimingParameter) {
+  const ChipSpec chip = loadChipSpec("wse3");
+  const ChipSpec slow = chip.atUnconfirmedExtreme(true);
+  const ChipSpec fast = chip.atUnconfirmedExtreme(false);
+  EXPECT_EQ(slow.clockHz, 0.85e9);
+  EXPECT_EQ(fast.clockHz, 1.1e9);
+  EXPECT_EQ(slow.macsPerCycle, chip.unconfirmed.at("macsPerCycle").low);
+  EXPECT_EQ(fast.macsPerCycle, chip.unconfirmed.at("macsPerCycle").high);
+  EXPECT_EQ(slow.hopLatencyCycles, chip.unconfirmed.at("hopLatencyCycles").high);
+  EXPECT_EQ(slow.rampLatencyCycles, chip.unconfirmed.at("rampLatencyCycles").high);
+  EXPECT_EQ(fast.taskActivationCycles, chip.unconfirmed.at("taskActivationCycles").low);
+  EXPECT_EQ(slow.linkBytesPerCycle, chip.linkBytesPerCycle) << "sourced: no range";
+  EXPECT_EQ(slow.reserveBytesPerPe, chip.reserveBytesPerPe) << "no timing effect";
+  const auto fields = chip.unconfirmedTimingFields();
+  EXPECT_NE(std::find(fields.begin(), fields.end(), "clockHz"), fields.end());
+  EXPECT_EQ(std::find(fields.begin(), fields.end(), "powerWatts"), fields.end());
 }
 
 TEST(ChipSpec, Wse3MatchesPublishedFigures) {
@@ -49,11 +73,14 @@ TEST(ChipSpec, RoundTripsThroughJson) {
   const ChipSpec again = parseChipSpec(chipSpecToJson(chip), "again.json");
   EXPECT_EQ(again.fabricWidth, chip.fabricWidth);
   EXPECT_EQ(again.clockHz, chip.clockHz);
-  EXPECT_EQ(again.calibration.opOverheadCycles, chip.calibration.opOverheadCycles);
-  EXPECT_EQ(again.calibration.fittedTo, chip.calibration.fittedTo);
-  EXPECT_EQ(again.calibration.laterStackSince, chip.calibration.laterStackSince);
-  EXPECT_EQ(again.calibration.laterStackTokensPerStep, chip.calibration.laterStackTokensPerStep);
+  EXPECT_EQ(again.rampLatencyCycles, chip.rampLatencyCycles);
+  EXPECT_EQ(again.taskActivationCycles, chip.taskActivationCycles);
   EXPECT_EQ(again.sources, chip.sources);
+  ASSERT_EQ(again.unconfirmed.size(), chip.unconfirmed.size());
+  for (const auto& [field, range] : chip.unconfirmed) {
+    EXPECT_EQ(again.unconfirmed.at(field).low, range.low) << field;
+    EXPECT_EQ(again.unconfirmed.at(field).high, range.high) << field;
+  }
 }
 
 struct Malformed {
@@ -76,15 +103,27 @@ TEST(ChipSpec, MalformedFilesNameFileAndField) {
        "hopLatencyCycles", "source"},
       {"fraction", [](nlohmann::json& j) { j["fabricHeight"]["value"] = 10.5; }, "fabricHeight",
        "integer"},
-      {"efficiency > 1",
-       [](nlohmann::json& j) { j["calibration"]["computeEfficiency"]["value"] = 2; },
-       "calibration.computeEfficiency", "<= 1"},
-      {"tokens per step < 1",
-       [](nlohmann::json& j) { j["calibration"]["laterStackTokensPerStep"]["value"] = 0.5; },
-       "calibration.laterStackTokensPerStep", ">="},
-      {"no later-stack date", [](nlohmann::json& j) { j["calibration"].erase("laterStackSince"); },
-       "calibration.laterStackSince", "ISO date"},
-      {"reserve eats SRAM", [](nlohmann::json& j) { j["reserveBytesPerPe"]["value"] = 49152; },
+      {"fitted factor", [](nlohmann::json& j) { j["calibration"] = nlohmann::json::object(); },
+       "calibration", "mechanism"},
+      {"unconfirmed without range", [](nlohmann::json& j) { j["clockHz"].erase("range"); },
+       "clockHz", "range"},
+      {"range without value",
+       [](nlohmann::json& j) {
+         j["clockHz"]["range"] = {1e9, 1.05e9};
+       },
+       "clockHz", "must hold the value"},
+      {"range on a sourced number",
+       [](nlohmann::json& j) {
+         j["linkBytesPerCycle"]["range"] = {2, 4};
+       },
+       "linkBytesPerCycle", "does not say UNCONFIRMED"},
+      {"range shape", [](nlohmann::json& j) { j["macsPerCycle"]["range"] = {8}; }, "macsPerCycle",
+       "[low, high]"},
+      {"reserve eats SRAM",
+       [](nlohmann::json& j) {
+         j["reserveBytesPerPe"]["value"] = 49152;
+         j["reserveBytesPerPe"]["range"] = {2048, 49152};
+       },
        "reserveBytesPerPe", "no SRAM"},
       {"name type", [](nlohmann::json& j) { j["name"] = 3; }, "name", "text"},
   };
@@ -104,24 +143,6 @@ TEST(ChipSpec, MalformedFilesNameFileAndField) {
       EXPECT_EQ(msg.find('\n'), std::string::npos) << "one line: " << msg;
     }
   }
-}
-
-// The software generation of a published figure follows its date: the later
-// stack's tokens per step from laterStackSince on, one token per step before
-// it and on chips without a later stack.
-TEST(ChipSpec, TokensPerStepFollowTheSoftwareGeneration) {
-  ChipCalibration cal;
-  cal.laterStackTokensPerStep = 3.0;
-  EXPECT_EQ(cal.tokensPerStep("2024-11-18"), 1.0) << "no later stack";
-  cal.laterStackSince = "2024-09";
-  EXPECT_EQ(cal.tokensPerStep("2024-08-27"), 1.0);
-  EXPECT_EQ(cal.tokensPerStep("2024-09"), 3.0);
-  EXPECT_EQ(cal.tokensPerStep("2024-11-18"), 3.0);
-  EXPECT_EQ(cal.tokensPerStep("2025"), 3.0);
-  const ChipSpec wse3 = loadChipSpec("wse3");
-  EXPECT_GT(wse3.calibration.laterStackTokensPerStep, 1.0);
-  EXPECT_EQ(loadChipSpec("wse2").calibration.tokensPerStep("2025-02"), 1.0)
-      << "WaferLLM's figures are one software generation";
 }
 
 TEST(ChipSpec, NotJsonAndUnknownPreset) {

@@ -23,9 +23,12 @@ TEST(ClosedForms, MatVecBroadcastDownColumns) {
   // input slice 8 x 2 B over 4 B/cycle = 4 cycles (hidden by compute).
   EXPECT_DOUBLE_EQ(t.compute, 8.0);
   EXPECT_DOUBLE_EQ(t.memory, 0.0);
-  // 7 hops down + 15 hops of add-and-forward (2 cycles) + 8 partials x 4 B / 4 B.
-  EXPECT_DOUBLE_EQ(t.fabric, 7.0 + 30.0 + 8.0);
-  EXPECT_DOUBLE_EQ(t.sync, 0.0);
+  // 7 hops down + 15 hops of the chain, each stage one add (2 T_R + 1 with
+  // no ramp), then 8 partials x 4 B / 4 B.
+  EXPECT_DOUBLE_EQ(t.hop, 7.0 + 15.0);
+  EXPECT_DOUBLE_EQ(t.reduction, 15.0);
+  EXPECT_DOUBLE_EQ(t.serialisation, 8.0);
+  EXPECT_DOUBLE_EQ(t.dispatch, 0.0);
 }
 
 TEST(ClosedForms, MatVecBroadcastAlongRowsIsSerialisationBound) {
@@ -34,7 +37,9 @@ TEST(ClosedForms, MatVecBroadcastAlongRowsIsSerialisationBound) {
   const TimeBreakdown t = opCycles(p, p.regions()[0], p.regions()[0].ops[0], 0);
   // Block 4 x 16: input slice 16 x 2 B = 8 cycles >= 8 cycles of MACs.
   EXPECT_DOUBLE_EQ(t.compute, 0.0);
-  EXPECT_DOUBLE_EQ(t.fabric, 8.0 + 15.0 + 7.0 * 2.0 + 4.0);
+  EXPECT_DOUBLE_EQ(t.serialisation, 8.0 + 4.0);
+  EXPECT_DOUBLE_EQ(t.hop, 15.0 + 7.0);
+  EXPECT_DOUBLE_EQ(t.reduction, 7.0);
 }
 
 TEST(ClosedForms, SramBoundWhenWeightsAreWide) {
@@ -47,15 +52,20 @@ TEST(ClosedForms, SramBoundWhenWeightsAreWide) {
   EXPECT_DOUBLE_EQ(t.memory, 32.0 - 8.0);
 }
 
-TEST(ClosedForms, CalibrationAddsOverheadAndScalesCompute) {
+// Luczynski et al.'s model: a multicast pays the ramp out of the source and
+// into the receivers; every dependent chain stage pays 2 T_R + 1; each op
+// pays its task activation once.
+TEST(ClosedForms, RampLatencyAndTaskActivation) {
   ChipSpec chip = test::plainTeachChip();
-  chip.calibration.opOverheadCycles = 100.0;
-  chip.calibration.computeEfficiency = 0.5;
+  chip.rampLatencyCycles = 2.0;
+  chip.taskActivationCycles = 16.0;
   const Placement p =
       test::handPlacement(chip, {test::region(0, {0, 0, 16, 8}, {test::matVec(64, 128, Axis::Y)})});
   const TimeBreakdown t = opCycles(p, p.regions()[0], p.regions()[0].ops[0], 0);
-  EXPECT_DOUBLE_EQ(t.sync, 100.0);
-  EXPECT_DOUBLE_EQ(t.compute, 16.0);
+  EXPECT_DOUBLE_EQ(t.dispatch, 16.0);
+  EXPECT_DOUBLE_EQ(t.hop, 2.0 + 7.0 + 2.0 + 15.0);
+  EXPECT_DOUBLE_EQ(t.reduction, 15.0 * 5.0);
+  EXPECT_DOUBLE_EQ(t.compute, 8.0);
 }
 
 TEST(ClosedForms, Attention) {
@@ -75,7 +85,9 @@ TEST(ClosedForms, Attention) {
   // Query (2 x 16 x 2 B = 16 wavelets) down 7 hops; 2 x (16 + 2) FP32 = 36
   // wavelets chained up 7 hops (hop + add) and along 7 columns of the row,
   // where each wavelet meets the column's (one more pass of 36).
-  EXPECT_DOUBLE_EQ(t.fabric, 7.0 + 15.0 + 14.0 + 35.0 + 14.0 + 36.0);
+  EXPECT_DOUBLE_EQ(t.hop, 7.0 + 7.0 + 7.0);
+  EXPECT_DOUBLE_EQ(t.reduction, 7.0 + 7.0);
+  EXPECT_DOUBLE_EQ(t.serialisation, 15.0 + 35.0 + 36.0);
   // Longer context: more tokens per PE.
   EXPECT_GT(opCycles(p, p.regions()[0], attn, 1000).compute, t.compute);
 }
@@ -91,7 +103,8 @@ TEST(ClosedForms, TransferUsesParallelRowsAndHops) {
   const TimeBreakdown t = opCycles(p, p.regions()[0], move, 0);
   // Centres (8, 4) -> (20, 4): 12 hops; 256 B over 8 rows x 4 B = 8 wavelets
   // a row, the last arriving 7 cycles after the first.
-  EXPECT_DOUBLE_EQ(t.fabric, 12.0 + 7.0);
+  EXPECT_DOUBLE_EQ(t.hop, 12.0);
+  EXPECT_DOUBLE_EQ(t.serialisation, 7.0);
 }
 
 TEST(ClosedForms, NormAndElementwise) {
@@ -107,9 +120,10 @@ TEST(ClosedForms, NormAndElementwise) {
   const TimeBreakdown e = opCycles(p, p.regions()[0], add, 0);
   EXPECT_DOUBLE_EQ(n.compute, 4.0 * 2.0 / 8.0);
   // Chain to the left end (hop + add), the scale (1 cycle), multicast back.
-  EXPECT_DOUBLE_EQ(n.fabric, 15.0 * 2.0 + 1.0 + 15.0);
+  EXPECT_DOUBLE_EQ(n.hop, 15.0 + 15.0);
+  EXPECT_DOUBLE_EQ(n.reduction, 15.0 + 1.0);
   EXPECT_DOUBLE_EQ(e.compute, n.compute);
-  EXPECT_DOUBLE_EQ(e.fabric, 0.0);
+  EXPECT_DOUBLE_EQ(e.fabric(), 0.0);
 }
 
 TEST(FastEngine, DecodeStepIsTheSumOfItsOps) {
@@ -142,7 +156,8 @@ TEST(FastEngine, KvCacheGrowsAndOverflowIsAFitError) {
   EXPECT_THROW(engine.decodeStep(1), std::out_of_range);
 }
 
-TEST(FastEngine, Llama8bDecodesNearThePublishedSpeed) {
+// Where a wafer-scale decode step goes (no score: validate reports those).
+TEST(FastEngine, Llama8bDecodeIsLatencyBoundAndPrefillStreams) {
   MapOptions options;
   options.contextTokens = 2048;
   const Placement p = mapModel(core::loadModelSpec("llama-3.1-8b"), loadChipSpec("wse3"), options);
@@ -153,15 +168,14 @@ TEST(FastEngine, Llama8bDecodesNearThePublishedSpeed) {
   for (int i = 0; i < 50; ++i) {
     engine.decodeStep();
   }
-  // Calibrated to 1,800 tok/s at 2,048 tokens (cerebras-llama-3.1-8b).
-  EXPECT_NEAR(timeline.decodeTokensPerSecond(), 1800.0, 150.0);
   // Prefill streams: far less than 1000 decode steps, more than one.
   EXPECT_LT(prefill.seconds(), 1000 * timeline.meanDecodeSeconds() / 4);
   EXPECT_GT(prefill.seconds(), timeline.meanDecodeSeconds());
-  EXPECT_GT(prefill.breakdown.compute, prefill.breakdown.fabric) << "prefill is compute-bound";
-  // Decode is not SRAM-bandwidth bound.
+  EXPECT_GT(prefill.breakdown.compute, prefill.breakdown.fabric()) << "prefill is compute-bound";
+  // Decode is not SRAM-bandwidth bound: moving activations dominates.
   const TimeBreakdown b = timeline.decodeBreakdown();
   EXPECT_LT(b.memory, 0.05 * b.total());
+  EXPECT_GT(b.hop + b.reduction + b.serialisation, b.compute);
   EXPECT_GE(timeline.tokens().back().criticalRegion, 0);
 }
 

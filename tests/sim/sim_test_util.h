@@ -9,12 +9,12 @@
 
 namespace ws::test {
 
-// teach-32x32 with the op overhead removed, so closed forms are easy to check.
+// teach-32x32 without ramp latency and task activation, so hand-written
+// closed forms stay short; tests of those mechanisms set them explicitly.
 inline sim::ChipSpec plainTeachChip() {
   sim::ChipSpec chip = sim::loadChipSpec("teach-32x32");
-  chip.calibration.opOverheadCycles = 0.0;
-  chip.calibration.tokenOverheadSeconds = 0.0;
-  chip.calibration.computeEfficiency = 1.0;
+  chip.rampLatencyCycles = 0.0;
+  chip.taskActivationCycles = 0.0;
   return chip;
 }
 
