@@ -1,9 +1,14 @@
 // Detailed engine throughput: events handled per host second on one core
 // (goal: at least 5 million), decoding a dense model mapped onto a 128 x 128
-// fabric (teach-32x32's PEs on a larger mesh) and prefilling a short prompt.
+// fabric (teach-32x32's PEs on a larger mesh) and prefilling a short prompt;
+// and the golden model at real size: one Llama-3.1-8B decoder layer as the
+// mapper places it on a WSE-3 (goal: one decode step in at most 60 s on 2
+// cores).
 #include "core/model_spec.h"
 #include "sim/chip_spec.h"
 #include "sim/detailed_engine.h"
+#include "sim/fast_engine.h"
+#include "sim/layer_window.h"
 #include "sim/mapper.h"
 
 #include <benchmark/benchmark.h>
@@ -76,6 +81,31 @@ void BM_DetailedPrefill128(benchmark::State& state) {
   state.counters["events_per_s"] = benchmark::Counter(double(events), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_DetailedPrefill128)->Arg(4)->Unit(benchmark::kMillisecond);
+
+void BM_DetailedLlama8bLayerOnWse3(benchmark::State& state) {
+  sim::MapOptions options;
+  options.contextTokens = 2048;
+  const sim::Placement full =
+      sim::mapModel(core::loadModelSpec("llama-3.1-8b"), sim::loadChipSpec("wse3"), options);
+  const sim::Placement layer = sim::layerWindow(full, 5);
+  uint64_t events = 0;
+  double detailedSeconds = 0.0;
+  for (auto _ : state) {
+    sim::DetailedEngine engine(layer);
+    engine.prefill(1);
+    const uint64_t before = engine.eventsProcessed();
+    detailedSeconds = engine.decodeStep().seconds();
+    events += engine.eventsProcessed() - before;
+  }
+  sim::FastEngine fast(layer);
+  fast.prefill(1);
+  const double fastSeconds = fast.decodeStep().seconds();
+  state.counters["pes"] = double(layer.usedPes());
+  state.counters["events_per_step"] = double(events) / double(state.iterations());
+  state.counters["events_per_s"] = benchmark::Counter(double(events), benchmark::Counter::kIsRate);
+  state.counters["detailed_over_fast"] = detailedSeconds / fastSeconds;
+}
+BENCHMARK(BM_DetailedLlama8bLayerOnWse3)->Unit(benchmark::kSecond)->Iterations(1);
 
 } // namespace
 

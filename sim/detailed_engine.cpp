@@ -12,12 +12,12 @@ namespace ws::sim {
 namespace {
 
 const Placement& checkedSize(const Placement& placement) {
-  if (placement.width() > kDetailedMaxFabricSide || placement.height() > kDetailedMaxFabricSide) {
+  const int64_t pes = int64_t(placement.width()) * placement.height();
+  if (pes > kDetailedMaxPes) {
     throw std::invalid_argument(fmt::format(
-        "the detailed engine simulates fabrics up to {} x {} PEs; {} is {} x {} (use the fast "
-        "engine)",
-        kDetailedMaxFabricSide, kDetailedMaxFabricSide, placement.chip().name, placement.width(),
-        placement.height()));
+        "the detailed engine simulates fabrics of up to {} PEs; {} is {} x {} = {} PEs (use the "
+        "fast engine, or one layer's window)",
+        kDetailedMaxPes, placement.chip().name, placement.width(), placement.height(), pes));
   }
   return placement;
 }
@@ -164,7 +164,7 @@ TokenTiming DetailedEngine::runStep(int sequence, int64_t tokens, bool prefill) 
       a.region = r.region;
       a.sourceX = region.rect.x;
       a.sourceY = region.rect.y;
-      a.hopCycles = float(chip.hopLatencyCycles);
+      a.hopCyclesX = a.hopCyclesY = float(chip.hopLatencyCycles);
       const double maxShift = chip.hopLatencyCycles * double(region.rect.w - 1 + region.rect.h - 1);
       a.startCycle = r.scheduled;
       a.endCycle = std::max(r.scheduled + 1.0, r.end - maxShift);
@@ -196,7 +196,7 @@ TokenTiming DetailedEngine::runStep(int sequence, int64_t tokens, bool prefill) 
         a.region = int(id);
         a.sourceX = region.rect.x;
         a.sourceY = region.rect.y;
-        a.hopCycles = float(chip.hopLatencyCycles);
+        a.hopCyclesX = a.hopCyclesY = float(chip.hopLatencyCycles);
         a.startCycle = firstLeft[id];
         a.endCycle = m_regionLeft[id];
         a.computeShare = float(std::min(1.0, laterWork[id] / span));

@@ -23,12 +23,14 @@
 
 namespace ws::sim {
 
-// The largest fabric side (all wafers side by side) the detailed engine takes.
-inline constexpr int kDetailedMaxFabricSide = 128;
+// The most PEs (all wafers side by side) the detailed engine takes: a whole
+// wafer is too much for it, one layer of a wafer-scale mapping cut out at its
+// real size (sim/layer_window.h) is not.
+inline constexpr int64_t kDetailedMaxPes = 512 * 512;
 
 class DetailedEngine final : public TimingEngine, private OpRunListener {
 public:
-  // Throws std::invalid_argument when the fabric is larger than 128 x 128.
+  // Throws std::invalid_argument when the fabric has more than kDetailedMaxPes PEs.
   explicit DetailedEngine(const Placement& placement);
   EngineKind kind() const override { return EngineKind::Detailed; }
   TokenTiming prefill(int64_t tokens, int sequence = 0) override;

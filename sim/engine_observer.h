@@ -48,18 +48,21 @@ struct OpEvent {
   TimeBreakdown cycles; // sums to endCycle - startCycle
 };
 
-// What the region's PEs were busy with during an op, for per-PE fields.
-// PE (x, y) of the region is busy from startCycle + shift to endCycle + shift,
-// where shift = hopCycles * (|x - sourceX| + |y - sourceY|): the wavefront of
-// the broadcast that starts the op. computeShare + fabricShare <= 1 is the
-// busy fraction of that interval spent computing / moving wavelets.
+// What the region's PEs were busy with during one phase of an op, for per-PE
+// fields. PE (x, y) of the region is busy from startCycle + shift to
+// endCycle + shift, where shift = hopCyclesX * |x - sourceX| + hopCyclesY *
+// |y - sourceY|: a broadcast's wavefront (hop cycles per PE along its axis)
+// or a reduce chain's stages (hop + 2 T_R + 1 per PE along the chain).
+// computeShare + fabricShare <= 1 is the busy fraction of that interval spent
+// computing / moving wavelets. An op can send several phases.
 struct RegionActivity {
   int region = 0;
   double startCycle = 0.0;
   double endCycle = 0.0;
   int sourceX = 0;
   int sourceY = 0;
-  float hopCycles = 0.0f;
+  float hopCyclesX = 0.0f;
+  float hopCyclesY = 0.0f;
   float computeShare = 0.0f;
   float fabricShare = 0.0f;
 };

@@ -371,6 +371,61 @@ TimeBreakdown FastEngine::cachedOpCycles(const Region& region, size_t op, int64_
   return m_opCycles[m_firstOp[size_t(region.id)] + op];
 }
 
+// A matvec's PEs in two phases, as its program runs them: each PE works on
+// its block once the input slice's wavefront has reached it (hop by hop down
+// the broadcast axis), then each row's partial sums chain to the output edge,
+// one dependent stage (hop + 2 T_R + 1) per PE, so the reduction sweeps
+// across the region behind the wavefront. Other ops: one phase shifted by the
+// hop distance from the region's corner.
+void FastEngine::notifyOpActivity(const Region& r, const Op& op, const TimeBreakdown& c,
+                                  double start, double end) {
+  const ChipSpec& chip = placement().chip();
+  const ChipTerms terms = sim::terms(chip);
+  const float hop = float(terms.hop);
+  RegionActivity a;
+  a.region = r.id;
+  a.sourceX = r.rect.x;
+  a.sourceY = r.rect.y;
+  const double total = std::max(c.total(), 1e-9);
+  if (op.kind != OpKind::MatVec) {
+    a.hopCyclesX = a.hopCyclesY = hop;
+    const double maxShift = terms.hop * double(r.rect.w - 1 + r.rect.h - 1);
+    a.startCycle = start;
+    a.endCycle = std::max(start + 1.0, end - maxShift);
+    a.computeShare = float((c.compute + c.memory) / total);
+    a.fabricShare = float(c.fabric() / total);
+    notifyActivity(a);
+    return;
+  }
+  const bool down = op.broadcast == Axis::Y;
+  const int gIn = r.gridIn(op.broadcast);
+  const double blockRows = ceilDiv(double(op.rows), double(r.gridOut(op.broadcast)));
+  const double outWavelets = ceilDiv(blockRows * kPartialSumBytes, terms.link);
+  // The block's work, or the input slice's stream where that is slower.
+  const double work = c.compute + c.memory > 0.0 ? c.compute + c.memory
+                                                 : std::max(1.0, c.serialisation - outWavelets);
+  const double arrive = start + terms.dispatch + 2.0 * terms.ramp;
+  // Phase 1: the wavefront down the broadcast axis, then the block's work.
+  a.hopCyclesX = down ? 0.0f : hop;
+  a.hopCyclesY = down ? hop : 0.0f;
+  a.startCycle = arrive;
+  a.endCycle = arrive + work;
+  a.computeShare = c.compute + c.memory > 0.0 ? 1.0f : 0.0f;
+  a.fabricShare = 1.0f - a.computeShare;
+  notifyActivity(a);
+  // Phase 2: the chain from the far edge back to the output edge.
+  const float stage = float(terms.hop + terms.stage());
+  a.sourceX = down ? r.rect.x + gIn - 1 : r.rect.x;
+  a.sourceY = down ? r.rect.y : r.rect.y + gIn - 1;
+  a.hopCyclesX = down ? stage : hop;
+  a.hopCyclesY = down ? hop : stage;
+  a.startCycle = arrive + work + terms.ramp;
+  a.endCycle = a.startCycle + outWavelets;
+  a.computeShare = 0.0f;
+  a.fabricShare = 1.0f;
+  notifyActivity(a);
+}
+
 TokenTiming FastEngine::runToken(int sequence, double startCycle, int64_t context, bool prefill,
                                  int64_t tokens, double streamCycles) {
   const Placement& p = placement();
@@ -433,18 +488,7 @@ TokenTiming FastEngine::runToken(int sequence, double startCycle, int64_t contex
           e.endCycle = opEnd;
           e.cycles = c;
           notifyOp(e);
-          RegionActivity a;
-          a.region = id;
-          a.sourceX = r.rect.x;
-          a.sourceY = r.rect.y;
-          a.hopCycles = float(chip.hopLatencyCycles);
-          const double maxShift = chip.hopLatencyCycles * double(r.rect.w - 1 + r.rect.h - 1);
-          a.startCycle = t;
-          a.endCycle = std::max(t + 1.0, opEnd - maxShift);
-          const double total = std::max(c.total(), 1e-9);
-          a.computeShare = float((c.compute + c.memory) / total);
-          a.fabricShare = float(c.fabric() / total);
-          notifyActivity(a);
+          notifyOpActivity(r, r.ops[i], c, t, opEnd);
         }
         sum += c;
         t = opEnd;
@@ -457,7 +501,7 @@ TokenTiming FastEngine::runToken(int sequence, double startCycle, int64_t contex
           a.region = id;
           a.sourceX = r.rect.x;
           a.sourceY = r.rect.y;
-          a.hopCycles = float(chip.hopLatencyCycles);
+          a.hopCyclesX = a.hopCyclesY = float(chip.hopLatencyCycles);
           a.startCycle = t;
           a.endCycle = t + busy;
           a.computeShare = float(std::min(1.0, sum.total() / streamCycles));

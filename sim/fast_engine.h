@@ -21,8 +21,9 @@
 // A decode step is the sum along the token's path (routed experts: the
 // slowest active one); prefill streams the prompt through the pipeline:
 // first-token latency plus (n - 1) times the longest visit of any region (a
-// region serves one token at a time). Per-PE activity is the region interval
-// shifted by each PE's hop distance from the op's source edge corner.
+// region serves one token at a time). Per-PE activity follows each op's
+// schedule: a matvec's broadcast wavefront and then its reduce chain stage by
+// stage; other ops the region interval shifted by hop distance.
 #include "sim/timing_engine.h"
 
 #include <cstdint>
@@ -64,6 +65,9 @@ private:
   TokenTiming runToken(int sequence, double startCycle, int64_t context, bool prefill,
                        int64_t tokens, double streamCycles);
   TimeBreakdown cachedOpCycles(const Region& region, size_t op, int64_t context) const;
+  // Tells the observers which PEs the op kept busy when (its phases).
+  void notifyOpActivity(const Region& region, const Op& op, const TimeBreakdown& cycles,
+                        double start, double end);
   struct PlannedOp {
     int region;
     size_t op;

@@ -15,10 +15,10 @@ void accumulate(const Region& region, const RegionActivity& a, double t0, double
                 int rowEnd) {
   const PeRect& r = region.rect;
   const double window = t1 - t0;
-  const double hop = a.hopCycles;
+  const double hop = a.hopCyclesX;
   const int yEnd = std::min(r.y + r.h, rowEnd);
   for (int y = std::max(r.y, rowBegin); y < yEnd; ++y) {
-    const double rowShift = hop * std::abs(y - a.sourceY);
+    const double rowShift = a.hopCyclesY * std::abs(y - a.sourceY);
     float* c = compute + size_t(y) * size_t(width);
     float* f = fabric ? fabric + size_t(y) * size_t(width) : nullptr;
     for (int x = r.x; x < r.x + r.w; ++x) {
@@ -51,7 +51,8 @@ ShiftRange shiftRange(const PeRect& r, const RegionActivity& a) {
   };
   const auto [nearX, farX] = axis(r.x, r.w, a.sourceX);
   const auto [nearY, farY] = axis(r.y, r.h, a.sourceY);
-  return {a.hopCycles * double(nearX + nearY), a.hopCycles * double(farX + farY)};
+  return {a.hopCyclesX * double(nearX) + a.hopCyclesY * double(nearY),
+          a.hopCyclesX * double(farX) + a.hopCyclesY * double(farY)};
 }
 
 // Adds `value` to every PE of `r` within rows [rowBegin, rowEnd).
@@ -89,10 +90,14 @@ void insertSorted(std::vector<RegionActivity>& records, const RegionActivity& a)
   records.insert(at, a);
 }
 
+// The largest shift a record can give a PE of its region: a reduce chain's
+// stage per PE along the region's whole span.
 double maxShift(const Placement& p) {
+  const ChipSpec& chip = p.chip();
+  const double perPe = chip.hopLatencyCycles + 2.0 * chip.rampLatencyCycles + 1.0;
   double most = 0.0;
   for (const Region& r : p.regions()) {
-    most = std::max(most, p.chip().hopLatencyCycles * double(r.rect.w + r.rect.h));
+    most = std::max(most, perPe * double(r.rect.w + r.rect.h));
   }
   return most;
 }

@@ -3,8 +3,9 @@
 // South, West and the two directions of the ramp to its own core (Down: router
 // to core, Up: core to router). Every port is a queue that moves one 32-bit
 // wavelet per `linkBytesPerCycle / 4` cycles; a wavelet sent on a mesh port
-// reaches the next router `hopCycles` later, and the ramps add no latency (the
-// router hands a wavelet to its core in the cycle it arrives). Wavelets of one
+// reaches the next router `hopCycles` later. The ramp's latency (router to
+// core and back) is added by the PE programs (sim/pe_program.cpp), which know
+// when a wavelet enters or leaves a core. Wavelets of one
 // colour leave a port in arrival order; colours (virtual channels) share a
 // port round-robin, one wavelet at a time. Router buffers are unbounded (no
 // back-pressure), which changes nothing where consumers keep up.

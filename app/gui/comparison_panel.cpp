@@ -63,9 +63,15 @@ void ComparisonPanel::setFigures(const SystemFigures& chip, const SystemFigures&
   const SystemFigures* systems[2] = {&chip, &gpu};
   for (int column = 0; column < 2; ++column) {
     const auto& s = *systems[column];
-    const QString values[RowCount] = {
-        s.tokensPerSecond > 0 ? QString::number(s.tokensPerSecond, 'f', 0) : QStringLiteral("–"),
-        formatSeconds(s.timeToFirstToken), formatJoules(s.joulesPerToken), s.source};
+    QString rate =
+        s.tokensPerSecond > 0 ? QString::number(s.tokensPerSecond, 'f', 0) : QStringLiteral("–");
+    if (s.tokensPerSecond > 0 && s.tokensPerSecondHigh > s.tokensPerSecondLow) {
+      rate += tr(" (%1–%2 over unconfirmed parameters)")
+                  .arg(s.tokensPerSecondLow, 0, 'f', 0)
+                  .arg(s.tokensPerSecondHigh, 0, 'f', 0);
+    }
+    const QString values[RowCount] = {rate, formatSeconds(s.timeToFirstToken),
+                                      formatJoules(s.joulesPerToken), s.source};
     for (int row = 0; row < RowCount; ++row) {
       auto* item = new QTableWidgetItem(values[row]);
       item->setToolTip(values[row]);
@@ -74,11 +80,17 @@ void ComparisonPanel::setFigures(const SystemFigures& chip, const SystemFigures&
   }
   m_table->resizeRowsToContents();
   m_speedup = gpu.tokensPerSecond > 0 ? chip.tokensPerSecond / gpu.tokensPerSecond : 0.0;
-  m_headline->setText(m_speedup > 0 ? tr("%1 generates %2× faster than %3 for one user")
-                                          .arg(chip.name)
-                                          .arg(m_speedup, 0, 'f', 1)
-                                          .arg(gpu.name)
-                                    : tr("No GPU figure for this model."));
+  QString headline = m_speedup > 0 ? tr("%1 generates %2× faster than %3 for one user")
+                                         .arg(chip.name)
+                                         .arg(m_speedup, 0, 'f', 1)
+                                         .arg(gpu.name)
+                                   : tr("No GPU figure for this model.");
+  if (m_speedup > 0 && chip.tokensPerSecondHigh > chip.tokensPerSecondLow) {
+    headline += tr(" (%1–%2× over the chip's unconfirmed parameters)")
+                    .arg(chip.tokensPerSecondLow / gpu.tokensPerSecond, 0, 'f', 1)
+                    .arg(chip.tokensPerSecondHigh / gpu.tokensPerSecond, 0, 'f', 1);
+  }
+  m_headline->setText(headline);
 }
 
 } // namespace ws::app

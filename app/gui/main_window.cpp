@@ -342,6 +342,8 @@ void MainWindow::onFinished(const FinishedEvent& event) {
     chip.timeToFirstToken = report.timeToFirstTokenSeconds;
     chip.joulesPerToken = report.joulesPerToken;
     chip.source = QString("simulated (%1 engine)").arg(QString::fromStdString(report.engine));
+    chip.tokensPerSecondLow = report.decodeTokensPerSecondLow;
+    chip.tokensPerSecondHigh = report.decodeTokensPerSecondHigh;
     const auto preferred =
         std::find_if(report.gpus.begin(), report.gpus.end(), [](const sim::GpuEstimate& estimate) {
           return estimate.gpu == kPreferredGpu;

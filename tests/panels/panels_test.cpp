@@ -10,8 +10,10 @@
 #include <QApplication>
 #include <QChart>
 #include <QChartView>
+#include <QLabel>
 #include <QLineSeries>
 #include <QSignalSpy>
+#include <QTableWidget>
 #include <QTest>
 #include <QTextBlock>
 #include <QTextLayout>
@@ -169,6 +171,24 @@ TEST_F(Panels, ComparisonComputesTheSpeedupFromBothSystems) {
   EXPECT_DOUBLE_EQ(panel.speedup(), 9.0);
   panel.setFigures({"wse3", 1800.0, 0.01, 0.012, "simulated"}, {"H100 SXM", 0.0, 0.0, 0.0, ""});
   EXPECT_EQ(panel.speedup(), 0.0);
+}
+
+// The chip's figure carries the band over its unconfirmed parameters, in the
+// table and in the headline's speedup.
+TEST_F(Panels, ComparisonShowsTheBandOverUnconfirmedParameters) {
+  ComparisonPanel panel;
+  panel.setFigures({"wse3", 1800.0, 0.01, 0.012, "simulated", 1200.0, 2000.0},
+                   {"H100 SXM", 200.0, 0.05, 3.5, "roofline"});
+  const auto* table = panel.findChild<QTableWidget*>();
+  ASSERT_NE(table, nullptr);
+  EXPECT_TRUE(table->item(0, 0)->text().contains("1200–2000"))
+      << table->item(0, 0)->text().toStdString();
+  const auto labels = panel.findChildren<QLabel*>();
+  bool headline = false;
+  for (const QLabel* label : labels) {
+    headline = headline || label->text().contains("6.0–10.0×");
+  }
+  EXPECT_TRUE(headline);
 }
 
 } // namespace

@@ -7,6 +7,7 @@
 // several sequences share the pipeline).
 #include "sim/detailed_engine.h"
 #include "sim/fast_engine.h"
+#include "sim/layer_window.h"
 #include "sim/mapper.h"
 #include "tests/sim/sim_test_util.h"
 
@@ -286,6 +287,18 @@ TEST(Cosimulation, MixtureOfExpertsOn128x128) {
   EXPECT_GT(a.expertTransfers, 0);
   EXPECT_LE(a.worstExpertTransfer, kConcurrentExpertTransferBound)
       << "known gap: concurrent expert transfers, docs/detailed-vs-fast.md";
+}
+
+// The golden model at real size: one Llama-3.1-8B decoder layer exactly as
+// the mapper shapes and places it on a WSE-3, every mechanism on.
+TEST(Cosimulation, Llama8bLayerAtItsWse3RegionSize) {
+  MapOptions options;
+  options.contextTokens = 2048;
+  const Placement full =
+      mapModel(core::loadModelSpec("llama-3.1-8b"), loadChipSpec("wse3"), options);
+  const Placement layer = layerWindow(full, 5);
+  ASSERT_GT(layer.usedPes(), 10000) << "a real-size layer, not a toy";
+  cosimulate("llama-3.1-8b layer 5 on wse3", layer, decodeRun(1, 1));
 }
 
 } // namespace

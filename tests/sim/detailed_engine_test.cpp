@@ -432,21 +432,21 @@ TEST(DetailedEngine, KvCacheGrowsAttentionTimeAndThenDoesNotFit) {
   EXPECT_THROW(engine.decodeStep(), FitError);
 }
 
-TEST(DetailedEngine, RefusesFabricsAbove128x128) {
+TEST(DetailedEngine, RefusesFabricsAboveItsPeBudget) {
   ChipSpec chip = test::plainTeachChip();
-  chip.fabricWidth = 129;
-  chip.fabricHeight = 16;
+  chip.fabricWidth = 513;
+  chip.fabricHeight = 512;
   const Placement p =
       test::handPlacement(chip, {test::region(0, {0, 0, 4, 4}, {test::matVec(64, 64, Axis::Y)})});
   try {
     DetailedEngine engine(p);
-    FAIL() << "a 129-wide fabric was accepted";
+    FAIL() << "a 513 x 512 fabric was accepted";
   } catch (const std::invalid_argument& e) {
-    EXPECT_NE(std::string(e.what()).find("128 x 128"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("262144 PEs"), std::string::npos) << e.what();
   }
   EXPECT_THROW(makeTimingEngine(EngineKind::Detailed, p), std::invalid_argument);
-  chip.fabricWidth = 128;
-  chip.fabricHeight = 128;
+  chip.fabricWidth = 1024;
+  chip.fabricHeight = 256;
   const Placement fits =
       test::handPlacement(chip, {test::region(0, {0, 0, 4, 4}, {test::matVec(64, 64, Axis::Y)})});
   EXPECT_EQ(makeTimingEngine(EngineKind::Detailed, fits)->kind(), EngineKind::Detailed);

@@ -126,6 +126,35 @@ TEST(ClosedForms, NormAndElementwise) {
   EXPECT_DOUBLE_EQ(e.fabric(), 0.0);
 }
 
+// Per-PE activity follows the matvec's program: the input's wavefront down
+// the columns, then each row's reduce chain from the right edge to the left,
+// one dependent stage (hop + 2 T_R + 1) per PE.
+TEST(FastEngine, MatVecActivityShowsTheWavefrontAndTheReduceChain) {
+  ChipSpec chip = test::plainTeachChip();
+  chip.rampLatencyCycles = 2.0;
+  chip.taskActivationCycles = 16.0;
+  const Placement p =
+      test::handPlacement(chip, {test::region(0, {0, 0, 16, 8}, {test::matVec(64, 128, Axis::Y)})});
+  struct Phases : EngineObserver {
+    std::vector<RegionActivity> records;
+    void onActivity(const RegionActivity& a) override { records.push_back(a); }
+  } phases;
+  FastEngine engine(p);
+  engine.addObserver(&phases);
+  engine.decodeStep();
+  ASSERT_EQ(phases.records.size(), 2u);
+  const RegionActivity& work = phases.records[0];
+  const RegionActivity& chain = phases.records[1];
+  EXPECT_EQ(work.hopCyclesX, 0.0f);
+  EXPECT_EQ(work.hopCyclesY, 1.0f) << "the slice travels down the columns";
+  EXPECT_DOUBLE_EQ(work.startCycle, 16.0 + 4.0);
+  EXPECT_DOUBLE_EQ(work.endCycle - work.startCycle, 8.0);
+  EXPECT_EQ(chain.sourceX, 15) << "chains start at the right edge";
+  EXPECT_EQ(chain.hopCyclesX, 1.0f + 5.0f);
+  EXPECT_GT(chain.fabricShare, 0.0f);
+  EXPECT_DOUBLE_EQ(chain.startCycle, work.endCycle + 2.0);
+}
+
 TEST(FastEngine, DecodeStepIsTheSumOfItsOps) {
   const Placement p = test::handPlacement(
       test::plainTeachChip(), {test::region(0, {0, 0, 16, 8}, {test::matVec(64, 128, Axis::Y)}),

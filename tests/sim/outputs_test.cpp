@@ -30,7 +30,8 @@ TEST(ActivityField, WavefrontShiftsBusyIntervalsByHopDistance) {
   a.endCycle = 10;
   a.sourceX = 0;
   a.sourceY = 0;
-  a.hopCycles = 1.0f;
+  a.hopCyclesX = 1.0f;
+  a.hopCyclesY = 1.0f;
   a.computeShare = 0.75f;
   a.fabricShare = 0.25f;
   field.onActivity(a);
@@ -77,7 +78,8 @@ TEST(ActivityField, MatchesItsPerPeDefinitionOverAnEngineRun) {
       const PeRect& r = p.regions()[size_t(a.region)].rect;
       for (int y = r.y; y < r.y + r.h; ++y) {
         for (int x = r.x; x < r.x + r.w; ++x) {
-          const double shift = a.hopCycles * (std::abs(x - a.sourceX) + std::abs(y - a.sourceY));
+          const double shift =
+              a.hopCyclesX * std::abs(x - a.sourceX) + a.hopCyclesY * std::abs(y - a.sourceY);
           const double busy =
               std::max(0.0, std::min(t1, a.endCycle + shift) - std::max(t0, a.startCycle + shift));
           compute[size_t(y * field.width() + x)] += busy / (t1 - t0) * a.computeShare;
