@@ -30,9 +30,60 @@ TEST(PreTokenizerNames, KnowsLlamaCppNamesAndAliases) {
   ASSERT_TRUE(llama3);
   EXPECT_EQ(llama3->kind, PreTokenizerKind::Llama3);
   EXPECT_TRUE(llama3->ignoreMerges);
+  EXPECT_TRUE(llama3->addBos);
   EXPECT_FALSE(findPreTokenizer("dbrx")->ignoreMerges);
   EXPECT_FALSE(findPreTokenizer("qwen2")->ignoreMerges);
+  EXPECT_FALSE(findPreTokenizer("qwen2")->addBos);
   EXPECT_FALSE(findPreTokenizer("no-such-tokenizer"));
+}
+
+TEST(PreTokenizerNames, FamiliesAddedForIssue16) {
+  const std::vector<std::pair<std::string_view, PreTokenizerKind>> names = {
+      {"gpt-4o", PreTokenizerKind::Gpt4o},
+      {"llama4", PreTokenizerKind::Gpt4o},
+      {"minimax-m2", PreTokenizerKind::Gpt4o},
+      {"deepseek-v3", PreTokenizerKind::DeepseekV3},
+      {"hunyuan-dense", PreTokenizerKind::DeepseekV3},
+      {"deepseek-llm", PreTokenizerKind::DeepseekLlm},
+      {"falcon", PreTokenizerKind::Falcon},
+      {"tekken", PreTokenizerKind::Tekken},
+      {"chatglm-bpe", PreTokenizerKind::Llama3},
+      {"glm4", PreTokenizerKind::Llama3},
+      {"command-r", PreTokenizerKind::Starcoder},
+      {"smollm", PreTokenizerKind::Starcoder},
+      {"codeshell", PreTokenizerKind::Starcoder},
+      {"exaone", PreTokenizerKind::Starcoder},
+      {"minerva-7b", PreTokenizerKind::Starcoder},
+      {"olmo", PreTokenizerKind::Gpt2},
+      {"jais", PreTokenizerKind::Gpt2},
+      {"trillion", PreTokenizerKind::Gpt2},
+      {"poro-chat", PreTokenizerKind::Bloom},
+      {"bloom", PreTokenizerKind::Bloom},
+      {"gpt3-finnish", PreTokenizerKind::Bloom},
+      {"viking", PreTokenizerKind::Viking},
+      {"qwen35", PreTokenizerKind::Qwen35},
+      {"seed-coder", PreTokenizerKind::SeedCoder},
+      {"hunyuan", PreTokenizerKind::Qwen2},
+      {"bailingmoe", PreTokenizerKind::Qwen2},
+      {"grok-2", PreTokenizerKind::Qwen2},
+      {"superbpe", PreTokenizerKind::Superbpe},
+      {"kimi-k2", PreTokenizerKind::KimiK2},
+      {"pixtral", PreTokenizerKind::Llama3},
+  };
+  for (const auto& [name, kind] : names) {
+    const auto spec = findPreTokenizer(name);
+    ASSERT_TRUE(spec) << name;
+    EXPECT_EQ(spec->kind, kind) << name;
+  }
+  // llama.cpp sets ignore_merges and add_bos for tekken, neither for gpt-4o or GLM-4.
+  EXPECT_TRUE(findPreTokenizer("tekken")->ignoreMerges);
+  EXPECT_TRUE(findPreTokenizer("tekken")->addBos);
+  EXPECT_FALSE(findPreTokenizer("gpt-4o")->ignoreMerges);
+  EXPECT_FALSE(findPreTokenizer("gpt-4o")->addBos);
+  EXPECT_FALSE(findPreTokenizer("glm4")->ignoreMerges);
+  // Names are exact: no case folding, no trimming.
+  EXPECT_FALSE(findPreTokenizer("GPT-4O"));
+  EXPECT_FALSE(findPreTokenizer("gpt-4o "));
 }
 
 TEST(PreTokenizerGpt2, WordsNumbersContractionsAndSpaces) {
@@ -71,6 +122,12 @@ TEST(PreTokenizerDeepseekCoder, SequentialExpressionsKeepTheGaps) {
   EXPECT_EQ(split(k, "x + y"), (Words{"x", " +", " y"})); // "+" is a symbol, not \p{P}
 }
 
+TEST(PreTokenizerDeepseekCoder, SpacesInsideTheCjkRangesAreNotCjk) {
+  // U+3000 lies in the range U+0800..U+4E00, but llama.cpp reads non-ASCII
+  // whitespace as U+000B there: "\u3000文" is a gap and a CJK run, not one run.
+  EXPECT_EQ(split(PreTokenizerKind::DeepseekCoder, "中\u3000文"), (Words{"中", "\u3000", "文"}));
+}
+
 TEST(PreTokenizerStarcoder, DigitsSplitFirst) {
   EXPECT_EQ(split(PreTokenizerKind::Starcoder, "a 12b"), (Words{"a", " ", "1", "2", "b"}));
 }
@@ -78,6 +135,118 @@ TEST(PreTokenizerStarcoder, DigitsSplitFirst) {
 TEST(PreTokenizerDefault, PunctuationRunsThenGpt2) {
   EXPECT_EQ(split(PreTokenizerKind::Default, "a+=b 1234"),
             (Words{"a", "+=", "b", " ", "123", "4"}));
+}
+
+// The expected words below follow from reading each expression (llama.cpp's
+// llama-vocab.cpp); where a model's own tokenizer (Hugging Face) would split
+// otherwise, the test says so and keeps llama.cpp's answer.
+
+TEST(PreTokenizerGpt4o, CaseChangesContractionsDigitTriplesAndSlashes) {
+  const auto k = PreTokenizerKind::Gpt4o;
+  EXPECT_EQ(split(k, "Hello World"), (Words{"Hello", " World"}));
+  EXPECT_EQ(split(k, "HelloWorld getHTTPResponse"),
+            (Words{"Hello", "World", " get", "HTTPResponse"}));
+  // Contractions stay with their word, in any case.
+  EXPECT_EQ(split(k, "I'M DON'T isn't"), (Words{"I'M", " DON'T", " isn't"}));
+  EXPECT_EQ(split(k, "x1234567"), (Words{"x", "123", "456", "7"}));
+  EXPECT_EQ(split(k, "foo(bar);\n"), (Words{"foo", "(bar", ");\n"}));
+  EXPECT_EQ(split(k, "a/b // c\n//"), (Words{"a", "/b", " //", " c", "\n", "//"}));
+  EXPECT_EQ(split(k, "x/\n/y"), (Words{"x", "/\n/", "y"}));
+  EXPECT_EQ(split(k, "x  \n\n  y"), (Words{"x", "  \n\n", " ", " y"}));
+  EXPECT_EQ(split(k, "hi \xF0\x9F\x98\x80\xF0\x9F\x98\x80!"),
+            (Words{"hi", " \xF0\x9F\x98\x80\xF0\x9F\x98\x80!"}));
+  EXPECT_EQ(split(k, "Ünïcödé 中文abc"), (Words{"Ünïcödé", " 中文abc"}));
+}
+
+TEST(PreTokenizerGpt4o, LettersOutsideAsciiAreBothCasesAndMarksAreNotLetters) {
+  const auto k = PreTokenizerKind::Gpt4o;
+  // Hugging Face keeps "ÉCOLE" whole (all \p{Lu}); llama.cpp's [^a-z] / [^A-Z]
+  // count É as "lower" too, so [Upper]*[Lower]+ ends after it.
+  EXPECT_EQ(split(k, "ÉCOLE"), (Words{"É", "COLE"}));
+  // A combining mark is no letter for llama.cpp (Hugging Face: one word).
+  EXPECT_EQ(split(k, "cafe\xCC\x81s"), (Words{"cafe", "\xCC\x81s"}));
+}
+
+TEST(PreTokenizerTekken, CaseChangesSingleDigitsNoContractions) {
+  const auto k = PreTokenizerKind::Tekken;
+  EXPECT_EQ(split(k, "HelloWorld 1234"), (Words{"Hello", "World", " ", "1", "2", "3", "4"}));
+  EXPECT_EQ(split(k, "I'm"), (Words{"I", "'m"}));
+  EXPECT_EQ(split(k, "x/\n/y"), (Words{"x", "/\n/", "y"}));
+  EXPECT_EQ(split(k, "ALL_CAPS"), (Words{"ALL", "_CAPS"}));
+}
+
+TEST(PreTokenizerDeepseekV3, DigitTriplesCjkRunsAndPunctuatedWords) {
+  const auto k = PreTokenizerKind::DeepseekV3;
+  EXPECT_EQ(split(k, "Hello, world!"), (Words{"Hello", ",", " world", "!"}));
+  EXPECT_EQ(split(k, "v1234567"), (Words{"v", "123", "456", "7"}));
+  EXPECT_EQ(split(k, "中文abc日本語です"), (Words{"中文", "abc", "日本語です"}));
+  // An ASCII punctuation character takes the ASCII letters after it.
+  EXPECT_EQ(split(k, ".NET __init__"), (Words{".NET", " __", "init", "__"}));
+  EXPECT_EQ(split(k, "a\n\nb  c"), (Words{"a", "\n\n", "b", " ", " c"}));
+  EXPECT_EQ(split(k, "e\xCC\x81t\xC3\xA9"), (Words{"e\xCC\x81t\xC3\xA9"})); // marks join
+}
+
+TEST(PreTokenizerDeepseekV3, TildeIsNeitherPunctuationNorSymbolForLlamaCpp) {
+  // Hugging Face: "a", " ~=", " b". llama.cpp's \p{S} leaves '~' out.
+  EXPECT_EQ(split(PreTokenizerKind::DeepseekV3, "a ~= b"), (Words{"a", " ", "~", "=", " b"}));
+}
+
+TEST(PreTokenizerDeepseekLlm, ListedLettersPunctuationTrailingSpaceCjkNumbers) {
+  const auto k = PreTokenizerKind::DeepseekLlm;
+  EXPECT_EQ(split(k, "Hello, world!\n"), (Words{"Hello", ",", " world", "!", "\n"}));
+  EXPECT_EQ(split(k, "x  = 1234;"), (Words{"x", " ", " =", " ", "1234", ";"}));
+  EXPECT_EQ(split(k, "\xF0\x9F\x98\x80  "), (Words{"\xF0\x9F\x98\x80", "  "}));
+  EXPECT_EQ(split(k, "中文 text"), (Words{"中文", " text"}));
+  // The punctuation class !-/:-~ holds the ASCII letters too, so it cuts again
+  // the words that hold other letters.
+  EXPECT_EQ(split(k, "naïve ǅemal"), (Words{"na", "ï", "ve", " ǅ", "emal"}));
+  // Kana lie in the range U+0800..U+4E00 of the CJK expression.
+  EXPECT_EQ(split(k, "です。"), (Words{"です", "。"}));
+}
+
+TEST(PreTokenizerFalcon, PunctuationRunsWithBacktickThenGpt2ThenTriples) {
+  const auto k = PreTokenizerKind::Falcon;
+  EXPECT_EQ(split(k, "a+=b 1234"), (Words{"a", "+=", "b", " ", "123", "4"}));
+  EXPECT_EQ(split(k, " `x`"), (Words{" ", "`", "x", "`"}));
+  EXPECT_EQ(split(PreTokenizerKind::Default, " `x`"), (Words{" `", "x", "`"}));
+  EXPECT_EQ(split(k, "1234567"), (Words{"123", "456", "7"}));
+}
+
+TEST(PreTokenizerBloom, WordsUntilSpaceOrSentencePunctuation) {
+  const auto k = PreTokenizerKind::Bloom;
+  EXPECT_EQ(split(k, "Hello world. How are you?"),
+            (Words{"Hello", " world", ".", " How", " are", " you", "?"}));
+  EXPECT_EQ(split(k, "f(x)|y"), (Words{"f", "(", "x", ")|", "y"}));
+  EXPECT_EQ(split(k, "a  b\n\nc"), (Words{"a", " ", " b", "\n\n", "c"}));
+  EXPECT_EQ(split(k, "1,234"), (Words{"1", ",", "234"}));
+  EXPECT_EQ(split(PreTokenizerKind::Viking, "1,234"), (Words{"1", ",", "2", "3", "4"}));
+}
+
+TEST(PreTokenizerQwen35, MarksBelongToWords) {
+  EXPECT_EQ(split(PreTokenizerKind::Qwen35, "cafe\xCC\x81 v12"),
+            (Words{"cafe\xCC\x81", " v", "1", "2"}));
+  EXPECT_EQ(split(PreTokenizerKind::Qwen2, "cafe\xCC\x81 v12"),
+            (Words{"cafe", "\xCC\x81", " v", "1", "2"}));
+}
+
+TEST(PreTokenizerSeedCoder, NoLineBreaksAfterSymbols) {
+  EXPECT_EQ(split(PreTokenizerKind::SeedCoder, "a;\n\nb"), (Words{"a", ";", "\n\n", "b"}));
+  EXPECT_EQ(split(PreTokenizerKind::Qwen2, "a;\n\nb"), (Words{"a", ";\n\n", "b"}));
+}
+
+TEST(PreTokenizerSuperbpe, OnlyNumbersSplitInTriplesFromTheRight) {
+  const auto k = PreTokenizerKind::Superbpe;
+  EXPECT_EQ(split(k, "I have 1234567 apples"), (Words{"I have ", "1", "234", "567", " apples"}));
+  EXPECT_EQ(split(k, "12345"), (Words{"12", "345"}));
+  EXPECT_EQ(split(k, "123"), (Words{"123"}));
+}
+
+TEST(PreTokenizerKimiK2, HanRunsApartFromOtherLetters) {
+  const auto k = PreTokenizerKind::KimiK2;
+  EXPECT_EQ(split(k, "Hello世界World"), (Words{"Hello", "世界", "World"}));
+  EXPECT_EQ(split(k, "I'M don't"), (Words{"I'M", " don't"}));
+  EXPECT_EQ(split(k, " 世界 1234567"), (Words{" ", "世界", " ", "123", "456", "7"}));
+  EXPECT_EQ(split(k, "日本語です"), (Words{"日本語", "です"}));
 }
 
 TEST(PreTokenizer, InvalidUtf8BytesAreSymbolsAndNothingIsLost) {
@@ -88,7 +257,11 @@ TEST(PreTokenizer, InvalidUtf8BytesAreSymbolsAndNothingIsLost) {
             (Words{"ab", "\xFF", "cd"}));
   for (const auto kind :
        {PreTokenizerKind::Default, PreTokenizerKind::Gpt2, PreTokenizerKind::Llama3,
-        PreTokenizerKind::Qwen2, PreTokenizerKind::DeepseekCoder, PreTokenizerKind::Starcoder}) {
+        PreTokenizerKind::Qwen2, PreTokenizerKind::DeepseekCoder, PreTokenizerKind::Starcoder,
+        PreTokenizerKind::Falcon, PreTokenizerKind::DeepseekLlm, PreTokenizerKind::DeepseekV3,
+        PreTokenizerKind::Gpt4o, PreTokenizerKind::Tekken, PreTokenizerKind::Qwen35,
+        PreTokenizerKind::SeedCoder, PreTokenizerKind::Bloom, PreTokenizerKind::Viking,
+        PreTokenizerKind::Superbpe, PreTokenizerKind::KimiK2}) {
     std::string joined;
     for (const auto& w : split(kind, text)) {
       EXPECT_FALSE(w.empty());
