@@ -225,6 +225,37 @@ size_t matchSpacesThroughLineBreaks(const CharInfo* c, size_t i, size_t end) {
   return matchSpaceRun(c, i, end);
 }
 
+// jais-2: \s*[\r\n]+|\s{512}(?!\S)|\s{256}(?!\S)|...|\s{4}(?!\S)|\s{1,2}(?!\S)|\s{1}:
+// a run without line breaks goes in the largest power-of-two bite that
+// leaves whitespace (or the end of the piece) after it.
+size_t matchSpacesInPowersOfTwo(const CharInfo* c, size_t i, size_t end) {
+  if (!isSpace(c[i])) {
+    return i;
+  }
+  const size_t runStop = runEnd(c, i, end, isSpace);
+  for (size_t k = runStop; k > i; --k) {
+    if (isLineBreak(c[k - 1])) {
+      return k;
+    }
+  }
+  const size_t length = runStop - i;
+  auto fits = [&](size_t n) { return n < length || (n == length && runStop == end); };
+  for (size_t n = 512; n >= 4; n /= 2) {
+    if (fits(n)) {
+      return i + n;
+    }
+  }
+  return fits(2) ? i + 2 : i + 1;
+}
+
+// spark2_5: [\r\n]|\s+(?!\S)|\s+ : line breaks one by one, other runs as GPT-2.
+size_t matchLineBreakOrSpaceRun(const CharInfo* c, size_t i, size_t end) {
+  if (isLineBreak(c[i])) {
+    return i + 1;
+  }
+  return isSpace(c[i]) ? matchSpaceRun(c, i, end) : i;
+}
+
 // \p{N}{1,MaxDigits}; MaxDigits 0 means \p{N}+.
 template <size_t MaxDigits> size_t matchNumbers(const CharInfo* c, size_t i, size_t end) {
   size_t k = i;
@@ -280,11 +311,13 @@ size_t matchPrefixedWord(const CharInfo* c, size_t i, size_t end) {
   return i;
 }
 
-// The Llama 3 expression and its variants (Qwen2: MaxDigits 1; seed-coder:
-// no line breaks after symbols).
-template <size_t MaxDigits, bool LineBreaksAfterSymbols>
+// The Llama 3 expression and its variants: Qwen2 (MaxDigits 1), minicpm5 (0:
+// \p{N}+), seed-coder (no line breaks after symbols), ufakzeka (no
+// contractions), jais-2 (whitespace in powers of two).
+template <size_t MaxDigits, bool LineBreaksAfterSymbols, bool Contractions = true,
+          Matcher Spaces = matchSpacesThroughLineBreaks>
 size_t matchLlama3Family(const CharInfo* c, size_t i, size_t end) {
-  if (size_t m = matchContraction(c, i, end, true); m != i) {
+  if (size_t m = Contractions ? matchContraction(c, i, end, true) : i; m != i) {
     return m;
   }
   if (size_t m = matchPrefixedWord<isLetter>(c, i, end); m != i) {
@@ -297,7 +330,7 @@ size_t matchLlama3Family(const CharInfo* c, size_t i, size_t end) {
   if (size_t m = matchSpaceThenRun<isOther, suffix>(c, i, end); m != i) {
     return m;
   }
-  return matchSpacesThroughLineBreaks(c, i, end);
+  return Spaces(c, i, end);
 }
 
 // Qwen 3.5: marks belong to words.
@@ -352,8 +385,10 @@ size_t matchCasedWords(const CharInfo* c, size_t i, size_t end) {
   return matchSpacesThroughLineBreaks(c, i, end);
 }
 
-// The last expression of deepseek-v3.
-size_t matchDeepseekV3(const CharInfo* c, size_t i, size_t end) {
+// The last expression of deepseek-v3, and of spark2_5 (no line breaks after
+// symbols, [\r\n]|\s+(?!\S)|\s+ for the whitespace).
+template <bool LineBreaksAfterSymbols, Matcher Spaces>
+size_t matchDeepseekV3Family(const CharInfo* c, size_t i, size_t end) {
   if (isAsciiPunctuation(c[i]) && i + 1 < end && isAsciiLetter(c[i + 1])) {
     return runEnd(c, i + 1, end, isAsciiLetter);
   }
@@ -365,10 +400,52 @@ size_t matchDeepseekV3(const CharInfo* c, size_t i, size_t end) {
       isLetterOrMark(c[i + 1])) {
     return runEnd(c, i + 1, end, isLetterOrMark);
   }
-  if (size_t m = matchSpaceThenRun<isLlamaCppPunctuationOrSymbol, isLineBreak>(c, i, end); m != i) {
+  constexpr auto suffix = LineBreaksAfterSymbols ? isLineBreak : nullptr;
+  if (size_t m = matchSpaceThenRun<isLlamaCppPunctuationOrSymbol, suffix>(c, i, end); m != i) {
     return m;
   }
+  return Spaces(c, i, end);
+}
+
+// exaone-moe: (?:'[sS]|...)|[^\r\n\p{L}\p{N}]?(?:\p{L}\p{M}*(?: \p{L}\p{M}*)*)+|\p{N}|
+//  ?[^\s\p{L}\p{N}]+[\r\n/]?|\s*[\r\n]|\s+(?!\S)|\s+ : words go on over single
+// spaces followed by a letter, so "hello world" is one word.
+size_t matchExaoneMoe(const CharInfo* c, size_t i, size_t end) {
+  if (size_t m = matchContraction(c, i, end, true); m != i) {
+    return m;
+  }
+  size_t start = i;
+  if (!isLetter(c[i]) && !isLineBreak(c[i]) && !isNumber(c[i]) && i + 1 < end) {
+    start = i + 1;
+  }
+  if (isLetter(c[start])) {
+    size_t k = start + 1;
+    while (k < end) {
+      if (isLetterOrMark(c[k])) {
+        ++k;
+      } else if (c[k].cp == ' ' && k + 1 < end && isLetter(c[k + 1])) {
+        k += 2;
+      } else {
+        break;
+      }
+    }
+    return k;
+  }
+  if (isNumber(c[i])) {
+    return i + 1;
+  }
+  const size_t symbolStart = (c[i].cp == ' ' && i + 1 < end) ? i + 1 : i;
+  if (isOther(c[symbolStart])) {
+    const size_t stop = runEnd(c, symbolStart, end, isOther);
+    return (stop < end && isLineBreakOrSlash(c[stop])) ? stop + 1 : stop;
+  }
   return matchSpacesThroughLineBreaks(c, i, end);
+}
+
+// [^\n]+|[\n]+
+size_t matchLineOrLineBreaks(const CharInfo* c, size_t i, size_t end) {
+  const bool lineFeed = c[i].cp == '\n';
+  return runEnd(c, i, end, [lineFeed](const CharInfo& x) { return (x.cp == '\n') == lineFeed; });
 }
 
 size_t matchKimiK2(const CharInfo* c, size_t i, size_t end) {
@@ -520,7 +597,21 @@ std::vector<Splitter> splittersFor(PreTokenizerKind kind) {
             splitAtMatches<matchNumbers<0>>};
   case K::DeepseekV3:
     return {splitAtMatches<matchNumbers<3>>, splitAtMatches<matchRun<isDeepseekV3Cjk>>,
-            splitAtMatches<matchDeepseekV3>};
+            splitAtMatches<matchDeepseekV3Family<true, matchSpacesThroughLineBreaks>>};
+  case K::Spark25:
+    return {splitAtMatches<matchNumbers<3>>, splitAtMatches<matchRun<isDeepseekV3Cjk>>,
+            splitAtMatches<matchDeepseekV3Family<false, matchLineBreakOrSpaceRun>>,
+            splitAtMatches<matchNumbers<1>>};
+  case K::Jais2:
+    return {splitAtMatches<matchLlama3Family<3, true, true, matchSpacesInPowersOfTwo>>};
+  case K::MiniCpm5:
+    return {splitAtMatches<matchNumbers<3>>, splitAtMatches<matchLlama3Family<0, true>>};
+  case K::Ufakzeka:
+    return {splitAtMatches<matchLlama3Family<1, true, false>>};
+  case K::Laguna:
+    return {splitAtMatches<matchLineOrLineBreaks>, splitAtMatches<matchLlama3Family<1, true>>};
+  case K::ExaoneMoe:
+    return {splitAtMatches<matchExaoneMoe>};
   case K::Gpt4o:
     return {splitAtMatches<matchCasedWords<true, 3>>};
   case K::Tekken:
@@ -632,6 +723,12 @@ constexpr std::array kNames = {
     NamedPreTokenizer{"viking", plainWords(PreTokenizerKind::Viking)},
     NamedPreTokenizer{"superbpe", plainWords(PreTokenizerKind::Superbpe)},
     NamedPreTokenizer{"kimi-k2", plainWords(PreTokenizerKind::KimiK2)},
+    NamedPreTokenizer{"spark2_5", plainWords(PreTokenizerKind::Spark25)},
+    NamedPreTokenizer{"jais-2", plainWords(PreTokenizerKind::Jais2)},
+    NamedPreTokenizer{"minicpm5", {PreTokenizerKind::MiniCpm5, true, false}},
+    NamedPreTokenizer{"ufakzeka", plainWords(PreTokenizerKind::Ufakzeka)},
+    NamedPreTokenizer{"laguna", plainWords(PreTokenizerKind::Laguna)},
+    NamedPreTokenizer{"exaone-moe", plainWords(PreTokenizerKind::ExaoneMoe)},
 };
 
 } // namespace

@@ -67,11 +67,27 @@ enum class PreTokenizerKind {
   // [\p{Han}]+|[^\r\n\p{L}\p{N}]?[\p{L}&&[^\p{Han}]]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?|
   // \p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+
   KimiK2,
+  // As DeepseekV3 with  ?[\p{P}\p{S}]+|[\r\n]|\s+(?!\S)|\s+ at the end of the
+  // last expression, then \p{N}.
+  Spark25,
+  // As Llama3 with \s{512}(?!\S)|\s{256}(?!\S)|...|\s{4}(?!\S)|\s{1,2}(?!\S)|\s{1}
+  // for \s+(?!\S)|\s+.
+  Jais2,
+  // \p{N}{1,3}, then Llama3 with \p{N}+ for \p{N}{1,3}.
+  MiniCpm5,
+  // Qwen2 without the contractions.
+  Ufakzeka,
+  // [^\n]+|[\n]+, then Qwen2.
+  Laguna,
+  // (?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?(?:\p{L}\p{M}*(?: \p{L}\p{M}*)*)+|
+  // \p{N}| ?[^\s\p{L}\p{N}]+[\r\n/]?|\s*[\r\n]|\s+(?!\S)|\s+
+  ExaoneMoe,
 };
 
 struct PreTokenizerSpec {
   PreTokenizerKind kind = PreTokenizerKind::Gpt2;
-  // Llama 3, tekken: a word that is a token as a whole is emitted without merging.
+  // Llama 3, tekken, minicpm5: a word that is a token as a whole is emitted
+  // without merging.
   bool ignoreMerges = false;
   // llama.cpp adds BOS by default for these vocabularies (Llama 3, tekken);
   // tokenizer.ggml.add_bos_token overrides it.

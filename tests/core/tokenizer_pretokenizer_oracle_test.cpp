@@ -496,4 +496,65 @@ TEST(PreTokenizerOracle, Superbpe) {
                      {collapsed(LR"(\p{N}+)"), wide(LR"((?=(\d{3})+(?!\d)))")}, kFixed);
 }
 
+TEST(PreTokenizerOracle, Spark25) {
+  expectSameAsOracle(
+      PreTokenizerKind::Spark25,
+      {collapsed(LR"(\p{N}{1,3})"), wide(L"[\u4E00-\u9FA5\u3040-\u309F\u30A0-\u30FF]+"),
+       collapsed(
+           LR"re([!"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~][A-Za-z]+|[^\r\n\p{L}\p{P}\p{S}]?[\p{L}\p{M}]+| ?[\p{P}\p{S}]+|[\r\n]|\s+(?!\S)|\s+)re"),
+       collapsed(LR"(\p{N})")},
+      kFixed);
+}
+
+TEST(PreTokenizerOracle, Jais2) {
+  std::vector<std::string> fixed = kFixed;
+  for (const size_t n : {3, 4, 5, 7, 8, 9, 16, 17, 40, 64, 65, 300, 600}) {
+    fixed.push_back("a" + std::string(n, ' ') + "b");
+    fixed.push_back("a" + std::string(n, ' '));
+  }
+  expectSameAsOracle(
+      PreTokenizerKind::Jais2,
+      {collapsed(
+          kContractions +
+          LR"(|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s{512}(?!\S)|\s{256}(?!\S)|\s{128}(?!\S)|\s{64}(?!\S)|\s{32}(?!\S)|\s{16}(?!\S)|\s{8}(?!\S)|\s{4}(?!\S)|\s{1,2}(?!\S)|\s{1})")},
+      fixed);
+}
+
+TEST(PreTokenizerOracle, MiniCpm5) {
+  expectSameAsOracle(
+      PreTokenizerKind::MiniCpm5,
+      {collapsed(LR"(\p{N}{1,3})"),
+       collapsed(
+           kContractions +
+           LR"(|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}+| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+)")},
+      kFixed);
+}
+
+TEST(PreTokenizerOracle, Ufakzeka) {
+  expectSameAsOracle(
+      PreTokenizerKind::Ufakzeka,
+      {collapsed(
+          LR"([^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+)")},
+      kFixed);
+}
+
+TEST(PreTokenizerOracle, Laguna) {
+  expectSameAsOracle(
+      PreTokenizerKind::Laguna,
+      {wide(L"[^\\n]+|[\\n]+"),
+       collapsed(
+           kContractions +
+           LR"(|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+)")},
+      kFixed);
+}
+
+TEST(PreTokenizerOracle, ExaoneMoe) {
+  expectSameAsOracle(
+      PreTokenizerKind::ExaoneMoe,
+      {collapsed(
+          kContractions +
+          LR"(|[^\r\n\p{L}\p{N}]?(?:\p{L}\p{M}*(?: \p{L}\p{M}*)*)+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n/]?|\s*[\r\n]|\s+(?!\S)|\s+)")},
+      kFixed);
+}
+
 } // namespace

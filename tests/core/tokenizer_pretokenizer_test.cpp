@@ -69,6 +69,12 @@ TEST(PreTokenizerNames, FamiliesAddedForIssue16) {
       {"superbpe", PreTokenizerKind::Superbpe},
       {"kimi-k2", PreTokenizerKind::KimiK2},
       {"pixtral", PreTokenizerKind::Llama3},
+      {"spark2_5", PreTokenizerKind::Spark25},
+      {"jais-2", PreTokenizerKind::Jais2},
+      {"minicpm5", PreTokenizerKind::MiniCpm5},
+      {"ufakzeka", PreTokenizerKind::Ufakzeka},
+      {"laguna", PreTokenizerKind::Laguna},
+      {"exaone-moe", PreTokenizerKind::ExaoneMoe},
   };
   for (const auto& [name, kind] : names) {
     const auto spec = findPreTokenizer(name);
@@ -81,6 +87,8 @@ TEST(PreTokenizerNames, FamiliesAddedForIssue16) {
   EXPECT_FALSE(findPreTokenizer("gpt-4o")->ignoreMerges);
   EXPECT_FALSE(findPreTokenizer("gpt-4o")->addBos);
   EXPECT_FALSE(findPreTokenizer("glm4")->ignoreMerges);
+  EXPECT_TRUE(findPreTokenizer("minicpm5")->ignoreMerges);
+  EXPECT_FALSE(findPreTokenizer("minicpm5")->addBos);
   // Names are exact: no case folding, no trimming.
   EXPECT_FALSE(findPreTokenizer("GPT-4O"));
   EXPECT_FALSE(findPreTokenizer("gpt-4o "));
@@ -249,6 +257,44 @@ TEST(PreTokenizerKimiK2, HanRunsApartFromOtherLetters) {
   EXPECT_EQ(split(k, "日本語です"), (Words{"日本語", "です"}));
 }
 
+TEST(PreTokenizerSpark25, LineBreaksAloneAndSingleDigits) {
+  const auto k = PreTokenizerKind::Spark25;
+  EXPECT_EQ(split(k, "a;\n\n  b 123"),
+            (Words{"a", ";", "\n", "\n", " ", " b", " ", "1", "2", "3"}));
+  EXPECT_EQ(split(k, "x  \n\ny"), (Words{"x", "  \n", "\n", "y"}));
+}
+
+TEST(PreTokenizerJais2, SpaceRunsInPowersOfTwo) {
+  const auto k = PreTokenizerKind::Jais2;
+  // 11 spaces then a word: 8, 2, then " b" (the last space goes with the word).
+  EXPECT_EQ(split(k, "a           b"), (Words{"a", "        ", "  ", " b"}));
+  EXPECT_EQ(split(k, "a     "), (Words{"a", "    ", " "}));
+  EXPECT_EQ(split(k, "x  \n y"), (Words{"x", "  \n", " y"}));
+}
+
+TEST(PreTokenizerMiniCpm5, DigitTriplesThenLlama3) {
+  EXPECT_EQ(split(PreTokenizerKind::MiniCpm5, "v1234567 I'm"),
+            (Words{"v", "123", "456", "7", " I", "'m"}));
+}
+
+TEST(PreTokenizerUfakzeka, ApostropheSuffixesStayAttached) {
+  EXPECT_EQ(split(PreTokenizerKind::Ufakzeka, "Ankara'da it's"),
+            (Words{"Ankara", "'da", " it", "'s"}));
+  EXPECT_EQ(split(PreTokenizerKind::Qwen2, "Ankara'da it's"),
+            (Words{"Ankara", "'d", "a", " it", "'s"}));
+}
+
+TEST(PreTokenizerLaguna, LinesFirstThenQwen2) {
+  EXPECT_EQ(split(PreTokenizerKind::Laguna, "a \n\n b"), (Words{"a", " ", "\n\n", " b"}));
+  EXPECT_EQ(split(PreTokenizerKind::Qwen2, "a \n\n b"), (Words{"a", " \n\n", " b"}));
+}
+
+TEST(PreTokenizerExaoneMoe, WordsRunOverSingleSpaces) {
+  const auto k = PreTokenizerKind::ExaoneMoe;
+  EXPECT_EQ(split(k, "Hello big world, ok"), (Words{"Hello big world", ",", " ok"}));
+  EXPECT_EQ(split(k, "a  b 12;\n\n"), (Words{"a", " ", " b", " ", "1", "2", ";\n", "\n"}));
+}
+
 TEST(PreTokenizer, InvalidUtf8BytesAreSymbolsAndNothingIsLost) {
   const std::string text = "ab\xFF"
                            "cd \xC3 e\xE2\x82";
@@ -256,12 +302,14 @@ TEST(PreTokenizer, InvalidUtf8BytesAreSymbolsAndNothingIsLost) {
                                           "cd"),
             (Words{"ab", "\xFF", "cd"}));
   for (const auto kind :
-       {PreTokenizerKind::Default, PreTokenizerKind::Gpt2, PreTokenizerKind::Llama3,
-        PreTokenizerKind::Qwen2, PreTokenizerKind::DeepseekCoder, PreTokenizerKind::Starcoder,
-        PreTokenizerKind::Falcon, PreTokenizerKind::DeepseekLlm, PreTokenizerKind::DeepseekV3,
-        PreTokenizerKind::Gpt4o, PreTokenizerKind::Tekken, PreTokenizerKind::Qwen35,
-        PreTokenizerKind::SeedCoder, PreTokenizerKind::Bloom, PreTokenizerKind::Viking,
-        PreTokenizerKind::Superbpe, PreTokenizerKind::KimiK2}) {
+       {PreTokenizerKind::Default,   PreTokenizerKind::Gpt2,          PreTokenizerKind::Llama3,
+        PreTokenizerKind::Qwen2,     PreTokenizerKind::DeepseekCoder, PreTokenizerKind::Starcoder,
+        PreTokenizerKind::Falcon,    PreTokenizerKind::DeepseekLlm,   PreTokenizerKind::DeepseekV3,
+        PreTokenizerKind::Gpt4o,     PreTokenizerKind::Tekken,        PreTokenizerKind::Qwen35,
+        PreTokenizerKind::SeedCoder, PreTokenizerKind::Bloom,         PreTokenizerKind::Viking,
+        PreTokenizerKind::Superbpe,  PreTokenizerKind::KimiK2,        PreTokenizerKind::Spark25,
+        PreTokenizerKind::Jais2,     PreTokenizerKind::MiniCpm5,      PreTokenizerKind::Ufakzeka,
+        PreTokenizerKind::Laguna,    PreTokenizerKind::ExaoneMoe}) {
     std::string joined;
     for (const auto& w : split(kind, text)) {
       EXPECT_FALSE(w.empty());
