@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <cstddef>
+#include <string_view>
 
 namespace ws::core {
 namespace {
@@ -442,6 +443,122 @@ size_t matchExaoneMoe(const CharInfo* c, size_t i, size_t end) {
   return matchSpacesThroughLineBreaks(c, i, end);
 }
 
+// youtu's first expression,
+// [가-힣ㄱ-ㆎ]+|[！…“”‘’—：；，、-〿︰-﹏]+|[ㄅ-ㄯ]+|[一-龥぀-ゟ゠-ヿ]+:
+// a run of one of four classes (Hangul, CJK punctuation, Bopomofo, CJK and kana).
+int youtuClass(uint32_t cp) {
+  if ((cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0x3131 && cp <= 0x318E)) {
+    return 1;
+  }
+  switch (cp) {
+  case 0xFF01: // ！
+  case 0x2026: // …
+  case 0x201C: // “
+  case 0x201D: // ”
+  case 0x2018: // ‘
+  case 0x2019: // ’
+  case 0x2014: // —
+  case 0xFF1A: // ：
+  case 0xFF1B: // ；
+  case 0xFF0C: // ，
+    return 2;
+  default:
+    break;
+  }
+  if ((cp >= 0x3001 && cp <= 0x303F) || (cp >= 0xFE30 && cp <= 0xFE4F)) {
+    return 2;
+  }
+  if (cp >= 0x3105 && cp <= 0x312F) {
+    return 3;
+  }
+  if ((cp >= 0x4E00 && cp <= 0x9FA5) || (cp >= 0x3040 && cp <= 0x30FF)) {
+    return 4;
+  }
+  return 0;
+}
+size_t matchYoutuScripts(const CharInfo* c, size_t i, size_t end) {
+  const int cls = youtuClass(c[i].cp);
+  if (cls == 0) {
+    return i;
+  }
+  return runEnd(c, i, end, [cls](const CharInfo& x) { return youtuClass(x.cp) == cls; });
+}
+
+// youtu's second expression: the case classes of its tokenizer.json become
+// [\p{L}\p{M}] for llama.cpp, so a word is [^\r\n\p{L}\p{N}]?[\p{L}\p{M}]+ with an
+// optional contraction; then \p{N}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+
+size_t matchYoutuWords(const CharInfo* c, size_t i, size_t end) {
+  if (size_t m = matchPrefixedWord<isLetterOrMark>(c, i, end); m != i) {
+    return matchContraction(c, m, end, true);
+  }
+  if (isNumber(c[i])) {
+    return i + 1;
+  }
+  if (size_t m = matchSpaceThenRun<isOther, isLineBreakOrSlash>(c, i, end); m != i) {
+    return m;
+  }
+  return matchSpacesThroughLineBreaks(c, i, end);
+}
+
+// chameleon: <sentinel:[0-9]+>
+size_t matchSentinel(const CharInfo* c, size_t i, size_t end) {
+  constexpr std::string_view prefix = "<sentinel:";
+  if (end - i < prefix.size() + 2) {
+    return i;
+  }
+  for (size_t k = 0; k < prefix.size(); ++k) {
+    if (c[i + k].cp != static_cast<uint32_t>(prefix[k])) {
+      return i;
+    }
+  }
+  const size_t digitsStart = i + prefix.size();
+  const size_t digitsStop = runEnd(c, digitsStart, end, isAsciiDigit);
+  return (digitsStop > digitsStart && digitsStop < end && c[digitsStop].cp == '>') ? digitsStop + 1
+                                                                                   : i;
+}
+
+// chameleon: (IMGIMG)((A|B|C|D|E|F|G|H|I){1,4})Z
+size_t matchImageToken(const CharInfo* c, size_t i, size_t end) {
+  constexpr std::string_view prefix = "IMGIMG";
+  if (end - i < prefix.size() + 2) {
+    return i;
+  }
+  for (size_t k = 0; k < prefix.size(); ++k) {
+    if (c[i + k].cp != static_cast<uint32_t>(prefix[k])) {
+      return i;
+    }
+  }
+  const size_t codeStart = i + prefix.size();
+  const size_t codeStop =
+      runEnd(c, codeStart, end, [](const CharInfo& x) { return x.cp >= 'A' && x.cp <= 'I'; });
+  const size_t length = codeStop - codeStart;
+  return (length >= 1 && length <= 4 && codeStop < end && c[codeStop].cp == 'Z') ? codeStop + 1 : i;
+}
+
+// chameleon: ([\t\n]|    |  )
+size_t matchTabNewlineOrSpacePairs(const CharInfo* c, size_t i, size_t end) {
+  if (c[i].cp == '\t' || c[i].cp == '\n') {
+    return i + 1;
+  }
+  auto spaces = [&](size_t n) {
+    if (end - i < n) {
+      return false;
+    }
+    for (size_t k = i; k < i + n; ++k) {
+      if (c[k].cp != ' ') {
+        return false;
+      }
+    }
+    return true;
+  };
+  return spaces(4) ? i + 4 : spaces(2) ? i + 2 : i;
+}
+
+// chameleon: [\p{P}!-/:-@\[-`{-~], one character.
+size_t matchOnePunctuationOrAsciiSymbol(const CharInfo* c, size_t i, size_t) {
+  return (isPunctuation(c[i]) || isAsciiPunctuation(c[i])) ? i + 1 : i;
+}
+
 // [^\n]+|[\n]+
 size_t matchLineOrLineBreaks(const CharInfo* c, size_t i, size_t end) {
   const bool lineFeed = c[i].cp == '\n';
@@ -612,6 +729,15 @@ std::vector<Splitter> splittersFor(PreTokenizerKind kind) {
     return {splitAtMatches<matchLineOrLineBreaks>, splitAtMatches<matchLlama3Family<1, true>>};
   case K::ExaoneMoe:
     return {splitAtMatches<matchExaoneMoe>};
+  case K::Youtu:
+    return {splitAtMatches<matchYoutuScripts>, splitAtMatches<matchYoutuWords>};
+  case K::Chameleon:
+    return {splitAtMatches<matchSentinel>,
+            splitAtMatches<matchImageToken>,
+            splitAtMatches<matchTabNewlineOrSpacePairs>,
+            splitAtMatches<matchNumbers<1>>,
+            splitAtMatches<matchOnePunctuationOrAsciiSymbol>,
+            splitAtMatches<matchGpt2>};
   case K::Gpt4o:
     return {splitAtMatches<matchCasedWords<true, 3>>};
   case K::Tekken:
@@ -729,6 +855,8 @@ constexpr std::array kNames = {
     NamedPreTokenizer{"ufakzeka", plainWords(PreTokenizerKind::Ufakzeka)},
     NamedPreTokenizer{"laguna", plainWords(PreTokenizerKind::Laguna)},
     NamedPreTokenizer{"exaone-moe", plainWords(PreTokenizerKind::ExaoneMoe)},
+    NamedPreTokenizer{"youtu", {PreTokenizerKind::Youtu, true, false}},
+    NamedPreTokenizer{"chameleon", {PreTokenizerKind::Chameleon, false, true}},
 };
 
 } // namespace

@@ -82,15 +82,23 @@ enum class PreTokenizerKind {
   // (?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?(?:\p{L}\p{M}*(?: \p{L}\p{M}*)*)+|
   // \p{N}| ?[^\s\p{L}\p{N}]+[\r\n/]?|\s*[\r\n]|\s+(?!\S)|\s+
   ExaoneMoe,
+  // [가-힣ㄱ-ㆎ]+|[！…“”‘’—：；，、-〿︰-﹏]+|[ㄅ-ㄯ]+|[一-龥぀-ゟ゠-ヿ]+,
+  // then
+  // [^\r\n\p{L}\p{N}]?[\p{L}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?|\p{N}|
+  //  ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+
+  Youtu,
+  // <sentinel:[0-9]+>, then (IMGIMG)((A|B|C|D|E|F|G|H|I){1,4})Z, ([\t\n]|    |  ),
+  // \p{N}, [\p{P}!-/:-@\[-`{-~], GPT-2
+  Chameleon,
 };
 
 struct PreTokenizerSpec {
   PreTokenizerKind kind = PreTokenizerKind::Gpt2;
-  // Llama 3, tekken, minicpm5: a word that is a token as a whole is emitted
-  // without merging.
+  // Llama 3, tekken, minicpm5, youtu: a word that is a token as a whole is
+  // emitted without merging.
   bool ignoreMerges = false;
-  // llama.cpp adds BOS by default for these vocabularies (Llama 3, tekken);
-  // tokenizer.ggml.add_bos_token overrides it.
+  // llama.cpp adds BOS by default for these vocabularies (Llama 3, tekken,
+  // chameleon); tokenizer.ggml.add_bos_token overrides it.
   bool addBos = false;
 };
 

@@ -77,6 +77,16 @@ std::string collapsedExpression(const std::wstring& expression) {
                  "A-Za-z"},
       {"\\p{P}", "\xD3"
                  "!-#%-*,-/:-;?-@\\[-\\]_\\{\\}"},
+      {"\\p{Lu}", "\xD2"
+                  "A-Za-z"},
+      {"\\p{Ll}", "\xD2"
+                  "A-Za-z"},
+      {"\\p{Lt}", "\xD2"
+                  "A-Za-z"},
+      {"\\p{Lm}", "\xD2"
+                  "A-Za-z"},
+      {"\\p{Lo}", "\xD2"
+                  "A-Za-z"},
       {"\\p{M}", "\xD4"},
       {"\\p{S}", "\xD5"
                  "\\$\\+<->\\^`\\|"},
@@ -555,6 +565,31 @@ TEST(PreTokenizerOracle, ExaoneMoe) {
           kContractions +
           LR"(|[^\r\n\p{L}\p{N}]?(?:\p{L}\p{M}*(?: \p{L}\p{M}*)*)+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n/]?|\s*[\r\n]|\s+(?!\S)|\s+)")},
       kFixed);
+}
+
+TEST(PreTokenizerOracle, Youtu) {
+  expectSameAsOracle(
+      PreTokenizerKind::Youtu,
+      {wide(L"[\uAC00-\uD7A3\u3131-\u318E]+|[\uFF01\u2026\u201C\u201D\u2018\u2019\u2014\uFF1A"
+            L"\uFF1B\uFF0C\u3001-\u303F\uFE30-\uFE4F]+|[\u3105-\u312F]+|[\u4E00-\u9FA5\u3040-"
+            L"\u309F\u30A0-\u30FF]+"),
+       collapsed(
+           LR"([^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+)" +
+           kContractions +
+           LR"(?|[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*)" +
+           kContractions + LR"(?|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+)")},
+      kFixed);
+}
+
+TEST(PreTokenizerOracle, Chameleon) {
+  std::vector<std::string> fixed = kFixed;
+  fixed.push_back("<sentinel:12><sentinel:>x IMGIMGABZ IMGIMGABCDEZ IMGIMGZ IMGIMGIIIIZ");
+  fixed.push_back("a\t\tb    c  d   e     f\n\ng");
+  expectSameAsOracle(PreTokenizerKind::Chameleon,
+                     {wide(L"<sentinel:[0-9]+>"), wide(L"(IMGIMG)((A|B|C|D|E|F|G|H|I){1,4})Z"),
+                      wide(L"([\t\n]|    |  )"), collapsed(LR"(\p{N})"),
+                      collapsed(LR"([\p{P}!-/:-@\[-`{-~])"), collapsed(kGpt2)},
+                     fixed);
 }
 
 } // namespace

@@ -75,6 +75,8 @@ TEST(PreTokenizerNames, FamiliesAddedForIssue16) {
       {"ufakzeka", PreTokenizerKind::Ufakzeka},
       {"laguna", PreTokenizerKind::Laguna},
       {"exaone-moe", PreTokenizerKind::ExaoneMoe},
+      {"youtu", PreTokenizerKind::Youtu},
+      {"chameleon", PreTokenizerKind::Chameleon},
   };
   for (const auto& [name, kind] : names) {
     const auto spec = findPreTokenizer(name);
@@ -89,6 +91,10 @@ TEST(PreTokenizerNames, FamiliesAddedForIssue16) {
   EXPECT_FALSE(findPreTokenizer("glm4")->ignoreMerges);
   EXPECT_TRUE(findPreTokenizer("minicpm5")->ignoreMerges);
   EXPECT_FALSE(findPreTokenizer("minicpm5")->addBos);
+  EXPECT_TRUE(findPreTokenizer("youtu")->ignoreMerges);
+  EXPECT_FALSE(findPreTokenizer("youtu")->addBos);
+  EXPECT_FALSE(findPreTokenizer("chameleon")->ignoreMerges);
+  EXPECT_TRUE(findPreTokenizer("chameleon")->addBos);
   // Names are exact: no case folding, no trimming.
   EXPECT_FALSE(findPreTokenizer("GPT-4O"));
   EXPECT_FALSE(findPreTokenizer("gpt-4o "));
@@ -295,6 +301,23 @@ TEST(PreTokenizerExaoneMoe, WordsRunOverSingleSpaces) {
   EXPECT_EQ(split(k, "a  b 12;\n\n"), (Words{"a", " ", " b", " ", "1", "2", ";\n", "\n"}));
 }
 
+TEST(PreTokenizerYoutu, ScriptRunsThenWordsWithMarksAndContractions) {
+  const auto k = PreTokenizerKind::Youtu;
+  EXPECT_EQ(split(k, "한국어，中文ㄅㄆ Hello's x1"),
+            (Words{"한국어", "，", "中文", "ㄅㄆ", " Hello's", " x", "1"}));
+  EXPECT_EQ(split(k, "cafe\xCC\x81//\n"), (Words{"cafe\xCC\x81", "//\n"}));
+}
+
+TEST(PreTokenizerChameleon, SentinelsImageCodesSpacePairsAndSingleSymbols) {
+  const auto k = PreTokenizerKind::Chameleon;
+  // The later expressions cut a sentinel again (as special tokens, those are
+  // parsed before pre-tokenization); an image code stays whole.
+  EXPECT_EQ(split(k, "<sentinel:12>IMGIMGABZ"),
+            (Words{"<", "sentinel", ":", "1", "2", ">", "IMGIMGABZ"}));
+  EXPECT_EQ(split(k, "a     b"), (Words{"a", "    ", " b"}));
+  EXPECT_EQ(split(k, "f(x)=12;"), (Words{"f", "(", "x", ")", "=", "1", "2", ";"}));
+}
+
 TEST(PreTokenizer, InvalidUtf8BytesAreSymbolsAndNothingIsLost) {
   const std::string text = "ab\xFF"
                            "cd \xC3 e\xE2\x82";
@@ -309,7 +332,8 @@ TEST(PreTokenizer, InvalidUtf8BytesAreSymbolsAndNothingIsLost) {
         PreTokenizerKind::SeedCoder, PreTokenizerKind::Bloom,         PreTokenizerKind::Viking,
         PreTokenizerKind::Superbpe,  PreTokenizerKind::KimiK2,        PreTokenizerKind::Spark25,
         PreTokenizerKind::Jais2,     PreTokenizerKind::MiniCpm5,      PreTokenizerKind::Ufakzeka,
-        PreTokenizerKind::Laguna,    PreTokenizerKind::ExaoneMoe}) {
+        PreTokenizerKind::Laguna,    PreTokenizerKind::ExaoneMoe,     PreTokenizerKind::Youtu,
+        PreTokenizerKind::Chameleon}) {
     std::string joined;
     for (const auto& w : split(kind, text)) {
       EXPECT_FALSE(w.empty());
