@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,18 @@ Words split(PreTokenizerKind kind, std::string_view text) {
   ws::core::preTokenize(kind, text, views);
   return Words(views.begin(), views.end());
 }
+
+const std::vector<PreTokenizerKind> kAllKinds = {
+    PreTokenizerKind::Default,   PreTokenizerKind::Gpt2,          PreTokenizerKind::Llama3,
+    PreTokenizerKind::Qwen2,     PreTokenizerKind::DeepseekCoder, PreTokenizerKind::Starcoder,
+    PreTokenizerKind::Falcon,    PreTokenizerKind::DeepseekLlm,   PreTokenizerKind::DeepseekV3,
+    PreTokenizerKind::Gpt4o,     PreTokenizerKind::Tekken,        PreTokenizerKind::Qwen35,
+    PreTokenizerKind::SeedCoder, PreTokenizerKind::Bloom,         PreTokenizerKind::Viking,
+    PreTokenizerKind::Superbpe,  PreTokenizerKind::KimiK2,        PreTokenizerKind::Spark25,
+    PreTokenizerKind::Jais2,     PreTokenizerKind::MiniCpm5,      PreTokenizerKind::Ufakzeka,
+    PreTokenizerKind::Laguna,    PreTokenizerKind::ExaoneMoe,     PreTokenizerKind::Youtu,
+    PreTokenizerKind::Chameleon,
+};
 
 TEST(PreTokenizerNames, KnowsLlamaCppNamesAndAliases) {
   EXPECT_EQ(findPreTokenizer("gpt-2")->kind, PreTokenizerKind::Gpt2);
@@ -324,22 +337,51 @@ TEST(PreTokenizer, InvalidUtf8BytesAreSymbolsAndNothingIsLost) {
   EXPECT_EQ(split(PreTokenizerKind::Gpt2, "ab\xFF"
                                           "cd"),
             (Words{"ab", "\xFF", "cd"}));
-  for (const auto kind :
-       {PreTokenizerKind::Default,   PreTokenizerKind::Gpt2,          PreTokenizerKind::Llama3,
-        PreTokenizerKind::Qwen2,     PreTokenizerKind::DeepseekCoder, PreTokenizerKind::Starcoder,
-        PreTokenizerKind::Falcon,    PreTokenizerKind::DeepseekLlm,   PreTokenizerKind::DeepseekV3,
-        PreTokenizerKind::Gpt4o,     PreTokenizerKind::Tekken,        PreTokenizerKind::Qwen35,
-        PreTokenizerKind::SeedCoder, PreTokenizerKind::Bloom,         PreTokenizerKind::Viking,
-        PreTokenizerKind::Superbpe,  PreTokenizerKind::KimiK2,        PreTokenizerKind::Spark25,
-        PreTokenizerKind::Jais2,     PreTokenizerKind::MiniCpm5,      PreTokenizerKind::Ufakzeka,
-        PreTokenizerKind::Laguna,    PreTokenizerKind::ExaoneMoe,     PreTokenizerKind::Youtu,
-        PreTokenizerKind::Chameleon}) {
+  for (const auto kind : kAllKinds) {
     std::string joined;
     for (const auto& w : split(kind, text)) {
       EXPECT_FALSE(w.empty());
       joined += w;
     }
     EXPECT_EQ(joined, text);
+  }
+}
+
+TEST(PreTokenizer, RandomBytesAndLongRunsLoseNothing) {
+  // Hostile text: random bytes, then long runs of one class (each expression
+  // must stay linear in them; a quadratic one would not finish).
+  std::mt19937 rng(16);
+  std::uniform_int_distribution<int> byte(0, 255);
+  std::vector<std::string> texts;
+  for (int n = 0; n < 100; ++n) {
+    std::string text(1 + n, '\0');
+    for (char& b : text) {
+      b = static_cast<char>(byte(rng));
+    }
+    texts.push_back(text);
+  }
+  const size_t longRun = size_t{1} << 17;
+  texts.push_back(std::string(longRun, ' ') + "x");
+  texts.push_back("x" + std::string(longRun, ' '));
+  texts.push_back(std::string(longRun, '1') + "a");
+  texts.push_back(std::string(longRun, 'A') + ".");
+  std::string alternating;
+  for (size_t k = 0; k < longRun; ++k) {
+    alternating += (k % 2 == 0) ? " 1" : "\t";
+  }
+  texts.push_back(alternating + "  ");
+  for (const auto kind : kAllKinds) {
+    for (const auto& text : texts) {
+      std::vector<std::string_view> words;
+      ws::core::preTokenize(kind, text, words);
+      size_t at = 0;
+      for (const auto w : words) {
+        ASSERT_FALSE(w.empty());
+        ASSERT_EQ(w.data(), text.data() + at); // in order, no gaps, no overlaps
+        at += w.size();
+      }
+      EXPECT_EQ(at, text.size());
+    }
   }
 }
 
