@@ -299,6 +299,12 @@ size_t matchGpt2(const CharInfo* c, size_t i, size_t end) {
   return matchSpaceRun(c, i, end);
 }
 
+// Where a word preceded by [^\r\n\p{L}\p{N}]? starts: after c[i] when c[i]
+// can be that character (the caller checks that a word character follows).
+size_t afterOptionalPrefix(const CharInfo* c, size_t i, size_t end) {
+  return (!isLetter(c[i]) && !isLineBreak(c[i]) && !isNumber(c[i]) && i + 1 < end) ? i + 1 : i;
+}
+
 // [^\r\n\p{L}\p{N}]?Word+ where Word takes in \p{L}: the optional character
 // is taken when a word character follows it.
 template <bool (*Word)(const CharInfo&)>
@@ -306,10 +312,8 @@ size_t matchPrefixedWord(const CharInfo* c, size_t i, size_t end) {
   if (Word(c[i])) {
     return runEnd(c, i, end, Word);
   }
-  if (!isLetter(c[i]) && !isLineBreak(c[i]) && !isNumber(c[i]) && i + 1 < end && Word(c[i + 1])) {
-    return runEnd(c, i + 1, end, Word);
-  }
-  return i;
+  const size_t start = afterOptionalPrefix(c, i, end);
+  return (start != i && Word(c[start])) ? runEnd(c, start, end, Word) : i;
 }
 
 // The Llama 3 expression and its variants: Qwen2 (MaxDigits 1), minicpm5 (0:
@@ -356,11 +360,7 @@ size_t matchQwen35(const CharInfo* c, size_t i, size_t end) {
 // [Upper]*[Lower]+|[Upper]+[Lower]* does.
 template <bool Contractions, size_t MaxDigits>
 size_t matchCasedWords(const CharInfo* c, size_t i, size_t end) {
-  size_t start = i;
-  if (!isLetter(c[i]) && !isLineBreak(c[i]) && !isNumber(c[i]) && i + 1 < end) {
-    start = i + 1;
-  }
-  if (isLetter(c[start])) {
+  if (const size_t start = afterOptionalPrefix(c, i, end); isLetter(c[start])) {
     const size_t upperStop = runEnd(c, start, end, isLetterNotSmallAscii);
     size_t wordEnd = upperStop;
     if (upperStop < end && isLetterNotCapitalAscii(c[upperStop])) {
@@ -415,11 +415,7 @@ size_t matchExaoneMoe(const CharInfo* c, size_t i, size_t end) {
   if (size_t m = matchContraction(c, i, end, true); m != i) {
     return m;
   }
-  size_t start = i;
-  if (!isLetter(c[i]) && !isLineBreak(c[i]) && !isNumber(c[i]) && i + 1 < end) {
-    start = i + 1;
-  }
-  if (isLetter(c[start])) {
+  if (const size_t start = afterOptionalPrefix(c, i, end); isLetter(c[start])) {
     size_t k = start + 1;
     while (k < end) {
       if (isLetterOrMark(c[k])) {
@@ -500,16 +496,24 @@ size_t matchYoutuWords(const CharInfo* c, size_t i, size_t end) {
   return matchSpacesThroughLineBreaks(c, i, end);
 }
 
+// True when the ASCII text `literal` starts at c[i].
+bool startsWith(const CharInfo* c, size_t i, size_t end, std::string_view literal) {
+  if (end - i < literal.size()) {
+    return false;
+  }
+  for (size_t k = 0; k < literal.size(); ++k) {
+    if (c[i + k].cp != static_cast<uint8_t>(literal[k])) {
+      return false;
+    }
+  }
+  return true;
+}
+
 // chameleon: <sentinel:[0-9]+>
 size_t matchSentinel(const CharInfo* c, size_t i, size_t end) {
   constexpr std::string_view prefix = "<sentinel:";
-  if (end - i < prefix.size() + 2) {
+  if (!startsWith(c, i, end, prefix)) {
     return i;
-  }
-  for (size_t k = 0; k < prefix.size(); ++k) {
-    if (c[i + k].cp != static_cast<uint32_t>(prefix[k])) {
-      return i;
-    }
   }
   const size_t digitsStart = i + prefix.size();
   const size_t digitsStop = runEnd(c, digitsStart, end, isAsciiDigit);
@@ -520,13 +524,8 @@ size_t matchSentinel(const CharInfo* c, size_t i, size_t end) {
 // chameleon: (IMGIMG)((A|B|C|D|E|F|G|H|I){1,4})Z
 size_t matchImageToken(const CharInfo* c, size_t i, size_t end) {
   constexpr std::string_view prefix = "IMGIMG";
-  if (end - i < prefix.size() + 2) {
+  if (!startsWith(c, i, end, prefix)) {
     return i;
-  }
-  for (size_t k = 0; k < prefix.size(); ++k) {
-    if (c[i + k].cp != static_cast<uint32_t>(prefix[k])) {
-      return i;
-    }
   }
   const size_t codeStart = i + prefix.size();
   const size_t codeStop =
@@ -540,18 +539,7 @@ size_t matchTabNewlineOrSpacePairs(const CharInfo* c, size_t i, size_t end) {
   if (c[i].cp == '\t' || c[i].cp == '\n') {
     return i + 1;
   }
-  auto spaces = [&](size_t n) {
-    if (end - i < n) {
-      return false;
-    }
-    for (size_t k = i; k < i + n; ++k) {
-      if (c[k].cp != ' ') {
-        return false;
-      }
-    }
-    return true;
-  };
-  return spaces(4) ? i + 4 : spaces(2) ? i + 2 : i;
+  return startsWith(c, i, end, "    ") ? i + 4 : startsWith(c, i, end, "  ") ? i + 2 : i;
 }
 
 // chameleon: [\p{P}!-/:-@\[-`{-~], one character.
