@@ -2,9 +2,12 @@
 // the standard library's /usr/lib/python3.11/*.py in name order, cut at the
 // last line end before 1 MiB. Goal (issue 4): at least 5 MB/s.
 //
-//   Encode/<vocab>   Tokenizer::encode of the whole text (no BOS, no specials)
-//   Decode/<vocab>   Tokenizer::decode of those ids
+//   Encode/<vocab>        Tokenizer::encode of the whole text (no BOS, no specials)
+//   Decode/<vocab>        Tokenizer::decode of those ids
+//   PreTokenize/<kind>    preTokenize alone: the cut into words before BPE, for
+//                         every pre-tokenizer (also those without a test vocabulary)
 #include "core/gguf.h"
+#include "core/pretokenizer.h"
 #include "core/tokenizer.h"
 
 #include <benchmark/benchmark.h>
@@ -91,6 +94,18 @@ void Decode(benchmark::State& state, const std::string& vocab) {
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * sourceText().size()));
 }
 
+void PreTokenize(benchmark::State& state, ws::core::PreTokenizerKind kind) {
+  const std::string& text = sourceText();
+  std::vector<std::string_view> words;
+  for (auto _ : state) {
+    words.clear();
+    ws::core::preTokenize(kind, text, words);
+    benchmark::DoNotOptimize(words.data());
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * text.size()));
+  state.counters["words"] = static_cast<double>(words.size());
+}
+
 BENCHMARK_CAPTURE(Encode, qwen2, std::string("qwen2"))->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(Encode, llama_spm, std::string("llama-spm"))->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(Encode, llama_bpe, std::string("llama-bpe"))->Unit(benchmark::kMillisecond);
@@ -98,6 +113,32 @@ BENCHMARK_CAPTURE(Encode, gpt2, std::string("gpt-2"))->Unit(benchmark::kMillisec
 BENCHMARK_CAPTURE(Encode, starcoder, std::string("starcoder"))->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(Encode, deepseek_coder, std::string("deepseek-coder"))
     ->Unit(benchmark::kMillisecond);
+using Kind = ws::core::PreTokenizerKind;
+BENCHMARK_CAPTURE(PreTokenize, default, Kind::Default)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(PreTokenize, gpt2, Kind::Gpt2)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(PreTokenize, llama3, Kind::Llama3)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(PreTokenize, qwen2, Kind::Qwen2)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(PreTokenize, deepseek_coder, Kind::DeepseekCoder)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(PreTokenize, starcoder, Kind::Starcoder)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(PreTokenize, falcon, Kind::Falcon)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(PreTokenize, deepseek_llm, Kind::DeepseekLlm)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(PreTokenize, deepseek_v3, Kind::DeepseekV3)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(PreTokenize, gpt4o, Kind::Gpt4o)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(PreTokenize, tekken, Kind::Tekken)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(PreTokenize, qwen35, Kind::Qwen35)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(PreTokenize, seed_coder, Kind::SeedCoder)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(PreTokenize, bloom, Kind::Bloom)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(PreTokenize, viking, Kind::Viking)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(PreTokenize, superbpe, Kind::Superbpe)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(PreTokenize, kimi_k2, Kind::KimiK2)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(PreTokenize, spark2_5, Kind::Spark25)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(PreTokenize, jais2, Kind::Jais2)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(PreTokenize, minicpm5, Kind::MiniCpm5)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(PreTokenize, ufakzeka, Kind::Ufakzeka)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(PreTokenize, laguna, Kind::Laguna)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(PreTokenize, exaone_moe, Kind::ExaoneMoe)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(PreTokenize, youtu, Kind::Youtu)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(PreTokenize, chameleon, Kind::Chameleon)->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(Decode, qwen2, std::string("qwen2"))->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(Decode, llama_spm, std::string("llama-spm"))->Unit(benchmark::kMillisecond);
 

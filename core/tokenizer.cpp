@@ -312,8 +312,8 @@ TokenizerVocab vocabFromGguf(const GgufFile& file) {
     v.eos = defaultId(2);
     v.addBos = true;
     v.addSpacePrefix = true;
-  } else if (const auto pre = findPreTokenizer(v.pre); pre && pre->ignoreMerges) {
-    v.addBos = true; // llama.cpp's default for Llama 3 vocabularies
+  } else if (const auto pre = findPreTokenizer(v.pre)) {
+    v.addBos = pre->addBos; // llama.cpp's default, e.g. true for Llama 3 and tekken
   }
   auto readId = [&](const char* key, int32_t& id) {
     if (const auto value = file.findInt(key)) {

@@ -90,6 +90,14 @@ TEST(BpeTokenizer, IgnoreMergesEmitsWholeWordTokens) {
   EXPECT_EQ(Tokenizer::create(v)->encode("abc"), (Ids{256, 'c'}));
 }
 
+TEST(BpeTokenizer, WordsComeFromTheNamedPreTokenizer) {
+  // GPT-2 cuts "don't" into "don" "'t"; gpt-4o keeps the contraction in the word.
+  auto v = byteLevelVocab({"do", "don", "'t", "don't"}, {"d o", "do n", "' t", "don 't"});
+  EXPECT_EQ(Tokenizer::create(v)->encode("don't"), (Ids{257, 258}));
+  v.pre = "gpt-4o";
+  EXPECT_EQ(Tokenizer::create(v)->encode("don't"), (Ids{259}));
+}
+
 TEST(BpeTokenizer, SpecialTokensControlOnlyWhenParsedUserDefinedAlways) {
   auto v = byteLevelVocab({"<|end|>", "<tool>"}, {});
   v.tokenTypes[256] = static_cast<int32_t>(TokenType::Control);
@@ -263,6 +271,22 @@ TEST(VocabFromGguf, ReadsKeysAndAppliesSentencePieceDefaults) {
   EXPECT_EQ(t->encode("x", true), (Ids{1, 3}));
 }
 
+TEST(VocabFromGguf, AddBosDefaultsFollowLlamaCppPerPreTokenizer) {
+  auto addBos = [](const std::string& pre) {
+    const auto path = writeVocabGguf("tok_bos_" + pre + ".gguf", [&](ws::core::GgufWriter& w) {
+      w.setString("tokenizer.ggml.model", "gpt2");
+      w.setString("tokenizer.ggml.pre", pre);
+      w.setStringArray("tokenizer.ggml.tokens", {"a", "b"});
+    });
+    return ws::core::vocabFromGguf(ws::core::GgufFile::open(path)).addBos;
+  };
+  EXPECT_TRUE(addBos("llama-bpe"));
+  EXPECT_TRUE(addBos("tekken"));
+  EXPECT_FALSE(addBos("gpt-4o"));
+  EXPECT_FALSE(addBos("glm4"));
+  EXPECT_FALSE(addBos("qwen2"));
+}
+
 TEST(VocabFromGguf, BadMetadataIsAFormatErrorNamingTheFile) {
   auto expectFormatError = [](const std::string& name, const std::string& fragment,
                               const std::function<void(ws::core::GgufWriter&)>& fill) {
@@ -275,6 +299,7 @@ TEST(VocabFromGguf, BadMetadataIsAFormatErrorNamingTheFile) {
       const std::string what = e.what();
       EXPECT_NE(what.find(name), std::string::npos) << what;
       EXPECT_NE(what.find(fragment), std::string::npos) << what;
+      EXPECT_EQ(what.find('\n'), std::string::npos) << what; // one line
     }
   };
   expectFormatError("tok_none.gguf", "no tokenizer", [](auto&) {});
@@ -292,11 +317,12 @@ TEST(VocabFromGguf, BadMetadataIsAFormatErrorNamingTheFile) {
     w.setStringArray("tokenizer.ggml.tokens", {"a", "b"});
     w.setUInt32("tokenizer.ggml.bos_token_id", 7);
   });
-  expectFormatError("tok_pre.gguf", "unknown pre-tokenizer", [](auto& w) {
-    w.setString("tokenizer.ggml.model", "gpt2");
-    w.setString("tokenizer.ggml.pre", "martian");
-    w.setStringArray("tokenizer.ggml.tokens", {"a", "b"});
-  });
+  expectFormatError("tok_pre.gguf", "unknown pre-tokenizer tokenizer.ggml.pre = 'martian'",
+                    [](auto& w) {
+                      w.setString("tokenizer.ggml.model", "gpt2");
+                      w.setString("tokenizer.ggml.pre", "martian");
+                      w.setStringArray("tokenizer.ggml.tokens", {"a", "b"});
+                    });
 }
 
 } // namespace
