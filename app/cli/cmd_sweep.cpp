@@ -185,7 +185,7 @@ const bool registered = registerCommand(
       cmd.add_option("--max-parallel", a->maxParallel, "Slurm tasks running at once (0: any)")
           ->capture_default_str();
       cmd.add_option("--shards", a->shards,
-                     "Slurm array tasks (default: one per 200 points, at most 1000)");
+                     "Slurm array tasks (default: one per 5000 points, at most 1000)");
       cmd.callback([a] { runSweep(*a); });
     });
 

@@ -265,8 +265,9 @@ SlurmOutcome runOnSlurm(const SweepStore& store, const SlurmOptions& options) {
   if (todo.points.empty()) {
     return outcome;
   }
-  todo.shards =
-      options.shards > 0 ? options.shards : std::clamp<uint64_t>(todo.points.size() / 200, 1, 1000);
+  todo.shards = options.shards > 0
+                    ? options.shards
+                    : std::clamp<uint64_t>(todo.points.size() / kPointsPerShard, 1, 1000);
   todo.shards = std::min<uint64_t>(todo.shards, todo.points.size());
   outcome.shards = todo.shards;
   std::error_code error;

@@ -24,12 +24,16 @@ public:
   using std::runtime_error::runtime_error;
 };
 
+// A task costs a few seconds of scheduling and start-up (README, Sweeps): a
+// default shard holds about 20 s of wafer-scale fast-engine points.
+inline constexpr uint64_t kPointsPerShard = 5000;
+
 struct SlurmOptions {
   std::filesystem::path cli; // the waferscope-cli the tasks run
   std::string partition;     // "" = the cluster's default
   std::string time;          // per task, Slurm's format ("10", "1:00:00"); "" = default
   int maxParallel = 0;       // most tasks running at once (0 = no limit)
-  uint64_t shards = 0;       // 0: pending points / 200, at least 1, at most 1000
+  uint64_t shards = 0;       // 0: kPointsPerShard points each, at least 1, at most 1000
   double pollSeconds = 1.0;
   const std::atomic<bool>* stop = nullptr; // set: cancel the job and return
   // Called while waiting with the points that have a row and the total.
