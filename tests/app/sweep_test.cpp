@@ -107,8 +107,28 @@ TEST(SweepSpecTest, UnknownFieldNamesTheFileAndTheField) {
 }
 
 TEST(SweepSpecTest, UnknownChipPathNamesTheFileThePathAndTheChip) {
-  EXPECT_THAT(errorOf(R"({"axes": [{"field": "chip.pe.sramBytes", "values": [98304]}]})"),
-              HasSubstr("study.json: field 'chip.pe.sramBytes': no field 'pe' in chip wse3"));
+  EXPECT_THAT(errorOf(R"({"axes": [{"field": "chip.noSuchGroup.sramBytes", "values": [98304]}]})"),
+              HasSubstr("study.json: field 'chip.noSuchGroup.sramBytes': no field 'noSuchGroup' "
+                        "in chip wse3"));
+}
+
+TEST(SweepSpecTest, NestedChipPathsSetTheValueOfTheirEntry) {
+  Json chip = Json::parse(R"({"name": "c", "pe": {"sramBytes": {"value": 49152, "source": "x"},
+                               "kind": "fmac"}})");
+  setChipField(chip, "pe.sramBytes", Json(98304), "study.json", "c");
+  EXPECT_EQ(chip["pe"]["sramBytes"]["value"], 98304);
+  EXPECT_EQ(chip["pe"]["sramBytes"]["source"], "set by sweep study.json");
+  setChipField(chip, "pe.kind", Json("bf16"), "study.json", "c");
+  EXPECT_EQ(chip["pe"]["kind"], "bf16");
+  try {
+    setChipField(chip, "pe.sramBytez", Json(1), "study.json", "c");
+    FAIL() << "no error";
+  } catch (const SweepError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("study.json: field 'chip.pe.sramBytez': no field "
+                                    "'pe.sramBytez' in chip c"));
+  }
+  EXPECT_THROW(setChipField(chip, "pe.sramBytes", Json(1.5), "study.json", "c"), SweepError);
+  EXPECT_THROW(setChipField(chip, "pe.kind", Json(3), "study.json", "c"), SweepError);
 }
 
 TEST(SweepSpecTest, TypeMismatchesAreErrors) {
