@@ -117,33 +117,43 @@ GpuSpec loadGpuSpec(const std::string& nameOrPath) {
 }
 
 GpuEstimate estimateGpu(const GpuSpec& gpu, const core::ModelSpec& model, double bytesPerWeight,
-                        int64_t promptTokens, int64_t contextTokens) {
+                        int64_t promptTokens, int64_t contextTokens, int users) {
+  if (users < 1) {
+    throw std::invalid_argument(
+        fmt::format("estimateGpu: users must be at least 1, got {}", users));
+  }
   const core::ParamCounts pc = model.paramCounts();
+  const double batch = users;
   const double weights = double(pc.total()) * bytesPerWeight;
-  const double kv = model.kvBytesPerToken() * double(std::max<int64_t>(contextTokens, 1));
+  const double kv = model.kvBytesPerToken() * double(std::max<int64_t>(contextTokens, 1)) * batch;
   GpuEstimate e;
   e.gpu = gpu.name;
+  e.users = users;
   e.gpus = std::max(1, int(std::ceil((weights + kv) / gpu.hbmBytes)));
   const double g = e.gpus;
-  // Batch 1 reads every active weight (not the embedding table: one row) and
-  // the KV cache once per token, split over the GPUs (tensor parallel).
+  // A step reads every active weight (not the embedding table: one row) once
+  // for the batch and each user's KV cache, split over the GPUs (tensor parallel).
   const double streamed = (double(pc.active()) - double(pc.inputEmbedding)) * bytesPerWeight + kv;
   const double memorySeconds = streamed / (g * gpu.hbmBytesPerSecond * gpu.batch1Efficiency);
+  const double decodeFlops = 2.0 * double(pc.active()) * batch;
+  const double decodeComputeSeconds = decodeFlops / (g * gpu.peakFlops * gpu.batch1Efficiency);
   double commSeconds = 0.0;
   if (e.gpus > 1) {
-    // Two all-reduces of the hidden vector per layer (after attention, after FFN).
-    const double bytes = double(model.hiddenSize) * 2.0 * 2.0 * (g - 1) / g;
+    // Two all-reduces of the batch's hidden vectors per layer (after attention, after FFN).
+    const double bytes = double(model.hiddenSize) * 2.0 * 2.0 * batch * (g - 1) / g;
     commSeconds = 2.0 * double(model.layers) *
                   (gpu.interconnectLatencySeconds + bytes / gpu.interconnectBytesPerSecond);
   }
   const double floorSeconds = 1.0 / gpu.fastestDecodeTokensPerSecond;
-  const double tokenSeconds = std::max(memorySeconds + commSeconds, floorSeconds);
-  e.decodeTokensPerSecond = 1.0 / tokenSeconds;
-  const double flops = 2.0 * double(pc.active()) * double(std::max<int64_t>(promptTokens, 1));
+  const double stepSeconds =
+      std::max(std::max(memorySeconds, decodeComputeSeconds) + commSeconds, floorSeconds);
+  e.decodeTokensPerSecond = batch / stepSeconds;
+  const double flops =
+      2.0 * double(pc.active()) * double(std::max<int64_t>(promptTokens, 1)) * batch;
   const double prefill =
       std::max(flops / (g * gpu.peakFlops * gpu.batch1Efficiency), memorySeconds) + commSeconds;
   e.timeToFirstTokenSeconds = std::max(prefill, floorSeconds);
-  e.joulesPerToken = g * gpu.powerWatts * tokenSeconds;
+  e.joulesPerToken = g * gpu.powerWatts * stepSeconds / batch;
   return e;
 }
 

@@ -39,13 +39,20 @@ std::vector<std::string> listGpuPresets();
 
 struct GpuEstimate {
   std::string gpu;
-  int gpus = 1; // fewest that hold weights + KV
-  double decodeTokensPerSecond = 0.0;
+  int gpus = 1;                       // fewest that hold weights + every user's KV
+  int users = 1;                      // sequences decoded together in one batch
+  double decodeTokensPerSecond = 0.0; // all users together
   double timeToFirstTokenSeconds = 0.0;
   double joulesPerToken = 0.0;
+  double tokensPerSecondPerUser() const { return decodeTokensPerSecond / users; }
 };
 
+// `users` concurrent sequences are served as one batch (continuous batching):
+// a decode step reads the weights once for the whole batch and each user's KV
+// cache, and does every user's FLOPs; the prompts are prefilled as one batch.
+// The batch-1 efficiency and the single-user floor are assumed to hold for
+// the whole batch's step (no published per-batch efficiency in the presets).
 GpuEstimate estimateGpu(const GpuSpec& gpu, const core::ModelSpec& model, double bytesPerWeight,
-                        int64_t promptTokens, int64_t contextTokens);
+                        int64_t promptTokens, int64_t contextTokens, int users = 1);
 
 } // namespace ws::sim

@@ -19,6 +19,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   mesa-vulkan-drivers vulkan-validationlayers xvfb xauth
   python3 # the CLI tests compare JSON output with it
+  slurm-wlm munge # the sweep tests start a real single-node Slurm cluster
   # packaging
   dpkg-dev file
 )

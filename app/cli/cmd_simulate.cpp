@@ -10,6 +10,7 @@
 #include "render/offscreen_renderer.h"
 #include "sim/bottleneck_report.h"
 #include "sim/chip_spec.h"
+#include "sim/decode_run.h"
 #include "sim/fields.h"
 #include "sim/gpu_baseline.h"
 #include "sim/mapper.h"
@@ -258,16 +259,8 @@ void runSimulate(const SimulateArgs& a) {
   const int64_t steps = int64_t(a.sequences) * (1 + a.genTokens);
   ProgressBar progress("simulating", steps);
   int64_t done = 0;
-  for (int s = 0; s < a.sequences; ++s) {
-    engine->prefill(promptTokens, s);
-    progress.update(++done);
-  }
-  for (int64_t t = 0; t < a.genTokens; ++t) {
-    for (int s = 0; s < a.sequences; ++s) {
-      engine->decodeStep(s);
-      progress.update(++done);
-    }
-  }
+  sim::runPrefillAndDecode(*engine, promptTokens, a.genTokens, a.sequences,
+                           [&] { progress.update(++done); });
   progress.finish();
   if (trace) {
     trace->finish();

@@ -7,6 +7,7 @@
 #include "app/gui/presenter_demo.h"
 #include "app/gui/run_panel.h"
 #include "app/gui/sram_chart_panel.h"
+#include "app/gui/sweep_panel.h"
 #include "app/gui/token_timeline_panel.h"
 #include "app/gui/units.h"
 #include "render/qt/heatmap_window.h"
@@ -72,6 +73,7 @@ MainWindow::MainWindow(const MainWindowOptions& options, QWidget* parent) : QMai
   m_sramChart = new SramChartPanel(this);
   m_text = new GeneratedTextPanel(this);
   m_comparison = new ComparisonPanel(this);
+  m_sweep = new SweepPanel(this);
   // The side columns run the full height; the timeline sits under the
   // heatmap. Model and chip share a tabbed dock so everything fits a
   // 1280 x 800 screen.
@@ -90,6 +92,10 @@ MainWindow::MainWindow(const MainWindowOptions& options, QWidget* parent) : QMai
       addPanelDock(m_sramChart, "SRAM per PE by region", "sramDock", Qt::RightDockWidgetArea);
   QDockWidget* timelineDock = addPanelDock(m_timeline, "Token timeline: latency per token",
                                            "timelineDock", Qt::BottomDockWidgetArea);
+  QDockWidget* sweepDock =
+      addPanelDock(m_sweep, "Sweep: metric against axis", "sweepDock", Qt::BottomDockWidgetArea);
+  tabifyDockWidget(timelineDock, sweepDock);
+  timelineDock->raise();
   resizeDocks({timelineDock}, {kChartDockHeight}, Qt::Vertical);
   resizeDocks({textDock, comparisonDock, sramDock},
               {kChartDockHeight, kChartDockHeight, kChartDockHeight}, Qt::Vertical);
@@ -154,6 +160,20 @@ MainWindow::MainWindow(const MainWindowOptions& options, QWidget* parent) : QMai
     }
   });
   connect(m_runPanel, &RunPanel::runRequested, this, &MainWindow::startRun);
+  connect(m_sweep, &SweepPanel::openRequested, this, [this] {
+    const QString path = QFileDialog::getExistingDirectory(
+        this, "Open sweep output folder (or cancel to pick a results CSV)");
+    if (!path.isEmpty()) {
+      openSweep(path);
+      return;
+    }
+    const QString csv =
+        QFileDialog::getOpenFileName(this, "Open sweep results", QString(), "CSV (*.csv)");
+    if (!csv.isEmpty()) {
+      openSweep(csv);
+    }
+  });
+  connect(m_sweep, &SweepPanel::runPointRequested, this, &MainWindow::runSweepPoint);
   connect(m_runPanel, &RunPanel::pauseToggled, this, [&session](bool paused) {
     if (paused) {
       session.pause();
@@ -243,6 +263,26 @@ void MainWindow::startRun() {
   m_bridge->session().run(m_runPanel->settings());
 }
 
+void MainWindow::openSweep(const QString& path) {
+  QString error;
+  if (!m_sweep->open(path, &error)) {
+    showError("Cannot open the sweep", error);
+    return;
+  }
+  if (auto* dock = findChild<QDockWidget*>("sweepDock")) {
+    dock->show();
+    dock->raise();
+  }
+}
+
+void MainWindow::runSweepPoint(const SweepPointRun& run) {
+  m_runPanel->setMaxTokens(run.genTokens);
+  m_sweepPointStage = SweepPointStage::WaitingForModel;
+  m_chipPanel->choose(run.chipFile);
+  m_modelPanel->choose(run.model);
+  statusBar()->showMessage(run.note, 3 * kStatusMessageMs);
+}
+
 void MainWindow::resetRunPanels() {
   m_text->clear();
   m_timeline->clear();
@@ -257,6 +297,9 @@ void MainWindow::onModelLoaded(const ModelLoadedEvent& event) {
   m_placement.reset();
   m_heatmap->clearMapping();
   m_modelPanel->showLoaded(event);
+  if (m_sweepPointStage == SweepPointStage::WaitingForModel) {
+    m_sweepPointStage = SweepPointStage::WaitingForMapping;
+  }
   setWindowTitle("Waferscope — " + QString::fromStdString(event.spec.name));
 }
 
@@ -273,6 +316,10 @@ void MainWindow::onMapped(const MappedEvent& event) {
     groups << sim::toString(region.kind);
   }
   m_sramChart->reset(names, groups, double(event.placement->chip().sramBytesPerPe));
+  if (m_sweepPointStage == SweepPointStage::WaitingForMapping) {
+    m_sweepPointStage = SweepPointStage::None;
+    startRun();
+  }
 }
 
 void MainWindow::onRunStarted(const RunStartedEvent& event) {
@@ -366,6 +413,7 @@ void MainWindow::onFinished(const FinishedEvent& event) {
 
 void MainWindow::onFailed(const ErrorEvent& event) {
   m_modelPanel->hideProgress();
+  m_sweepPointStage = SweepPointStage::None;
   const QString message = QString::fromStdString(event.message);
   if (event.fitError) {
     m_placement.reset();

@@ -25,6 +25,8 @@ class ModelPanel;
 class PresenterDemo;
 class RunPanel;
 class SramChartPanel;
+class SweepPanel;
+struct SweepPointRun;
 class TokenTimelinePanel;
 
 struct MainWindowOptions {
@@ -61,6 +63,11 @@ public:
   GeneratedTextPanel* textPanel() const { return m_text; }
   ComparisonPanel* comparisonPanel() const { return m_comparison; }
   PresenterDemo* presenterDemo() const { return m_demo; }
+  SweepPanel* sweepPanel() const { return m_sweep; }
+  // Opens a sweep's output folder or results CSV in the Sweep panel; a dialog on failure.
+  void openSweep(const QString& path);
+  // Loads a sweep point's model and chip and runs it once it is mapped.
+  void runSweepPoint(const SweepPointRun& run);
   // Simulated decode tokens/s the status bar shows (0 before a decode step).
   double simulatedTokensPerSecond() const { return m_tokensPerSecond; }
   QString statusText() const;
@@ -104,6 +111,7 @@ private:
   SramChartPanel* m_sramChart = nullptr;
   GeneratedTextPanel* m_text = nullptr;
   ComparisonPanel* m_comparison = nullptr;
+  SweepPanel* m_sweep = nullptr;
   PresenterDemo* m_demo = nullptr;
   QLabel* m_statusRate = nullptr;
   QLabel* m_statusClock = nullptr;
@@ -117,6 +125,9 @@ private:
   double m_timeToFirstToken = 0.0;
   bool m_presenter = false;
   bool m_replayed = false;
+  // A sweep point waits for its model to load, then for that model's mapping.
+  enum class SweepPointStage { None, WaitingForModel, WaitingForMapping };
+  SweepPointStage m_sweepPointStage = SweepPointStage::None;
   PlaybackSpeed m_speedBeforePresenter = PlaybackSpeed::AsFastAsPossible;
   QByteArray m_stateBeforePresenter;
 };

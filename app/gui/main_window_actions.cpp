@@ -5,6 +5,7 @@
 #include "app/gui/model_panel.h"
 #include "app/gui/presenter_demo.h"
 #include "app/gui/run_panel.h"
+#include "app/gui/sweep_panel.h"
 #include "render/qt/heatmap_window.h"
 
 #include <QAction>
@@ -46,6 +47,8 @@ void MainWindow::buildMenus() {
   QAction* openChip = file->addAction("Open &chip JSON...");
   openChip->setShortcut(QKeySequence("Ctrl+Shift+O"));
   connect(openChip, &QAction::triggered, m_chipPanel, &ChipPanel::openFileRequested);
+  QAction* openSweepAction = file->addAction("Open s&weep...");
+  connect(openSweepAction, &QAction::triggered, m_sweep, &SweepPanel::openRequested);
   file->addSeparator();
 
   QAction* trace = file->addAction("Export &Perfetto trace...");
