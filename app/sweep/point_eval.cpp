@@ -55,7 +55,11 @@ void checkConfig(const PointConfig& c) {
 } // namespace
 
 std::vector<std::pair<std::string, double>> breakdownCategories(const sim::TimeBreakdown& b) {
-  return {{"compute", b.compute}, {"fabric", b.fabric}, {"memory", b.memory}, {"sync", b.sync}};
+  std::vector<std::pair<std::string, double>> categories;
+  for (int c = 0; c < sim::TimeBreakdown::kCategories; ++c) {
+    categories.emplace_back(sim::TimeBreakdown::categoryName(c), b.category(c));
+  }
+  return categories;
 }
 
 std::vector<std::string> metricColumns() {
