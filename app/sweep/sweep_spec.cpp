@@ -182,7 +182,10 @@ void setChipField(Json& chip, const std::string& path, const Json& value, const 
   }
   *leaf = leaf->is_number_integer() ? Json(value.get<int64_t>()) : value;
   if (leaf != node) {
+    // The sweep pins the value: it is the study's choice, no longer an
+    // UNCONFIRMED estimate with a range.
     (*node)["source"] = "set by sweep " + fs::path(file).filename().string();
+    node->erase("range");
   }
 }
 
