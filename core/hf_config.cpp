@@ -148,8 +148,22 @@ ModelSpec modelSpecFromHfConfigJson(const json& config, const std::string& sourc
   s.attentionSinks = modelType == "gpt_oss";
   s.qkNorm = modelType == "qwen3" || modelType == "qwen3_moe";
 
+  // Multi-head latent attention (DeepSeek-V2/V3, Kimi K2): every head has
+  // its own key and value, expanded from the cached latent.
+  if (const auto kvLoraRank = r.count("kv_lora_rank"); kvLoraRank && *kvLoraRank > 0) {
+    s.kvLoraRank = *kvLoraRank;
+    s.qLoraRank = r.count("q_lora_rank").value_or(0); // null: no low-rank query
+    s.qkNopeHeadDim = r.requiredCount("qk_nope_head_dim");
+    s.qkRopeHeadDim = r.requiredCount("qk_rope_head_dim");
+    s.vHeadDim = r.requiredCount("v_head_dim");
+    s.headDim = s.qkNopeHeadDim + s.qkRopeHeadDim;
+    s.kvHeads = s.heads;
+  }
+
   const uint64_t intermediate = r.count("intermediate_size").value_or(0);
-  s.experts = r.count("num_experts").value_or(r.count("num_local_experts").value_or(0));
+  s.experts =
+      r.count("num_experts")
+          .value_or(r.count("num_local_experts").value_or(r.count("n_routed_experts").value_or(0)));
   if (s.experts > 0) {
     s.activeExperts =
         r.count("num_experts_per_tok").value_or(r.count("experts_per_token").value_or(0));

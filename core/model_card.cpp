@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <fstream>
 #include <set>
 
@@ -100,6 +101,73 @@ private:
   std::set<std::string> m_used;
 };
 
+// --- Multi-head latent attention, interleaved MoE layers, published-count
+// conventions (DeepSeek-V3, Kimi K2, Llama 4, GLM-4.6). Checked here with the
+// card's key names, so a bad value is reported as the key that holds it.
+
+// The largest head dimension any published model uses is 256; 1024 leaves
+// room and still catches a rank typed into a head-dim key.
+constexpr uint64_t kMaxHeadDim = 1024;
+
+void readLatentAttentionAndLayerPattern(CardReader& r, const json& root, ModelSpec& s) {
+  const auto inRange = [&r](const char* key, uint64_t value, uint64_t lo, uint64_t hi) {
+    if (value < lo || value > hi) {
+      r.fail(fmt::format("key '{}' is {}, outside [{}, {}]", key, value, lo, hi));
+    }
+  };
+  const char* const mlaKeys[] = {"q_lora_rank", "kv_lora_rank", "qk_nope_head_dim",
+                                 "qk_rope_head_dim", "v_head_dim"};
+  if (!r.flag("mla", false)) {
+    for (const char* key : mlaKeys) {
+      if (r.find(key) != nullptr) {
+        r.fail(fmt::format("key '{}' needs \"mla\": true", key));
+      }
+    }
+  } else {
+    s.qLoraRank = r.count("q_lora_rank", 0); // 0: the query has no low-rank step
+    s.kvLoraRank = r.count("kv_lora_rank");
+    s.qkNopeHeadDim = r.count("qk_nope_head_dim");
+    s.qkRopeHeadDim = r.count("qk_rope_head_dim");
+    s.vHeadDim = r.count("v_head_dim");
+    inRange("q_lora_rank", s.qLoraRank, 0, s.hiddenSize);
+    inRange("kv_lora_rank", s.kvLoraRank, 1, s.hiddenSize);
+    inRange("qk_nope_head_dim", s.qkNopeHeadDim, 1, kMaxHeadDim);
+    inRange("qk_rope_head_dim", s.qkRopeHeadDim, 2, kMaxHeadDim);
+    inRange("v_head_dim", s.vHeadDim, 1, kMaxHeadDim);
+    if (s.qkRopeHeadDim % 2 != 0) {
+      r.fail(fmt::format("key 'qk_rope_head_dim' is {}: RoPE rotates pairs, it must be even",
+                         s.qkRopeHeadDim));
+    }
+    const uint64_t qkHeadDim = s.qkNopeHeadDim + s.qkRopeHeadDim;
+    if (!root.contains("head_dim")) {
+      s.headDim = qkHeadDim;
+    } else if (s.headDim != qkHeadDim) {
+      r.fail(fmt::format("key 'head_dim' is {}, but with MLA it is qk_nope_head_dim + "
+                         "qk_rope_head_dim = {}",
+                         s.headDim, qkHeadDim));
+    }
+    if (s.kvHeads != s.heads) {
+      r.fail(fmt::format("key 'kv_heads' is {}: with MLA every head has its own key and value, "
+                         "so it must equal heads ({})",
+                         s.kvHeads, s.heads));
+    }
+  }
+  s.moeLayerStep = r.count("moe_layer_step", 1);
+  inRange("moe_layer_step", s.moeLayerStep, 1, std::max<uint64_t>(1, s.layers));
+}
+
+void readPublishedCountingExtras(CardReader& r, ModelCard& card) {
+  card.publishedActiveCountsOutputEmbedding =
+      r.flag("published_active_counts_output_embedding", true);
+  card.publishedParamsNotModelledB = r.number("published_params_not_modelled_b", 0.0);
+  if (card.publishedParamsNotModelledB < 0) {
+    r.fail("key 'published_params_not_modelled_b' is negative");
+  }
+  if (card.publishedParamsNotModelledB > 0) {
+    card.publishedParamsNotModelledSource = r.text("published_params_not_modelled_source");
+  }
+}
+
 } // namespace
 
 ModelCard readModelCard(const std::filesystem::path& path) {
@@ -170,6 +238,8 @@ ModelCard readModelCard(const std::filesystem::path& path) {
       r.flag("published_active_counts_input_embedding", true);
   card.publishedRoundingB = r.number("published_rounding_b", 0.0);
   card.notes = r.text("notes", "");
+  readLatentAttentionAndLayerPattern(r, root, s);
+  readPublishedCountingExtras(r, card);
   r.rejectUnknownKeys();
 
   try {
@@ -183,12 +253,16 @@ ModelCard readModelCard(const std::filesystem::path& path) {
   s.bytesPerWeight = (expertParams * ggmlBytesPerElement(expertType) +
                       otherParams * ggmlBytesPerElement(weightType)) /
                      static_cast<double>(counts.total());
+  if (expertType != weightType) {
+    s.expertBytesPerWeight = ggmlBytesPerElement(expertType);
+  }
   return card;
 }
 
 uint64_t publishedStyleActiveParams(const ModelCard& card) {
   const ParamCounts c = card.spec.paramCounts();
-  return c.active() - (card.publishedActiveCountsInputEmbedding ? 0 : c.inputEmbedding);
+  return c.active() - (card.publishedActiveCountsInputEmbedding ? 0 : c.inputEmbedding) -
+         (card.publishedActiveCountsOutputEmbedding ? 0 : c.outputEmbedding);
 }
 
 ModelSpec modelSpecFromCard(const std::filesystem::path& path) {

@@ -20,40 +20,77 @@ uint64_t ParamCounts::active() const {
   return total() - experts + activeExperts;
 }
 
-ParamCounts ModelSpec::paramCounts() const {
-  ParamCounts c;
-  const uint64_t qDim = heads * headDim;
-  const uint64_t kvDim = kvHeads * headDim;
-  uint64_t attentionPerLayer = hiddenSize * qDim + 2 * hiddenSize * kvDim + qDim * hiddenSize;
-  if (attentionQkvBias) {
-    attentionPerLayer += qDim + 2 * kvDim;
+bool ModelSpec::isMoeLayer(uint64_t layer) const {
+  return isMoe() && layer >= denseLayers && moeLayerStep > 0 &&
+         (layer - denseLayers + 1) % moeLayerStep == 0;
+}
+
+uint64_t ModelSpec::moeLayerCount() const {
+  if (!isMoe() || layers <= denseLayers || moeLayerStep == 0) {
+    return 0;
+  }
+  return (layers - denseLayers) / moeLayerStep;
+}
+
+uint64_t ModelSpec::attentionParamsPerLayer() const {
+  uint64_t params = 0;
+  if (isMla()) {
+    const uint64_t qHeadDim = qkNopeHeadDim + qkRopeHeadDim;
+    // wq_a and wq_b, or wq without the query's low-rank step.
+    params += qLoraRank ? hiddenSize * qLoraRank + qLoraRank * heads * qHeadDim
+                        : hiddenSize * heads * qHeadDim;
+    // wkv_a also produces the shared RoPE key; wkv_b expands the latent to
+    // every head's key (no RoPE part) and value.
+    params +=
+        hiddenSize * (kvLoraRank + qkRopeHeadDim) + kvLoraRank * heads * (qkNopeHeadDim + vHeadDim);
+    params += heads * vHeadDim * hiddenSize; // wo
+  } else {
+    const uint64_t qDim = heads * headDim;
+    const uint64_t kvDim = kvHeads * headDim;
+    params += hiddenSize * qDim + 2 * hiddenSize * kvDim + qDim * hiddenSize;
+    if (attentionQkvBias) {
+      params += qDim + 2 * kvDim;
+    }
   }
   if (attentionOutBias) {
-    attentionPerLayer += hiddenSize;
+    params += hiddenSize;
   }
   if (attentionSinks) {
-    attentionPerLayer += heads;
+    params += heads;
   }
-  c.attention = layers * attentionPerLayer;
-  // Two RMSNorms per layer (before attention, before the FFN), optional
-  // per-head QK-norms, and the final norm.
-  c.norms = layers * (2 * hiddenSize + (qkNorm ? 2 * headDim : 0)) + hiddenSize;
+  return params;
+}
 
-  // SwiGLU FFN: gate, up (hidden -> ffn) and down (ffn -> hidden).
-  const auto swiglu = [this](uint64_t ffn) { return 3 * hiddenSize * ffn; };
-  const uint64_t moeLayers = isMoe() ? layers - std::min(denseLayers, layers) : 0;
-  const uint64_t denseFfnLayers = layers - moeLayers;
-  c.ffn = denseFfnLayers * swiglu(ffnSize);
+// SwiGLU FFN: gate, up (hidden -> ffn) and down (ffn -> hidden).
+uint64_t ModelSpec::denseFfnParams() const {
+  return 3 * hiddenSize * ffnSize;
+}
+
+uint64_t ModelSpec::expertParams() const {
+  return 3 * hiddenSize * expertFfnSize + (expertBias ? 2 * expertFfnSize + hiddenSize : 0);
+}
+
+uint64_t ModelSpec::sharedExpertParamsPerLayer() const {
+  const uint64_t ffn = sharedExpertFfnSize ? sharedExpertFfnSize : expertFfnSize;
+  return sharedExperts * 3 * hiddenSize * ffn;
+}
+
+ParamCounts ModelSpec::paramCounts() const {
+  ParamCounts c;
+  c.attention = layers * attentionParamsPerLayer();
+  // Two RMSNorms per layer (before attention, before the FFN), optional
+  // per-head QK-norms, MLA's norms of the query and KV latents, and the
+  // final norm.
+  const uint64_t mlaNorms = isMla() ? qLoraRank + kvLoraRank : 0;
+  c.norms = layers * (2 * hiddenSize + (qkNorm ? 2 * headDim : 0) + mlaNorms) + hiddenSize;
+
+  const uint64_t moeLayers = moeLayerCount();
+  c.ffn = (layers - moeLayers) * denseFfnParams();
   if (isMoe()) {
-    uint64_t perExpert = swiglu(expertFfnSize);
-    if (expertBias) {
-      perExpert += 2 * expertFfnSize + hiddenSize;
-    }
-    c.experts = moeLayers * experts * perExpert;
-    c.activeExperts = moeLayers * activeExperts * perExpert;
+    c.experts = moeLayers * experts * expertParams();
+    c.activeExperts = moeLayers * activeExperts * expertParams();
     c.router = moeLayers * (hiddenSize * experts + (expertBias ? experts : 0));
-    const uint64_t sharedFfn = sharedExpertFfnSize ? sharedExpertFfnSize : expertFfnSize;
-    c.ffn += moeLayers * sharedExperts * swiglu(sharedFfn);
+    c.ffn += moeLayers * sharedExpertParamsPerLayer();
   }
   c.inputEmbedding = vocabSize * hiddenSize;
   c.outputEmbedding = tiedEmbeddings ? 0 : vocabSize * hiddenSize;
@@ -64,8 +101,22 @@ double ModelSpec::weightBytes() const {
   return static_cast<double>(paramCounts().total()) * bytesPerWeight;
 }
 
+double ModelSpec::nonExpertBytesPerWeight() const {
+  const ParamCounts c = paramCounts();
+  if (expertBytesPerWeight <= 0 || c.experts == 0 || c.total() == c.experts) {
+    return bytesPerWeight;
+  }
+  const double total = static_cast<double>(c.total());
+  const double experts = static_cast<double>(c.experts);
+  return (bytesPerWeight * total - expertBytesPerWeight * experts) / (total - experts);
+}
+
+uint64_t ModelSpec::kvValuesPerTokenPerLayer() const {
+  return isMla() ? kvLoraRank + qkRopeHeadDim : 2 * kvHeads * headDim;
+}
+
 double ModelSpec::kvBytesPerToken(double bytesPerElement) const {
-  return 2.0 * static_cast<double>(layers * kvHeads * headDim) * bytesPerElement;
+  return static_cast<double>(layers * kvValuesPerTokenPerLayer()) * bytesPerElement;
 }
 
 void ModelSpec::validate() const {
@@ -83,7 +134,10 @@ void ModelSpec::validate() const {
   if (heads % kvHeads != 0) {
     fail(fmt::format("{} heads is not a multiple of {} KV heads", heads, kvHeads));
   }
-  if ((!isMoe() || denseLayers > 0) && ffnSize == 0) {
+  if (moeLayerStep == 0) {
+    fail("MoE layer step is 0");
+  }
+  if (moeLayerCount() < layers && ffnSize == 0) {
     fail("dense FFN size is 0");
   }
   if (isMoe() && (activeExperts == 0 || activeExperts > experts || expertFfnSize == 0)) {
@@ -95,6 +149,33 @@ void ModelSpec::validate() const {
   }
   if (!(bytesPerWeight > 0.0)) {
     fail("bytes per weight is not positive");
+  }
+  if (!(expertBytesPerWeight >= 0.0)) {
+    fail("expert bytes per weight is negative");
+  }
+  const bool anyMla = qLoraRank || kvLoraRank || qkNopeHeadDim || qkRopeHeadDim || vHeadDim;
+  if (anyMla && !isMla()) {
+    fail("MLA dimensions given but KV LoRA rank is 0");
+  }
+  if (isMla()) {
+    if (qkNopeHeadDim == 0 || qkRopeHeadDim == 0 || vHeadDim == 0) {
+      fail(fmt::format("MLA head dims must be positive (qk nope {}, qk rope {}, v {})",
+                       qkNopeHeadDim, qkRopeHeadDim, vHeadDim));
+    }
+    if (qkRopeHeadDim % 2 != 0) {
+      fail(fmt::format("MLA RoPE head dim {} is odd", qkRopeHeadDim));
+    }
+    if (kvLoraRank > hiddenSize || qLoraRank > hiddenSize) {
+      fail(fmt::format("MLA ranks (q {}, kv {}) exceed the hidden size {}", qLoraRank, kvLoraRank,
+                       hiddenSize));
+    }
+    if (headDim != qkNopeHeadDim + qkRopeHeadDim || kvHeads != heads) {
+      fail(fmt::format("MLA needs head dim = qk nope + qk rope ({}) and KV heads = heads ({})",
+                       qkNopeHeadDim + qkRopeHeadDim, heads));
+    }
+    if (attentionQkvBias || qkNorm) {
+      fail("MLA has no Q/K/V biases or per-head QK-norms");
+    }
   }
 }
 
@@ -139,7 +220,8 @@ ModelSpec modelSpecFromGguf(const GgufFile& file) {
   s.sharedExperts = file.findUInt(a + "expert_shared_count").value_or(0);
   s.sharedExpertFfnSize = file.findUInt(a + "expert_shared_feed_forward_length").value_or(0);
   s.denseLayers = file.findUInt(a + "leading_dense_block_count").value_or(0);
-  if (s.isMoe() && s.denseLayers == 0) {
+  s.moeLayerStep = file.findUInt(a + "interleave_moe_layer_step").value_or(1);
+  if (s.isMoe() && s.denseLayers == 0 && s.moeLayerStep == 1) {
     // Every layer is MoE: feed_forward_length is either the expert size
     // (Mixtral-style files) or an unused dense size (Qwen3-MoE).
     s.ffnSize = 0;

@@ -18,8 +18,9 @@ struct RopeScaling {
 };
 
 // Parameters per tensor class. Norms include every RMSNorm/LayerNorm weight
-// (and QK-norms); attention includes Q/K/V/O weights, their biases and
-// attention sinks; the router is the MoE gate (with its bias).
+// (and QK-norms, MLA's latent norms); attention includes Q/K/V/O weights (or
+// MLA's down and up projections), their biases and attention sinks; the
+// router is the MoE gate (with its bias).
 struct ParamCounts {
   uint64_t attention = 0;
   uint64_t ffn = 0;           // dense FFN and shared experts: always active
@@ -58,6 +59,19 @@ struct ModelSpec {
   bool attentionOutBias = false; // bias on the output projection (gpt-oss)
   bool attentionSinks = false;   // one learned sink logit per head (gpt-oss)
   bool qkNorm = false;           // RMSNorm of headDim on Q and K (Qwen3)
+  // Multi-head latent attention (DeepSeek-V2/V3, Kimi K2), on when
+  // kvLoraRank > 0. Each token caches one latent vector (kvLoraRank) and one
+  // shared RoPE key (qkRopeHeadDim) per layer, not K and V per head. Weights
+  // (DeepSeek's names): wq_a (hidden -> qLoraRank), q norm, wq_b (qLoraRank ->
+  // heads x (qkNope + qkRope)), or wq (hidden -> heads x (qkNope + qkRope))
+  // when qLoraRank is 0; wkv_a (hidden -> kvLoraRank + qkRope), kv norm,
+  // wkv_b (kvLoraRank -> heads x (qkNope + vHeadDim)), wo (heads x vHeadDim
+  // -> hidden). headDim is qkNope + qkRope and kvHeads equals heads.
+  uint64_t qLoraRank = 0;
+  uint64_t kvLoraRank = 0;
+  uint64_t qkNopeHeadDim = 0;
+  uint64_t qkRopeHeadDim = 0;
+  uint64_t vHeadDim = 0;
   // Mixture of experts (all 0 for a dense model).
   uint64_t experts = 0;
   uint64_t activeExperts = 0;
@@ -66,14 +80,40 @@ struct ModelSpec {
   uint64_t sharedExpertFfnSize = 0; // 0: same as expertFfnSize
   bool expertBias = false;          // biases on expert projections and router (gpt-oss)
   uint64_t denseLayers = 0;         // leading layers with a dense FFN instead of experts
-  double bytesPerWeight = 2.0;      // average storage per parameter (2 for bf16, 1.0625 Q8_0)
-  std::string source;               // path of the file, or the citation of a card
+  // After the leading dense layers, every moeLayerStep-th layer is MoE and the
+  // others are dense (Llama 4 Maverick: 2, layers 1, 3, 5, ... are MoE).
+  uint64_t moeLayerStep = 1;
+  double bytesPerWeight = 2.0; // average storage per parameter (2 for bf16, 1.0625 Q8_0)
+  // Storage of the routed experts when it differs from the rest (gpt-oss:
+  // MXFP4 experts, BF16 elsewhere); 0: bytesPerWeight.
+  double expertBytesPerWeight = 0.0;
+  std::string source; // path of the file, or the citation of a card
 
   bool isMoe() const { return experts > 0; }
+  bool isMla() const { return kvLoraRank > 0; }
+  // Whether a layer (0-based) routes its FFN through experts.
+  bool isMoeLayer(uint64_t layer) const;
+  uint64_t moeLayerCount() const;
+  // Parameters of one layer's attention (projections, biases, sinks; not its
+  // norms), of one dense FFN, one routed expert, and one layer's shared
+  // experts.
+  uint64_t attentionParamsPerLayer() const;
+  uint64_t denseFfnParams() const;
+  uint64_t expertParams() const;
+  uint64_t sharedExpertParamsPerLayer() const;
   ParamCounts paramCounts() const;
-  double weightBytes() const; // paramCounts().total() * bytesPerWeight
-  // K and V for one token over all layers.
+  double weightBytes() const; // each tensor class at its own bytes per weight
+  // Storage per parameter of everything but the routed experts.
+  double nonExpertBytesPerWeight() const;
+  double routedExpertBytesPerWeight() const {
+    return expertBytesPerWeight > 0 ? expertBytesPerWeight : bytesPerWeight;
+  }
+  // What one token adds to the KV cache over all layers: K and V per KV head,
+  // or with MLA the latent and the shared RoPE key.
   double kvBytesPerToken(double bytesPerElement = 2.0) const;
+  // Values cached per token per layer (kvHeads x headDim x 2, or
+  // kvLoraRank + qkRopeHeadDim with MLA).
+  uint64_t kvValuesPerTokenPerLayer() const;
   // Throws std::invalid_argument (naming `source`) when a required field is
   // zero or the shape is inconsistent (e.g. heads not a multiple of kvHeads).
   void validate() const;

@@ -34,7 +34,8 @@ TimeBreakdown matVecCycles(const CostContext& p, const Region& r, const Op& op,
   const double inSerial = ceilDiv(blockCols * kActivationBytes, c.link);
   const double outSerial = ceilDiv(blockRows * kPartialSumBytes, c.link);
   TimeBreakdown work;
-  addWork(work, c, blockRows * blockCols, blockRows * blockCols * p.bytesPerWeight);
+  addWork(work, c, blockRows * blockCols,
+          blockRows * blockCols * r.bytesPerWeightOr(p.bytesPerWeight));
   // The block computes as its input slice streams in: whichever is slower.
   if (inSerial >= work.compute + work.memory) {
     t.serialisation += inSerial;

@@ -164,33 +164,132 @@ private:
     p.region.expert = expert;
     p.region.name = std::move(name);
     p.region.weightParams = params;
-    p.weightBytes = params * m_bpw;
+    p.region.bytesPerWeight = regionBytesPerWeight(kind);
+    p.weightBytes = params * p.region.bytesPerWeightOr(m_bpw);
     p.kvBytesPerToken = kvPerToken;
     p.group = group;
     m_plans.push_back(std::move(p));
     return m_plans.back().region.id;
   }
 
+  // Each tensor class at its own storage (gpt-oss: MXFP4 routed experts,
+  // BF16 the rest) unless the options set one width for all; 0: the
+  // placement's average.
+  double regionBytesPerWeight(RegionKind kind) const {
+    if (m_options.bytesPerWeight > 0 || m_model.expertBytesPerWeight <= 0) {
+      return 0.0;
+    }
+    return kind == RegionKind::Expert ? m_model.routedExpertBytesPerWeight()
+                                      : m_model.nonExpertBytesPerWeight();
+  }
+
+  // A PE that scores its cached tokens needs the query of every head that
+  // reads them. MLA's heads all read one latent cache, and 128 heads of 576
+  // values are more than a PE's SRAM, so the cache is replicated over column
+  // groups that each serve heads / replicas heads (the Attention op's KV
+  // groups): the fewest replicas (a power of two dividing the heads) whose
+  // query and FP32 output buffer leave at least half of a PE's SRAM to
+  // weights and cache. 1 without MLA (the KV heads are the groups).
+  uint64_t mlaCacheReplicas() const {
+    const core::ModelSpec& m = m_model;
+    if (!m.isMla()) {
+      return 1;
+    }
+    const double headDim = double(m.kvLoraRank + m.qkRopeHeadDim / 2);
+    const double budget = 0.5 * double(m_chip.sramBytesPerPe - m_chip.reserveBytesPerPe);
+    uint64_t replicas = 1;
+    while (replicas < m.heads && m.heads % (2 * replicas) == 0 &&
+           double(m.heads / replicas) * headDim * (kActivationBytes + kPartialSumBytes) > budget) {
+      replicas *= 2;
+    }
+    return replicas;
+  }
+
+  // One layer's attention ops, from the normed input to the residual add.
+  void appendAttentionOps(std::vector<Op>& a) const {
+    const core::ModelSpec& m = m_model;
+    const uint64_t hidden = m.hiddenSize;
+    a.push_back(vectorOp(OpKind::Norm, "attn_norm", hidden, 2.0));
+    if (!m.isMla()) {
+      const uint64_t hd = m.headDim;
+      a.push_back(matVec("attn_qkv", (m.heads + 2 * m.kvHeads) * hd, hidden, Axis::Y));
+      a.push_back(
+          vectorOp(OpKind::Elementwise, "rope", (m.heads + m.kvHeads) * hd, m.qkNorm ? 6.0 : 3.0));
+      Op attn;
+      attn.kind = OpKind::Attention;
+      attn.name = "attention";
+      attn.heads = int64_t(m.heads);
+      attn.kvHeads = int64_t(m.kvHeads);
+      attn.headDim = int64_t(hd);
+      a.push_back(attn);
+      a.push_back(matVec("attn_out", hidden, m.heads * hd, Axis::X));
+      a.push_back(vectorOp(OpKind::Elementwise, "residual", hidden, 1.0));
+      return;
+    }
+    // Multi-head latent attention in its absorbed form (DeepSeek's inference
+    // code, attn_impl "absorb"): the cache holds the latent and the shared
+    // RoPE key only, and each head's key and value up-projections (the two
+    // halves of wkv_b) are applied to the query and to the attention output
+    // instead of to every cached token.
+    const uint64_t qHeadDim = m.qkNopeHeadDim + m.qkRopeHeadDim;
+    const uint64_t latent = m.kvLoraRank;
+    // wq_a (or wq) and wkv_a read the same normed input: one matvec.
+    const uint64_t qDown = m.qLoraRank ? m.qLoraRank : m.heads * qHeadDim;
+    a.push_back(matVec("attn_q_kv_down", qDown + latent + m.qkRopeHeadDim, hidden, Axis::Y));
+    a.push_back(vectorOp(OpKind::Norm, "latent_norm", m.qLoraRank + latent, 2.0));
+    Axis axis = Axis::X;
+    const auto next = [&axis] {
+      const Axis now = axis;
+      axis = axis == Axis::X ? Axis::Y : Axis::X;
+      return now;
+    };
+    if (m.qLoraRank) {
+      a.push_back(matVec("attn_q_up", m.heads * qHeadDim, m.qLoraRank, next()));
+    }
+    // Each head's query (no-RoPE part) times its key up-projection: a
+    // block-diagonal product, stated as heads x latent outputs from a
+    // qk_nope-wide input so that its weights, multiply-adds and outputs are
+    // exact (its input slices are the heads' own, which this undercounts).
+    a.push_back(matVec("attn_q_absorb", m.heads * latent, m.qkNopeHeadDim, next()));
+    a.push_back(vectorOp(OpKind::Elementwise, "rope", (m.heads + 1) * m.qkRopeHeadDim, 3.0));
+    // Every head scores the one shared cache entry per token (latent +
+    // RoPE key, latent + qk_rope multiply-adds) and weighs its latent
+    // (latent multiply-adds). The Attention op's cost is heads x headDim x 2
+    // per token over kvHeads caches, so one KV head of headDim
+    // latent + qk_rope / 2 gives exactly those multiply-adds. (It reads the
+    // cache as if K and V were apart, 2 x headDim values per token where MLA
+    // reads latent + qk_rope once; the region's SRAM holds what MLA caches.)
+    Op attn;
+    attn.kind = OpKind::Attention;
+    attn.name = "attention_latent";
+    attn.heads = int64_t(m.heads);
+    attn.kvHeads = int64_t(mlaCacheReplicas());
+    attn.headDim = int64_t(latent + m.qkRopeHeadDim / 2);
+    a.push_back(attn);
+    // Each head's latent output times its value up-projection, block-diagonal
+    // as above.
+    a.push_back(matVec("attn_v_up", m.heads * m.vHeadDim, latent, Axis::Y));
+    a.push_back(matVec("attn_out", hidden, m.heads * m.vHeadDim, Axis::X));
+    a.push_back(vectorOp(OpKind::Elementwise, "residual", hidden, 1.0));
+  }
+
   void buildPlans() {
     const core::ModelSpec& m = m_model;
     const core::ParamCounts pc = m.paramCounts();
     const uint64_t layers = m.layers;
-    const uint64_t moeLayers = m.isMoe() ? layers - std::min(layers, m.denseLayers) : 0;
-    const uint64_t denseLayers = layers - moeLayers;
-    const double normsPerLayer = double(pc.norms) / double(layers + 1);
-    const double attnPerLayer = double(pc.attention) / double(layers) + normsPerLayer;
-    const double routerPerLayer = moeLayers ? double(pc.router) / double(moeLayers) : 0.0;
-    const double denseFfn = denseLayers && m.ffnSize ? 3.0 * double(m.hiddenSize * m.ffnSize) : 0.0;
-    const double sharedPerLayer =
-        moeLayers
-            ? std::max(0.0, double(pc.ffn) - denseFfn * double(denseLayers)) / double(moeLayers)
-            : 0.0;
-    const double densePerLayer =
-        denseLayers ? (moeLayers ? denseFfn : double(pc.ffn) / double(layers)) : 0.0;
-    const double perExpert = moeLayers ? double(pc.experts) / double(moeLayers * m.experts) : 0.0;
-    const double kvPerLayer = m.kvBytesPerToken(kActivationBytes) / double(layers);
     const uint64_t hidden = m.hiddenSize;
-    const uint64_t hd = m.headDim;
+    const uint64_t moeLayers = m.moeLayerCount();
+    // The final norm sits with the LM head; the rest are per layer.
+    const double normsPerLayer = double(pc.norms - hidden) / double(layers);
+    const double attnPerLayer = double(m.attentionParamsPerLayer()) + normsPerLayer;
+    const double routerPerLayer = moeLayers ? double(pc.router) / double(moeLayers) : 0.0;
+    const double densePerLayer = double(m.denseFfnParams());
+    const double sharedPerLayer = double(m.sharedExpertParamsPerLayer());
+    const double perExpert = double(m.expertParams());
+    // What one token adds to a layer's cache: K and V per KV head, or MLA's
+    // latent and RoPE key in each of its replicas.
+    const double kvPerLayer =
+        m.kvBytesPerToken(kActivationBytes) / double(layers) * double(mlaCacheReplicas());
     const uint64_t sharedFfn = m.sharedExpertFfnSize ? m.sharedExpertFfnSize : m.expertFfnSize;
     const uint64_t vecBytes = uint64_t(double(hidden) * kActivationBytes);
     int group = 0;
@@ -205,7 +304,7 @@ private:
     std::vector<int> attention(layers), ffn(layers, -1), shared(layers, -1);
     std::vector<std::vector<int>> experts(layers);
     for (uint64_t l = 0; l < layers; ++l) {
-      const bool moe = l >= denseLayers;
+      const bool moe = m.isMoeLayer(l);
       attention[l] =
           addPlan(RegionKind::Attention, int(l), -1, fmt::format("layer {} attention", l),
                   attnPerLayer + (moe ? routerPerLayer : 0.0), kvPerLayer, group);
@@ -226,7 +325,7 @@ private:
       ++group;
     }
     const double lmParams =
-        double(m.tiedEmbeddings ? pc.inputEmbedding : pc.outputEmbedding) + normsPerLayer;
+        double(m.tiedEmbeddings ? pc.inputEmbedding : pc.outputEmbedding) + double(hidden);
     const int lmHead =
         ends ? addPlan(RegionKind::LmHead, -1, -1, "lm_head", lmParams, 0.0, group++) : -1;
 
@@ -247,23 +346,10 @@ private:
       ops(tableRegion).push_back(transfer("to_layer_0", vecBytes, -1, attention[0]));
     }
 
-    const uint64_t qkvRows = (m.heads + 2 * m.kvHeads) * hd;
     for (uint64_t l = 0; l < layers; ++l) {
-      const bool moe = l >= denseLayers;
+      const bool moe = m.isMoeLayer(l);
       auto& a = ops(attention[l]);
-      a.push_back(vectorOp(OpKind::Norm, "attn_norm", hidden, 2.0));
-      a.push_back(matVec("attn_qkv", qkvRows, hidden, Axis::Y));
-      a.push_back(
-          vectorOp(OpKind::Elementwise, "rope", (m.heads + m.kvHeads) * hd, m.qkNorm ? 6.0 : 3.0));
-      Op attn;
-      attn.kind = OpKind::Attention;
-      attn.name = "attention";
-      attn.heads = int64_t(m.heads);
-      attn.kvHeads = int64_t(m.kvHeads);
-      attn.headDim = int64_t(hd);
-      a.push_back(attn);
-      a.push_back(matVec("attn_out", hidden, m.heads * hd, Axis::X));
-      a.push_back(vectorOp(OpKind::Elementwise, "residual", hidden, 1.0));
+      appendAttentionOps(a);
       if (!moe) {
         a.push_back(transfer("to_ffn", vecBytes, -1, ffn[l]));
         auto& f = ops(ffn[l]);

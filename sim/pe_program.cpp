@@ -181,8 +181,9 @@ void PeProgramRunner::beginMatVec(int runId, const Region& region, const Op& op)
   const int64_t blockRows = ceilDiv(op.rows, gOut);
   const int64_t blockCols = ceilDiv(op.cols, gIn);
   const double macCycles = double(blockRows) / m_macsPerCycle;
-  const double readCycles =
-      double(blockRows) * m_placement.bytesPerWeight() / chip.sramReadBytesPerCycle;
+  const double readCycles = double(blockRows) *
+                            region.bytesPerWeightOr(m_placement.bytesPerWeight()) /
+                            chip.sramReadBytesPerCycle;
   OpRun& run = m_runs[size_t(runId)];
   run.elementCycles = std::max(macCycles, readCycles);
   run.blockCols = blockCols;

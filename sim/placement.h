@@ -114,11 +114,17 @@ struct Region {
   PeRect rect;
   std::vector<Op> ops;
   double weightParams = 0.0; // parameters held by the region
+  // Storage per weight of this region's matrices where it differs from the
+  // placement's (gpt-oss: MXFP4 experts, BF16 attention); 0: the placement's.
+  double bytesPerWeight = 0.0;
   // Per PE at the mapped context and sequence count.
   SramBreakdown sramPerPe;
   // KV bytes each PE gains per token of context (one sequence).
   double kvBytesPerTokenPerPe = 0.0;
 
+  double bytesPerWeightOr(double placementBytesPerWeight) const {
+    return bytesPerWeight > 0 ? bytesPerWeight : placementBytesPerWeight;
+  }
   // PEs along the output / input dimension of a matvec with this axis.
   int gridOut(Axis broadcast) const { return broadcast == Axis::Y ? rect.h : rect.w; }
   int gridIn(Axis broadcast) const { return broadcast == Axis::Y ? rect.w : rect.h; }
@@ -170,6 +176,7 @@ public:
   const core::ModelSpec& model() const { return m_model; }
   const MapOptions& options() const { return m_options; }
   int wafers() const { return m_wafers; }
+  // The average over all weights; a region's own is region.bytesPerWeightOr(this).
   double bytesPerWeight() const { return m_bytesPerWeight; }
   const std::vector<Region>& regions() const { return m_regions; }
   const std::vector<Stage>& stages() const { return m_stages; }

@@ -91,7 +91,15 @@ json specToJson(const core::ModelSpec& s) {
           {"expert_ffn_size", s.expertFfnSize},
           {"shared_experts", s.sharedExperts},
           {"dense_layers", s.denseLayers},
+          {"moe_layer_step", s.moeLayerStep},
+          {"mla",
+           {{"q_lora_rank", s.qLoraRank},
+            {"kv_lora_rank", s.kvLoraRank},
+            {"qk_nope_head_dim", s.qkNopeHeadDim},
+            {"qk_rope_head_dim", s.qkRopeHeadDim},
+            {"v_head_dim", s.vHeadDim}}},
           {"bytes_per_weight", s.bytesPerWeight},
+          {"expert_bytes_per_weight", s.routedExpertBytesPerWeight()},
           {"source", s.source}};
 }
 
@@ -222,7 +230,12 @@ json inspectCard(const fs::path& path) {
     published["active_params_b"] = *card.publishedActiveParamsB;
     published["active_params_source"] = card.publishedActiveParamsSource;
     published["active_counts_input_embedding"] = card.publishedActiveCountsInputEmbedding;
+    published["active_counts_output_embedding"] = card.publishedActiveCountsOutputEmbedding;
     published["computed_active_comparable"] = core::publishedStyleActiveParams(card);
+  }
+  if (card.publishedParamsNotModelledB > 0) {
+    published["params_not_modelled_b"] = card.publishedParamsNotModelledB;
+    published["params_not_modelled_source"] = card.publishedParamsNotModelledSource;
   }
   report["published"] = published;
   if (!card.notes.empty()) {
@@ -381,6 +394,13 @@ void printText(const json& r) {
     if (!extras.empty()) {
       out += fmt::format("  attention extras  {}\n", extras);
     }
+    if (const json& mla = m["mla"]; mla["kv_lora_rank"].get<uint64_t>() > 0) {
+      out +=
+          fmt::format("  latent attention  q rank {}, kv rank {}, qk {} + {} RoPE, v {}\n",
+                      mla["q_lora_rank"].get<uint64_t>(), mla["kv_lora_rank"].get<uint64_t>(),
+                      mla["qk_nope_head_dim"].get<uint64_t>(),
+                      mla["qk_rope_head_dim"].get<uint64_t>(), mla["v_head_dim"].get<uint64_t>());
+    }
     if (m["ffn_size"].get<uint64_t>() > 0) {
       out += fmt::format("  FFN size          {}\n", m["ffn_size"].get<uint64_t>());
     }
@@ -390,6 +410,10 @@ void printText(const json& r) {
                          m["experts"].get<uint64_t>(), m["active_experts"].get<uint64_t>(),
                          m["expert_ffn_size"].get<uint64_t>(), m["shared_experts"].get<uint64_t>(),
                          m["dense_layers"].get<uint64_t>());
+      if (m["moe_layer_step"].get<uint64_t>() > 1) {
+        out += fmt::format("  MoE layer step    every {} layers, dense between\n",
+                           m["moe_layer_step"].get<uint64_t>());
+      }
     }
     out += fmt::format("  vocabulary        {}\n", m["vocab_size"].get<uint64_t>());
     out += fmt::format("  context length    {}\n", m["context_length"].get<uint64_t>());
@@ -441,11 +465,20 @@ void printText(const json& r) {
     const json& pub = r["published"];
     out += fmt::format("\nPublished: {} B total ({})\n", pub["params_b"].get<double>(),
                        pub["params_source"].get<std::string>());
+    if (pub.contains("params_not_modelled_b")) {
+      out += fmt::format("           of which {} B not modelled ({})\n",
+                         pub["params_not_modelled_b"].get<double>(),
+                         pub["params_not_modelled_source"].get<std::string>());
+    }
     if (pub.contains("active_params_b")) {
-      out += fmt::format(
-          "           {} B active ({}){}\n", pub["active_params_b"].get<double>(),
-          pub["active_params_source"].get<std::string>(),
-          pub["active_counts_input_embedding"].get<bool>() ? "" : "; excludes the input embedding");
+      const bool input = pub["active_counts_input_embedding"].get<bool>();
+      const bool output = pub["active_counts_output_embedding"].get<bool>();
+      out += fmt::format("           {} B active ({}){}\n", pub["active_params_b"].get<double>(),
+                         pub["active_params_source"].get<std::string>(),
+                         !input && !output ? "; excludes both embedding tables"
+                         : !input          ? "; excludes the input embedding"
+                         : !output         ? "; excludes the output embedding"
+                                           : "");
     }
   }
   if (r.contains("notes")) {

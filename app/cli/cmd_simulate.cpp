@@ -37,6 +37,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// The most systems a run may span (--wafers), also the bound of --fewest-wafers.
+constexpr int kMaxWafers = 4096;
+
 struct SimulateArgs {
   std::string model;
   std::string chip = "wse3";
@@ -47,6 +50,7 @@ struct SimulateArgs {
   int64_t context = 0;
   int sequences = 1;
   int wafers = 0;
+  bool fewestWafers = false;
   double weightBits = 0.0;
   std::string trace;
   std::string report;
@@ -186,8 +190,8 @@ void runSimulate(const SimulateArgs& a) {
   if (a.sequences < 1 || a.sequences > 4096) {
     throw std::runtime_error(fmt::format("--sequences must be 1..4096, got {}", a.sequences));
   }
-  if (a.wafers < 0 || a.wafers > 4096) {
-    throw std::runtime_error(fmt::format("--wafers must be 1..4096, got {}", a.wafers));
+  if (a.wafers < 0 || a.wafers > kMaxWafers) {
+    throw std::runtime_error(fmt::format("--wafers must be 1..{}, got {}", kMaxWafers, a.wafers));
   }
   if (a.field != "activity" && a.field != "sram" && a.field != "links") {
     throw std::runtime_error("--field must be activity, sram or links, got '" + a.field + "'");
@@ -222,6 +226,11 @@ void runSimulate(const SimulateArgs& a) {
   options.contextTokens = a.context > 0 ? a.context : promptTokens + a.genTokens;
   options.sequences = a.sequences;
   options.wafers = a.wafers;
+  if (a.fewestWafers) {
+    // Up to --wafers, or as many systems as the option allows.
+    options.fewestWafers = true;
+    options.wafers = a.wafers > 0 ? a.wafers : kMaxWafers;
+  }
   options.bytesPerWeight = a.weightBits / 8.0;
   if (options.contextTokens < promptTokens + a.genTokens) {
     throw std::runtime_error(fmt::format("--context {} is shorter than the prompt plus the "
@@ -347,6 +356,8 @@ const bool registered = registerCommand(
                      "KV cache reserved per sequence (default: prompt + generated)");
       cmd.add_option("--sequences", a->sequences, "concurrent sequences")->capture_default_str();
       cmd.add_option("--wafers", a->wafers, "override the chip's number of wafers");
+      cmd.add_flag("--fewest-wafers", a->fewestWafers,
+                   "map on the fewest wafers that hold the model (at most --wafers)");
       cmd.add_option("--weight-bits", a->weightBits, "bits per weight (default: the model's)");
       cmd.add_option("--trace", a->trace, "write a Chrome/Perfetto trace JSON");
       cmd.add_option("--report", a->report, "write the JSON report");

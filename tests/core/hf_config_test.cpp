@@ -94,6 +94,30 @@ TEST(HfConfig, Qwen3MoeCoder) {
   EXPECT_NEAR(static_cast<double>(s.paramCounts().total()) / 1e9, 480.2, 0.1);
 }
 
+// Abridged from https://huggingface.co/deepseek-ai/DeepSeek-V3/blob/main/config.json
+const char* kDeepSeekV3 = R"({
+  "architectures": ["DeepseekV3ForCausalLM"], "attention_bias": false,
+  "first_k_dense_replace": 3, "hidden_size": 7168, "intermediate_size": 18432,
+  "kv_lora_rank": 512, "max_position_embeddings": 163840, "model_type": "deepseek_v3",
+  "moe_intermediate_size": 2048, "moe_layer_freq": 1, "n_routed_experts": 256,
+  "n_shared_experts": 1, "num_attention_heads": 128, "num_experts_per_tok": 8,
+  "num_hidden_layers": 61, "num_key_value_heads": 128, "q_lora_rank": 1536,
+  "qk_nope_head_dim": 128, "qk_rope_head_dim": 64, "rms_norm_eps": 1e-06,
+  "rope_theta": 10000, "tie_word_embeddings": false, "torch_dtype": "bfloat16",
+  "v_head_dim": 128, "vocab_size": 129280})";
+
+TEST(HfConfig, DeepSeekV3LatentAttention) {
+  const ModelSpec s = modelSpecFromHfConfigJson(json::parse(kDeepSeekV3), "deepseek");
+  EXPECT_TRUE(s.isMla());
+  EXPECT_EQ(s.headDim, 192u);
+  EXPECT_EQ(s.experts, 256u);
+  EXPECT_EQ(s.sharedExperts, 1u);
+  EXPECT_EQ(s.denseLayers, 3u);
+  EXPECT_EQ(s.ffnSize, 18432u);
+  EXPECT_DOUBLE_EQ(s.kvBytesPerToken(2.0), 61.0 * (512 + 64) * 2);
+  EXPECT_NEAR(static_cast<double>(s.paramCounts().total()) / 1e9, 671.0, 0.1);
+}
+
 TEST(HfConfig, Qwen2HasQkvBias) {
   json c = json::parse(kLlama31_8B);
   c["model_type"] = "qwen2";

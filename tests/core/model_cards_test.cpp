@@ -31,7 +31,8 @@ bool matchesPublished(double computedB, double publishedB, double roundingB) {
 TEST(ModelCards, RequiredCardsExist) {
   for (const char* name :
        {"llama-3.1-8b", "llama-3.1-70b", "llama-3.1-405b", "qwen2.5-coder-7b", "qwen2.5-coder-32b",
-        "qwen3-32b", "qwen3-coder-480b-a35b", "gpt-oss-120b"}) {
+        "qwen3-32b", "qwen3-coder-480b-a35b", "gpt-oss-120b", "deepseek-v3", "kimi-k2",
+        "llama-4-scout", "llama-4-maverick", "glm-4.6"}) {
     EXPECT_TRUE(fs::exists(test::assetsDir() / "models" / "cards" / (std::string(name) + ".json")))
         << name;
   }
@@ -47,7 +48,11 @@ TEST(ModelCards, ParameterCountsMatchPublishedFigures) {
     const ModelCard card = readModelCard(file);
     EXPECT_FALSE(card.spec.source.empty());
     EXPECT_FALSE(card.publishedParamsSource.empty());
-    const double totalB = static_cast<double>(card.spec.paramCounts().total()) / 1e9;
+    if (card.publishedParamsNotModelledB > 0) {
+      EXPECT_FALSE(card.publishedParamsNotModelledSource.empty());
+    }
+    const double totalB = static_cast<double>(card.spec.paramCounts().total()) / 1e9 +
+                          card.publishedParamsNotModelledB;
     EXPECT_TRUE(matchesPublished(totalB, card.publishedParamsB, card.publishedRoundingB))
         << "total " << totalB << "B vs published " << card.publishedParamsB << "B";
     EXPECT_EQ(card.spec.isMoe(), card.publishedActiveParamsB.has_value());
@@ -100,6 +105,73 @@ TEST(ModelCards, KnownShapes) {
   EXPECT_EQ(llama.ropeScaling.originalContextLength, 8192u);
 }
 
+// Multi-head latent attention, counted projection by projection from
+// DeepSeek-V3's config.json.
+TEST(ModelCards, LatentAttentionCountsEveryProjectionAndCachesTheLatent) {
+  const auto dir = test::assetsDir() / "models" / "cards";
+  const ModelSpec ds = readModelCard(dir / "deepseek-v3.json").spec;
+  ASSERT_TRUE(ds.isMla());
+  EXPECT_EQ(ds.headDim, 192u); // qk_nope 128 + qk_rope 64
+  EXPECT_EQ(ds.kvHeads, 128u);
+  const uint64_t wqA = 7168ull * 1536, wqB = 1536ull * 128 * 192;
+  const uint64_t wkvA = 7168ull * (512 + 64), wkvB = 512ull * 128 * (128 + 128);
+  const uint64_t wo = 128ull * 128 * 7168;
+  EXPECT_EQ(ds.attentionParamsPerLayer(), wqA + wqB + wkvA + wkvB + wo);
+  const ParamCounts c = ds.paramCounts();
+  EXPECT_EQ(c.attention, 61 * (wqA + wqB + wkvA + wkvB + wo));
+  // Two RMSNorms, the q and kv latent norms per layer, the final norm.
+  EXPECT_EQ(c.norms, 61ull * (2 * 7168 + 1536 + 512) + 7168);
+  // 3 dense layers, 58 MoE layers with one shared expert.
+  EXPECT_EQ(ds.moeLayerCount(), 58u);
+  EXPECT_EQ(c.ffn, 3ull * 3 * 7168 * 18432 + 58ull * 3 * 7168 * 2048);
+  EXPECT_EQ(c.experts, 58ull * 256 * 3 * 7168 * 2048);
+  // The cache holds the 512-value latent and the 64-value RoPE key per layer,
+  // not 128 heads x 192 x 2.
+  EXPECT_EQ(ds.kvValuesPerTokenPerLayer(), 576u);
+  EXPECT_DOUBLE_EQ(ds.kvBytesPerToken(2.0), 61.0 * 576 * 2);
+
+  const ModelSpec kimi = readModelCard(dir / "kimi-k2.json").spec;
+  EXPECT_EQ(kimi.moeLayerCount(), 60u);
+  EXPECT_DOUBLE_EQ(kimi.kvBytesPerToken(2.0), 61.0 * 576 * 2);
+  EXPECT_NEAR(static_cast<double>(kimi.paramCounts().total()) / 1e9, 1026.4, 0.05);
+}
+
+TEST(ModelCards, InterleavedMoeLayersAndDenseFfnSize) {
+  const auto dir = test::assetsDir() / "models" / "cards";
+  const ModelSpec mav = readModelCard(dir / "llama-4-maverick.json").spec;
+  EXPECT_EQ(mav.moeLayerCount(), 24u);
+  EXPECT_FALSE(mav.isMoeLayer(0));
+  EXPECT_TRUE(mav.isMoeLayer(1));
+  EXPECT_FALSE(mav.isMoeLayer(46));
+  EXPECT_TRUE(mav.isMoeLayer(47));
+  const ParamCounts c = mav.paramCounts();
+  // 24 dense FFNs of 16384 and 24 shared experts of 8192.
+  EXPECT_EQ(c.ffn, 24ull * 3 * 5120 * 16384 + 24ull * 3 * 5120 * 8192);
+  EXPECT_EQ(c.experts, 24ull * 128 * 3 * 5120 * 8192);
+  EXPECT_EQ(c.router, 24ull * 128 * 5120);
+
+  const ModelSpec scout = readModelCard(dir / "llama-4-scout.json").spec;
+  EXPECT_EQ(scout.moeLayerCount(), 48u);
+  EXPECT_EQ(scout.paramCounts().ffn, 48ull * 3 * 5120 * 8192); // shared experts only
+
+  const ModelSpec glm = readModelCard(dir / "glm-4.6.json").spec;
+  EXPECT_EQ(glm.moeLayerCount(), 89u);
+  EXPECT_FALSE(glm.isMoeLayer(2));
+  EXPECT_TRUE(glm.isMoeLayer(3));
+}
+
+// gpt-oss: the experts at MXFP4 (17 bytes per 32), the rest at BF16, each
+// class at its own width (the average is what the total takes).
+TEST(ModelCards, PerTensorPrecision) {
+  const auto dir = test::assetsDir() / "models" / "cards";
+  const ModelSpec oss = readModelCard(dir / "gpt-oss-120b.json").spec;
+  EXPECT_DOUBLE_EQ(oss.routedExpertBytesPerWeight(), 17.0 / 32.0);
+  EXPECT_NEAR(oss.nonExpertBytesPerWeight(), 2.0, 1e-9);
+  const ModelSpec ds = readModelCard(dir / "deepseek-v3.json").spec;
+  EXPECT_DOUBLE_EQ(ds.expertBytesPerWeight, 0.0); // one type for all
+  EXPECT_DOUBLE_EQ(ds.nonExpertBytesPerWeight(), 2.0);
+}
+
 void writeText(const fs::path& path, const std::string& text) {
   std::ofstream(path) << text;
 }
@@ -131,6 +203,42 @@ TEST(ModelCards, BadCardsGiveOneLineErrors) {
   } catch (const FormatError& e) {
     EXPECT_NE(std::string(e.what()).find("not a multiple of 3 KV heads"), std::string::npos);
   }
+  // Multi-head latent attention that does not add up: one line naming the
+  // file and the key.
+  const std::string mla =
+      R"(,"mla":true,"q_lora_rank":16,"qk_nope_head_dim":8,"qk_rope_head_dim":8,"v_head_dim":8)";
+  writeText(dir / "card_mla_ok.json", "{" + base + mla + R"(,"kv_lora_rank":32})");
+  const ModelSpec ok = readModelCard(dir / "card_mla_ok.json").spec;
+  EXPECT_TRUE(ok.isMla());
+  EXPECT_EQ(ok.headDim, 16u);
+  EXPECT_DOUBLE_EQ(ok.kvBytesPerToken(2.0), 2.0 * (32 + 8) * 2);
+  const std::pair<std::string, std::string> badMla[] = {
+      {mla + R"(,"kv_lora_rank":0})", "key 'kv_lora_rank' is 0, outside"},
+      {mla + R"(,"kv_lora_rank":-4})", "key 'kv_lora_rank' must be a non-negative integer"},
+      {mla + R"(,"kv_lora_rank":100000})", "key 'kv_lora_rank' is 100000, outside [1, 64]"},
+      {mla + R"(,"kv_lora_rank":32,"head_dim":24})", "key 'head_dim' is 24"},
+      {mla + R"(,"kv_lora_rank":32,"kv_heads":2})", "key 'kv_heads' is 2"},
+      {R"(,"mla":true,"kv_lora_rank":32,"qk_nope_head_dim":8,"qk_rope_head_dim":7,"v_head_dim":8})",
+       "key 'qk_rope_head_dim' is 7"},
+      {R"(,"mla":true,"kv_lora_rank":32,"qk_rope_head_dim":8,"v_head_dim":8})",
+       "missing key 'qk_nope_head_dim'"},
+      {R"(,"kv_lora_rank":32})", "key 'kv_lora_rank' needs \"mla\": true"},
+      {R"(,"moe_layer_step":0})", "key 'moe_layer_step' is 0"},
+  };
+  for (const auto& [keys, message] : badMla) {
+    SCOPED_TRACE(keys);
+    writeText(dir / "card_mla_bad.json", "{" + base + keys);
+    try {
+      readModelCard(dir / "card_mla_bad.json");
+      ADD_FAILURE() << "accepted";
+    } catch (const FormatError& e) {
+      const std::string what = e.what();
+      EXPECT_NE(what.find("card_mla_bad.json"), std::string::npos) << what;
+      EXPECT_NE(what.find(message), std::string::npos) << what;
+      EXPECT_EQ(what.find('\n'), std::string::npos) << what;
+    }
+  }
+
   writeText(dir / "card_wtype.json", "{" + base + R"(,"weight_type":"Q9"})");
   EXPECT_THROW(readModelCard(dir / "card_wtype.json"), FormatError);
   EXPECT_THROW(readModelCard(dir / "no-such-card.json"), FormatError);

@@ -26,6 +26,72 @@ ModelSpec tinyDense() {
   return s;
 }
 
+// Multi-head latent attention by hand: hidden 8, 2 heads, q rank 4, kv rank
+// 3, qk nope 2, qk rope 2, v 3.
+TEST(ModelSpec, LatentAttentionParamCountsAndCacheByHand) {
+  ModelSpec s = tinyDense();
+  s.kvHeads = 2;
+  s.headDim = 4;
+  s.qLoraRank = 4;
+  s.kvLoraRank = 3;
+  s.qkNopeHeadDim = 2;
+  s.qkRopeHeadDim = 2;
+  s.vHeadDim = 3;
+  s.validate();
+  // wq_a 8x4 + wq_b 4x(2x4) + wkv_a 8x(3+2) + wkv_b 3x(2x(2+3)) + wo (2x3)x8.
+  EXPECT_EQ(s.attentionParamsPerLayer(), 32u + 32 + 40 + 30 + 48);
+  const ParamCounts c = s.paramCounts();
+  EXPECT_EQ(c.attention, 2u * 182);
+  EXPECT_EQ(c.norms, 2u * (16 + 4 + 3) + 8);
+  // Latent 3 + RoPE key 2 per layer, not 2 heads x 4 x 2.
+  EXPECT_EQ(s.kvValuesPerTokenPerLayer(), 5u);
+  EXPECT_DOUBLE_EQ(s.kvBytesPerToken(2.0), 2.0 * 5 * 2);
+  // Without the query's low-rank step: wq 8x(2x4).
+  s.qLoraRank = 0;
+  EXPECT_EQ(s.attentionParamsPerLayer(), 64u + 40 + 30 + 48);
+
+  ModelSpec bad = s;
+  bad.kvLoraRank = 0; // the other MLA dims without the latent
+  EXPECT_THROW(bad.validate(), std::invalid_argument);
+  bad = s;
+  bad.headDim = 8;
+  EXPECT_THROW(bad.validate(), std::invalid_argument);
+  bad = s;
+  bad.kvLoraRank = 9; // more than the hidden size
+  EXPECT_THROW(bad.validate(), std::invalid_argument);
+}
+
+// Llama 4 Maverick's pattern: after the leading dense layers, every
+// moeLayerStep-th layer is MoE, the others dense with their own FFN size.
+TEST(ModelSpec, InterleavedMoeLayers) {
+  ModelSpec s = tinyDense();
+  s.layers = 6;
+  s.experts = 4;
+  s.activeExperts = 1;
+  s.expertFfnSize = 4;
+  s.sharedExperts = 1;
+  s.moeLayerStep = 2;
+  s.validate();
+  EXPECT_EQ(s.moeLayerCount(), 3u);
+  for (uint64_t l = 0; l < 6; ++l) {
+    EXPECT_EQ(s.isMoeLayer(l), l % 2 == 1) << l;
+  }
+  const ParamCounts c = s.paramCounts();
+  // 3 dense FFNs of 16 and 3 shared experts of 4.
+  EXPECT_EQ(c.ffn, 3u * 3 * 8 * 16 + 3u * 3 * 8 * 4);
+  EXPECT_EQ(c.experts, 3u * 4 * 3 * 8 * 4);
+  EXPECT_EQ(c.router, 3u * 8 * 4);
+  s.denseLayers = 2; // layers 3 and 5 are MoE
+  EXPECT_EQ(s.moeLayerCount(), 2u);
+  EXPECT_FALSE(s.isMoeLayer(2));
+  EXPECT_TRUE(s.isMoeLayer(3));
+  s.ffnSize = 0; // dense layers without a size
+  EXPECT_THROW(s.validate(), std::invalid_argument);
+  s.ffnSize = 16;
+  s.moeLayerStep = 0;
+  EXPECT_THROW(s.validate(), std::invalid_argument);
+}
+
 TEST(ModelSpec, DenseParamCountsByHand) {
   ModelSpec s = tinyDense();
   const ParamCounts c = s.paramCounts();

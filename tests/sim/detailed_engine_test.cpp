@@ -206,6 +206,24 @@ TEST(DetailedEngine, MatVecReductionOnA4x4RegionMatchesTheHandCount) {
   EXPECT_DOUBLE_EQ(rec.ops[0].cycles.compute, 32.0);
 }
 
+// The same matvec with the region's weights stored at 4 bytes (the
+// placement's average is 2): each element reads 16 x 4 B at 16 B per cycle,
+// 4 cycles against 2 of compute, so the block waits on SRAM.
+TEST(DetailedEngine, MatVecReadsTheRegionsOwnBytesPerWeight) {
+  const ChipSpec chip = test::plainTeachChip();
+  sim::Region wide = test::region(0, {2, 3, 4, 4}, {test::matVec(64, 64, Axis::Y)});
+  wide.bytesPerWeight = 4.0;
+  const Placement p = test::handPlacement(chip, {wide});
+  DetailedEngine engine(p);
+  Recorder rec;
+  engine.addObserver(&rec);
+  engine.decodeStep();
+  ASSERT_EQ(rec.ops.size(), 1u);
+  EXPECT_DOUBLE_EQ(rec.ops[0].cycles.compute, 32.0);
+  EXPECT_DOUBLE_EQ(rec.ops[0].cycles.memory, 32.0); // (4 - 2) cycles x 16 elements
+  EXPECT_GT(rec.ops[0].endCycle - rec.ops[0].startCycle, 56.0);
+}
+
 TEST(DetailedEngine, BroadcastXSwapsTheAxes) {
   // The same matvec transposed on a transposed region takes the same time.
   const ChipSpec chip = test::plainTeachChip();

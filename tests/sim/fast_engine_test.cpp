@@ -52,6 +52,19 @@ TEST(ClosedForms, SramBoundWhenWeightsAreWide) {
   EXPECT_DOUBLE_EQ(t.memory, 32.0 - 8.0);
 }
 
+// A region whose weights are stored narrower than the placement's average
+// (gpt-oss's BF16 attention beside MXFP4 experts) reads them at its own width.
+TEST(ClosedForms, MatVecReadsTheRegionsOwnBytesPerWeight) {
+  ChipSpec chip = test::plainTeachChip();
+  chip.sramReadBytesPerCycle = 4.0;
+  sim::Region narrow = test::region(0, {0, 0, 16, 8}, {test::matVec(64, 128, Axis::Y)});
+  narrow.bytesPerWeight = 1.0;
+  const Placement p = test::handPlacement(chip, {narrow}); // placement average 2 B
+  const TimeBreakdown t = opCycles(p, p.regions()[0], p.regions()[0].ops[0], 0);
+  EXPECT_DOUBLE_EQ(t.compute, 8.0);
+  EXPECT_DOUBLE_EQ(t.memory, 16.0 - 8.0); // 64 weights x 1 B / 4 B per cycle
+}
+
 // Luczynski et al.'s model: a multicast pays the ramp out of the source and
 // into the receivers; every dependent chain stage pays 2 T_R + 1; each op
 // pays its task activation once.

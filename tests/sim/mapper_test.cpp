@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <set>
 
 namespace ws::sim {
@@ -134,6 +135,87 @@ TEST(Mapper, MixtureOfExpertsGetsARegionPerExpert) {
   }
   EXPECT_EQ(moeStages, int(model.layers));
   EXPECT_NEAR(p.sramTotal().weights / model.weightBytes(), 1.0, 1e-9);
+}
+
+// A small model with every new shape at once: MLA attention, a leading dense
+// layer, MoE every other layer after it, a shared expert.
+core::ModelSpec tinyLatentMoe() {
+  core::ModelSpec m = test::tinyModel();
+  m.name = "tiny-mla";
+  m.layers = 5;
+  m.hiddenSize = 64;
+  m.heads = 4;
+  m.kvHeads = 4;
+  m.qLoraRank = 32;
+  m.kvLoraRank = 16;
+  m.qkNopeHeadDim = 8;
+  m.qkRopeHeadDim = 8;
+  m.vHeadDim = 8;
+  m.headDim = 16;
+  m.experts = 4;
+  m.activeExperts = 2;
+  m.expertFfnSize = 32;
+  m.sharedExperts = 1;
+  m.denseLayers = 1;
+  m.moeLayerStep = 2; // MoE layers 2 and 4
+  return m;
+}
+
+TEST(Mapper, LatentAttentionAndInterleavedMoeLayers) {
+  const core::ModelSpec model = tinyLatentMoe();
+  MapOptions options;
+  options.contextTokens = 64;
+  const Placement p = mapModel(model, test::plainTeachChip(), options);
+  std::vector<int> ffnLayers, expertLayers;
+  for (const Region& r : p.regions()) {
+    if (r.kind == RegionKind::Ffn) {
+      ffnLayers.push_back(r.layer);
+    }
+    if (r.kind == RegionKind::Expert && r.expert == 0) {
+      expertLayers.push_back(r.layer);
+    }
+    if (r.kind != RegionKind::Attention) {
+      continue;
+    }
+    const auto attention = std::find_if(r.ops.begin(), r.ops.end(),
+                                        [](const Op& op) { return op.kind == OpKind::Attention; });
+    ASSERT_NE(attention, r.ops.end());
+    EXPECT_EQ(attention->name, "attention_latent");
+    // heads x headDim x 2 multiply-adds per token = heads x (latent + rope +
+    // latent), MLA's absorbed cost.
+    EXPECT_EQ(attention->heads * attention->headDim * 2, 4 * (16 + 8 + 16));
+    // The cache per token is the latent and the RoPE key, once per replica.
+    EXPECT_NEAR(r.kvBytesPerTokenPerPe * double(r.rect.area()),
+                (16 + 8) * kActivationBytes * double(attention->kvHeads), 1e-9);
+  }
+  EXPECT_EQ(ffnLayers, (std::vector<int>{0, 1, 3}));
+  EXPECT_EQ(expertLayers, (std::vector<int>{2, 4}));
+  EXPECT_NEAR(p.sramTotal().weights / model.weightBytes(), 1.0, 1e-9);
+  EXPECT_NEAR(p.sramTotal().kv, model.kvBytesPerToken() * 64, 1e-6);
+}
+
+// gpt-oss-style storage: experts at MXFP4, the rest at BF16; each region holds
+// its weights at its own width, and the engines read them at it.
+TEST(Mapper, ExpertsAndTheRestAtTheirOwnBytesPerWeight) {
+  core::ModelSpec model = tinyLatentMoe();
+  model.expertBytesPerWeight = 17.0 / 32.0;
+  const core::ParamCounts c = model.paramCounts();
+  model.bytesPerWeight =
+      (double(c.experts) * 17.0 / 32.0 + double(c.total() - c.experts) * 2.0) / double(c.total());
+  const Placement p = mapModel(model, test::plainTeachChip(), {});
+  for (const Region& r : p.regions()) {
+    EXPECT_NEAR(r.bytesPerWeightOr(p.bytesPerWeight()),
+                r.kind == RegionKind::Expert ? 17.0 / 32.0 : 2.0, 1e-9)
+        << r.name;
+  }
+  EXPECT_NEAR(p.sramTotal().weights / model.weightBytes(), 1.0, 1e-9);
+  // One width for all when the options set it.
+  MapOptions eightBit;
+  eightBit.bytesPerWeight = 1.0;
+  const Placement q = mapModel(model, test::plainTeachChip(), eightBit);
+  for (const Region& r : q.regions()) {
+    EXPECT_DOUBLE_EQ(r.bytesPerWeightOr(q.bytesPerWeight()), 1.0) << r.name;
+  }
 }
 
 TEST(Mapper, TiedEmbeddingsServeLookupAndHeadFromOneRegion) {
