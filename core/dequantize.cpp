@@ -1,5 +1,7 @@
 #include "core/dequantize.h"
 
+#include "core/kquant.h"
+
 #include <algorithm>
 #include <bit>
 #include <cmath>
@@ -11,8 +13,7 @@ namespace ws::core {
 namespace {
 
 // Block structs of ggml-common.h, read byte-wise so unaligned sources are fine.
-constexpr int64_t kQk = 32;   // elements per Q4_0 / Q8_0 block
-constexpr int64_t kQkK = 256; // elements per k-quant super-block
+constexpr int64_t kQk = 32; // elements per Q4_0 / Q8_0 block
 
 uint16_t loadU16(const uint8_t* p) {
   return static_cast<uint16_t>(p[0] | (p[1] << 8));
@@ -89,71 +90,6 @@ void dequantizeQ5(const uint8_t* src, float* dst, int64_t n, bool hasMin) {
       const uint32_t high1 = ((qh >> (j + 16)) & 1) << 4;
       dst[j] = d * static_cast<float>((qs[j] & 0x0F) | high0) + m;
       dst[j + kQk / 2] = d * static_cast<float>((qs[j] >> 4) | high1) + m;
-    }
-  }
-}
-
-// The 6-bit scale and min of sub-block j (0..7) packed in Q4_K's 12 bytes
-// (ggml's get_scale_min_k4).
-void scaleMinK4(int j, const uint8_t* q, uint8_t& scale, uint8_t& min) {
-  if (j < 4) {
-    scale = q[j] & 63;
-    min = q[j + 4] & 63;
-  } else {
-    scale = static_cast<uint8_t>((q[j + 4] & 0x0F) | ((q[j - 4] >> 6) << 4));
-    min = static_cast<uint8_t>((q[j + 4] >> 4) | ((q[j] >> 6) << 4));
-  }
-}
-
-// block_q4_K { half d; half dmin; uint8 scales[12]; uint8 qs[128]; }: 8
-// sub-blocks of 32; each 64 elements share 32 bytes of qs (low nibbles first),
-// x = d * scale * q - dmin * min.
-void dequantizeQ4_K(const uint8_t* src, float* dst, int64_t n) {
-  for (int64_t b = 0; b < n / kQkK; ++b, src += 144) {
-    const float d = loadHalf(src);
-    const float dmin = loadHalf(src + 2);
-    const uint8_t* scales = src + 4;
-    const uint8_t* q = src + 16;
-    for (int sub = 0; sub < 8; sub += 2, q += 32) {
-      uint8_t sc = 0;
-      uint8_t m = 0;
-      scaleMinK4(sub, scales, sc, m);
-      const float d1 = d * sc;
-      const float m1 = dmin * m;
-      scaleMinK4(sub + 1, scales, sc, m);
-      const float d2 = d * sc;
-      const float m2 = dmin * m;
-      for (int l = 0; l < 32; ++l) {
-        *dst++ = d1 * static_cast<float>(q[l] & 0x0F) - m1;
-      }
-      for (int l = 0; l < 32; ++l) {
-        *dst++ = d2 * static_cast<float>(q[l] >> 4) - m2;
-      }
-    }
-  }
-}
-
-// block_q6_K { uint8 ql[128]; uint8 qh[64]; int8 scales[16]; half d; }: 6-bit
-// values, low 4 bits in ql, high 2 bits in qh, 16 sub-blocks of 16 with int8
-// scales; x = d * scale * (q - 32).
-void dequantizeQ6_K(const uint8_t* src, float* dst, int64_t n) {
-  for (int64_t b = 0; b < n / kQkK; ++b, src += 210) {
-    const float d = loadHalf(src + 208);
-    const uint8_t* ql = src;
-    const uint8_t* qh = src + 128;
-    const auto* sc = reinterpret_cast<const int8_t*>(src + 192);
-    for (int half = 0; half < 2; ++half, dst += 128, ql += 64, qh += 32, sc += 8) {
-      for (int l = 0; l < 32; ++l) {
-        const int is = l / 16;
-        const int q1 = ((ql[l] & 0x0F) | (((qh[l] >> 0) & 3) << 4)) - 32;
-        const int q2 = ((ql[l + 32] & 0x0F) | (((qh[l] >> 2) & 3) << 4)) - 32;
-        const int q3 = ((ql[l] >> 4) | (((qh[l] >> 4) & 3) << 4)) - 32;
-        const int q4 = ((ql[l + 32] >> 4) | (((qh[l] >> 6) & 3) << 4)) - 32;
-        dst[l] = d * static_cast<float>(sc[is] * q1);
-        dst[l + 32] = d * static_cast<float>(sc[is + 2] * q2);
-        dst[l + 64] = d * static_cast<float>(sc[is + 4] * q3);
-        dst[l + 96] = d * static_cast<float>(sc[is + 6] * q4);
-      }
     }
   }
 }
@@ -241,11 +177,12 @@ void dequantizeRow(GgmlType type, const void* src, float* dst, int64_t n) {
   case GgmlType::Q5_1:
     dequantizeQ5(bytes, dst, n, true);
     return;
+  case GgmlType::Q2_K:
+  case GgmlType::Q3_K:
   case GgmlType::Q4_K:
-    dequantizeQ4_K(bytes, dst, n);
-    return;
+  case GgmlType::Q5_K:
   case GgmlType::Q6_K:
-    dequantizeQ6_K(bytes, dst, n);
+    dequantizeKQuantRow(type, static_cast<const std::byte*>(src), dst, n);
     return;
   default:
     break;

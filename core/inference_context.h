@@ -49,6 +49,7 @@ public:
 private:
   void attentionBlock(const LlamaLayer& layer, int layerIndex, const Rope::Angles& angles);
   void ffnBlock(const LlamaLayer& layer);
+  void expertsBlock(const LlamaLayer& layer);
 
   const LlamaModel& m_model;
   ThreadPool m_pool;
@@ -66,6 +67,13 @@ private:
   std::vector<float> m_up;
   std::vector<float> m_scores;
   std::vector<float> m_logits;
+  // Mixture of experts: router probabilities, the chosen experts' gate/up
+  // outputs (one ffn-sized slice per chosen expert) and the weighted sum.
+  std::vector<float> m_routerProbs;
+  std::vector<int> m_expertOrder;
+  std::vector<float> m_expertGate;
+  std::vector<float> m_expertUp;
+  std::vector<float> m_expertsOut;
 };
 
 } // namespace ws::core
