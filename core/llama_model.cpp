@@ -185,7 +185,16 @@ LlamaModel::LlamaModel(GgufFile file) : m_file(std::move(file)), m_spec(modelSpe
     const std::string prefix = "blk." + std::to_string(i) + ".";
     LlamaLayer& layer = m_layers[i];
     layer.attentionNorm = reader.vector(prefix + "attn_norm.weight", hidden);
-    layer.query = reader.matrix(prefix + "attn_q.weight", hidden, qDim);
+    const GgufTensorInfo& query = reader.require(prefix + "attn_q.weight");
+    if (query.dims.size() == 2 && query.dims[1] % m_spec.headDim != 0) {
+      throw FormatError(m_file.path(),
+                        fmt::format("head size {} ({}) does not divide the {} rows of tensor {}",
+                                    m_spec.headDim,
+                                    keyLength ? arch + ".attention.key_length"
+                                              : arch + ".embedding_length / head_count",
+                                    query.dims[1], query.name));
+    }
+    layer.query = reader.matrixFrom(query, hidden, qDim);
     layer.key = reader.matrix(prefix + "attn_k.weight", hidden, kvDim);
     layer.value = reader.matrix(prefix + "attn_v.weight", hidden, kvDim);
     layer.attentionOutput = reader.matrix(prefix + "attn_output.weight", qDim, hidden);

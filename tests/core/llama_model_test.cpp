@@ -105,6 +105,94 @@ TEST(LlamaModelTest, RejectsUnsupportedTensorType) {
   expectLoadError(path, "Q8_1");
 }
 
+TEST(LlamaModelTest, LoadsQwen3MoeExperts) {
+  const auto model = LlamaModel::load(test::tinyQwen3MoeF16());
+  EXPECT_EQ(model->spec().architecture, "qwen3moe");
+  EXPECT_EQ(model->headDim(), 64);
+  EXPECT_EQ(model->expertCount(), 4);
+  EXPECT_EQ(model->expertsUsed(), 2);
+  const LlamaLayer& layer = model->layers()[1];
+  ASSERT_TRUE(layer.isMoe());
+  EXPECT_EQ(layer.queryNorm.size(), 64u);
+  EXPECT_EQ(layer.router.rows, 4);
+  EXPECT_EQ(layer.gateExperts.count, 4);
+  EXPECT_EQ(layer.gateExperts.first.rows, 256);
+  // Expert e starts e matrices into the stacked tensor.
+  EXPECT_EQ(layer.downExperts.expert(3).data - layer.downExperts.expert(0).data,
+            static_cast<ptrdiff_t>(3 * 256 * rowBytes(GgmlType::F16, 256)));
+}
+
+// A qwen3moe file with one metadata key replaced.
+std::filesystem::path qwen3MoeWithKey(const std::string& name, const std::string& key,
+                                      uint32_t value) {
+  return test::editedModel(
+      test::tinyQwen3MoeF16(), name, [](const GgufTensorInfo&, GgufWriter&) { return true; },
+      [&](GgufWriter& writer) { writer.setUInt32(key, value); });
+}
+
+TEST(LlamaModelTest, RejectsMissingQkNorm) {
+  const auto path = test::editedModel(
+      test::tinyQwen3MoeF16(), "missing-k-norm.gguf",
+      [](const GgufTensorInfo& t, GgufWriter&) { return t.name != "blk.1.attn_k_norm.weight"; });
+  expectLoadError(path, "missing tensor blk.1.attn_k_norm.weight");
+}
+
+TEST(LlamaModelTest, RejectsMisShapedExperts) {
+  const auto path = test::editedModel(test::tinyQwen3MoeF16(), "short-experts.gguf",
+                                      [](const GgufTensorInfo& t, GgufWriter& w) {
+                                        if (t.name != "blk.1.ffn_up_exps.weight") {
+                                          return true;
+                                        }
+                                        const std::vector<float> values(256 * 256 * 3, 0.0f);
+                                        w.addTensorF32(t.name, {256, 256, 3}, values);
+                                        return false;
+                                      });
+  expectLoadError(path, "tensor blk.1.ffn_up_exps.weight has shape [256, 256, 3]");
+}
+
+TEST(LlamaModelTest, RejectsZeroExperts) {
+  expectLoadError(qwen3MoeWithKey("zero-experts.gguf", "qwen3moe.expert_count", 0),
+                  "qwen3moe.expert_count is missing or 0");
+}
+
+TEST(LlamaModelTest, RejectsMoreExpertsThanStored) {
+  expectLoadError(qwen3MoeWithKey("eight-experts.gguf", "qwen3moe.expert_count", 8),
+                  "tensor blk.0.ffn_gate_inp.weight has shape [256, 4], expected [256, 8]");
+}
+
+TEST(LlamaModelTest, RejectsMoreExpertsUsedThanExist) {
+  expectLoadError(qwen3MoeWithKey("five-of-four.gguf", "qwen3moe.expert_used_count", 5),
+                  "qwen3moe.expert_used_count = 5 must be 1..qwen3moe.expert_count = 4");
+}
+
+TEST(LlamaModelTest, RejectsHeadSizeNotDividingQueryRows) {
+  const auto path = test::editedModel(
+      test::tinyQwen3MoeF16(), "head-96.gguf",
+      [](const GgufTensorInfo&, GgufWriter&) { return true; },
+      [](GgufWriter& writer) {
+        writer.setUInt32("qwen3moe.attention.key_length", 96);
+        writer.setUInt32("qwen3moe.attention.value_length", 96);
+      });
+  expectLoadError(path, "head size 96 (qwen3moe.attention.key_length) does not divide the 256 "
+                        "rows of tensor blk.0.attn_q.weight");
+}
+
+TEST(LlamaModelTest, RejectsValueHeadSizeUnlikeKeyHeadSize) {
+  expectLoadError(qwen3MoeWithKey("value-32.gguf", "qwen3moe.attention.value_length", 32),
+                  "qwen3moe.attention.value_length = 32 differs from the key head size 64");
+}
+
+TEST(LlamaModelTest, RejectsHiddenSizeNotSplittingIntoHeads) {
+  const auto path = editedTinyLlama(
+      "three-heads.gguf", [](const GgufTensorInfo&, GgufWriter&) { return true; },
+      [](GgufWriter& writer) {
+        writer.setUInt32("llama.attention.head_count", 3);
+        writer.setUInt32("llama.attention.head_count_kv", 3);
+      });
+  expectLoadError(path, "llama.embedding_length = 64 is not a multiple of "
+                        "llama.attention.head_count = 3");
+}
+
 TEST(LlamaModelTest, SyntheticModelsAreReproducible) {
   SyntheticModelShape shape;
   shape.matrixType = GgmlType::F16;
