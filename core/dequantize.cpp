@@ -211,4 +211,80 @@ void quantizeRowQ8_0(const float* src, void* dst, int64_t n) {
   }
 }
 
+namespace {
+
+void storeHalf(uint8_t* p, float value) {
+  const uint16_t h = floatToHalf(value);
+  p[0] = static_cast<uint8_t>(h & 0xFF);
+  p[1] = static_cast<uint8_t>(h >> 8);
+}
+
+// Packs 32 five-bit quants as block_q5_x: fifth bits in qh, nibbles in qs
+// (element j low, j + 16 high).
+void packQ5(const int* q, uint8_t* qh, uint8_t* qs) {
+  uint32_t high = 0;
+  for (int j = 0; j < kQk / 2; ++j) {
+    qs[j] = static_cast<uint8_t>((q[j] & 0x0F) | ((q[j + 16] & 0x0F) << 4));
+    high |= static_cast<uint32_t>((q[j] >> 4) & 1) << j;
+    high |= static_cast<uint32_t>((q[j + 16] >> 4) & 1) << (j + 16);
+  }
+  for (int i = 0; i < 4; ++i) {
+    qh[i] = static_cast<uint8_t>(high >> (8 * i));
+  }
+}
+
+void checkBlocks(const char* type, int64_t n) {
+  if (n < 0 || n % kQk != 0) {
+    throw std::invalid_argument(std::string(type) + " needs a multiple of 32 elements, got " +
+                                std::to_string(n));
+  }
+}
+
+} // namespace
+
+void quantizeRowQ5_0(const float* src, void* dst, int64_t n) {
+  checkBlocks("Q5_0", n);
+  auto* out = static_cast<uint8_t*>(dst);
+  int q[kQk];
+  for (int64_t b = 0; b < n / kQk; ++b, src += kQk, out += 22) {
+    float amax = 0.0f;
+    float max = 0.0f;
+    for (int64_t j = 0; j < kQk; ++j) {
+      if (std::fabs(src[j]) > amax) {
+        amax = std::fabs(src[j]);
+        max = src[j];
+      }
+    }
+    const float d = max / -16.0f;
+    const float id = d != 0.0f ? 1.0f / d : 0.0f;
+    for (int64_t j = 0; j < kQk; ++j) {
+      q[j] = std::min(31, static_cast<int>(static_cast<int8_t>(src[j] * id + 16.5f)));
+    }
+    storeHalf(out, d);
+    packQ5(q, out + 2, out + 6);
+  }
+}
+
+void quantizeRowQ5_1(const float* src, void* dst, int64_t n) {
+  checkBlocks("Q5_1", n);
+  auto* out = static_cast<uint8_t*>(dst);
+  int q[kQk];
+  for (int64_t b = 0; b < n / kQk; ++b, src += kQk, out += 24) {
+    float min = src[0];
+    float max = src[0];
+    for (int64_t j = 1; j < kQk; ++j) {
+      min = std::min(min, src[j]);
+      max = std::max(max, src[j]);
+    }
+    const float d = (max - min) / 31.0f;
+    const float id = d != 0.0f ? 1.0f / d : 0.0f;
+    for (int64_t j = 0; j < kQk; ++j) {
+      q[j] = std::min(31, static_cast<int>((src[j] - min) * id + 0.5f));
+    }
+    storeHalf(out, d);
+    storeHalf(out + 2, min);
+    packQ5(q, out + 4, out + 8);
+  }
+}
+
 } // namespace ws::core

@@ -1,12 +1,15 @@
 #include "core/builtin_model.h"
 #include "core/format_error.h"
 #include "core/gguf_writer.h"
+#include "core/inference_context.h"
 #include "core/llama_model.h"
 #include "core/synthetic_model.h"
 #include "tests/core/model_test_support.h"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <iterator>
 #include <string>
@@ -209,11 +212,60 @@ TEST(LlamaModelTest, SyntheticModelsAreReproducible) {
   EXPECT_EQ(read(a), read(b));
   EXPECT_NE(read(a), read(c));
   EXPECT_EQ(LlamaModel::load(a)->layers()[0].query.type, GgmlType::F16);
-  shape.matrixType = GgmlType::Q4_K;
+  shape.matrixType = GgmlType::IQ2_XXS;
   EXPECT_THROW(writeSyntheticModel(shape, 5, c), std::invalid_argument);
   shape.matrixType = GgmlType::F32;
   shape.heads = 3;
   EXPECT_THROW(writeSyntheticModel(shape, 5, c), std::invalid_argument);
+}
+
+// A qwen3moe in llama.cpp's Q4_K_M mix runs close to the same random weights
+// in F32 (the generator draws the same floats whatever the storage type).
+TEST(LlamaModelTest, SyntheticQwen3MoeInQ4KMixRunsCloseToF32) {
+  SyntheticModelShape shape;
+  shape.architecture = "qwen3moe";
+  shape.hiddenSize = 256;
+  shape.heads = 4;
+  shape.kvHeads = 2;
+  shape.headDim = 96; // not hidden / heads
+  shape.experts = 6;
+  shape.expertsUsed = 2;
+  shape.expertFfnSize = 256;
+  shape.vocabSize = 512;
+  shape.matrixType = GgmlType::F32;
+  const auto f32 = test::outputDir() / "synthetic-moe-f32.gguf";
+  writeSyntheticModel(shape, 3, f32);
+  shape.matrixType = GgmlType::Q4_K;
+  shape.mediumMix = true;
+  const auto q4 = test::outputDir() / "synthetic-moe-q4_k_m.gguf";
+  writeSyntheticModel(shape, 3, q4);
+
+  const auto exact = LlamaModel::load(f32);
+  const auto quantized = LlamaModel::load(q4);
+  EXPECT_EQ(quantized->headDim(), 96);
+  EXPECT_EQ(quantized->layers()[0].attentionOutput.type, GgmlType::Q5_0); // 384 columns
+  EXPECT_EQ(quantized->layers()[0].gateExperts.first.type, GgmlType::Q4_K);
+  EXPECT_EQ(quantized->layers()[0].downExperts.first.type, GgmlType::Q4_K);
+  EXPECT_EQ(quantized->layers()[1].downExperts.first.type, GgmlType::Q6_K); // use_more_bits
+  EXPECT_EQ(quantized->tokenEmbedding().type, GgmlType::Q6_K);
+  InferenceContext a(*exact, {1, 8});
+  InferenceContext b(*quantized, {2, 8});
+  for (int32_t token : {1, 7, 300, 42}) {
+    const auto la = a.forward(token);
+    const std::vector<float> want(la.begin(), la.end());
+    const auto lb = b.forward(token);
+    // Cosine similarity of the two logit vectors: 4-bit weights move each
+    // logit by several percent, never the vector's direction.
+    double dot = 0.0;
+    double normA = 0.0;
+    double normB = 0.0;
+    for (size_t i = 0; i < want.size(); ++i) {
+      dot += static_cast<double>(want[i]) * lb[i];
+      normA += static_cast<double>(want[i]) * want[i];
+      normB += static_cast<double>(lb[i]) * lb[i];
+    }
+    EXPECT_GT(dot / std::sqrt(normA * normB), 0.98) << "token " << token;
+  }
 }
 
 TEST(BuiltinModelTest, BuiltinResolvesToTheAssetsModel) {
