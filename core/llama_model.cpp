@@ -13,16 +13,16 @@ bool isQwen3(const std::string& architecture) {
   return architecture == "qwen3" || architecture == "qwen3moe";
 }
 
+bool isInferenceArchitecture(const std::string& architecture) {
+  return architecture == "llama" || architecture == "mistral" || architecture == "qwen2" ||
+         isQwen3(architecture);
+}
+
 std::string_view inferenceArchitectures() {
   return "llama, mistral, qwen2, qwen3, qwen3moe";
 }
 
 namespace {
-
-bool isSupportedArchitecture(const std::string& architecture) {
-  return architecture == "llama" || architecture == "mistral" || architecture == "qwen2" ||
-         isQwen3(architecture);
-}
 
 std::string dimsText(const std::vector<uint64_t>& dims) {
   return fmt::format("[{}]", fmt::join(dims, ", "));
@@ -105,7 +105,7 @@ std::unique_ptr<LlamaModel> LlamaModel::load(const std::filesystem::path& path) 
 
 LlamaModel::LlamaModel(GgufFile file) : m_file(std::move(file)), m_spec(modelSpecFromGguf(m_file)) {
   const std::string& arch = m_spec.architecture;
-  if (!isSupportedArchitecture(arch)) {
+  if (!isInferenceArchitecture(arch)) {
     throw FormatError(m_file.path(), fmt::format("architecture '{}' is not supported for inference "
                                                  "(supported: {})",
                                                  arch, inferenceArchitectures()));

@@ -25,6 +25,8 @@
 
 namespace ws::core {
 
+// True for the architectures LlamaModel runs.
+bool isInferenceArchitecture(const std::string& architecture);
 // True for qwen3 and qwen3moe (per-head QK-norm).
 bool isQwen3(const std::string& architecture);
 // The architectures LlamaModel runs, as a list for messages: "llama, ...".
