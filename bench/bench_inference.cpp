@@ -6,7 +6,8 @@
 //    F16, BF16, Q8_0, Q4_K_M, Q5_K_M and Q6_K (llama.cpp's mixes, see
 //    SyntheticModelShape::mediumMix), 1 and 2 threads: tokens/s, weight bytes
 //    read per token and the bandwidth that implies;
-//  - Prompt: the same models fed a 512-token prompt from an empty cache;
+//  - Prompt: the same models fed a 512-token prompt from an empty cache
+//    through InferenceContext::forwardPrompt (blocks of tokens, matmulBatch);
 //  - Qwen3MoeDecode: Qwen3-Coder-30B-A3B's layer shape (hidden 2048, 32 heads /
 //    4 KV, head size 128, 128 experts of which 8 run, expert FFN 768) with 8
 //    layers in Q4_K_M: tokens/s, bytes read per token (only the chosen
@@ -283,7 +284,7 @@ void runDecode(benchmark::State& state, const BenchModel& bench, KernelIsa isa) 
                              static_cast<double>(fs::file_size(bench.path)) / 1e9));
 }
 
-// Tokens/s of a 512-token prompt fed from an empty cache.
+// Tokens/s of a 512-token prompt fed from an empty cache as one forwardPrompt.
 void runPrompt(benchmark::State& state, const BenchModel& bench) {
   const KernelIsa original = activeKernelIsa();
   if (!prepare(state, bench, original)) {
@@ -292,12 +293,14 @@ void runPrompt(benchmark::State& state, const BenchModel& bench) {
   const int threads = static_cast<int>(state.range(0));
   const LlamaModel& model = cachedModel(bench.path);
   InferenceContext context(model, {threads, kPromptTokens});
+  std::vector<int32_t> prompt(kPromptTokens);
+  for (int i = 0; i < kPromptTokens; ++i) {
+    prompt[static_cast<size_t>(i)] = (i * 7919 + 1) % model.vocabSize();
+  }
   const auto start = std::chrono::steady_clock::now();
   for (auto _ : state) {
     context.reset();
-    for (int i = 0; i < kPromptTokens; ++i) {
-      benchmark::DoNotOptimize(context.forward((i * 7919 + 1) % model.vocabSize()).data());
-    }
+    benchmark::DoNotOptimize(context.forwardPrompt(prompt).data());
   }
   const double rate = static_cast<double>(state.iterations()) * kPromptTokens /
                       seconds(std::chrono::steady_clock::now() - start);

@@ -471,4 +471,63 @@ void matvecBatch(std::span<const MatvecProduct> products, std::span<const float>
   });
 }
 
+void matmulBatch(std::span<const MatmulProduct> products, const float* x, size_t xStride,
+                 int tokens, ThreadPool& pool, std::vector<MatvecScratch>& scratch) {
+  if (tokens <= 0 || products.empty()) {
+    return;
+  }
+  const int64_t cols = products[0].weights.cols;
+  bool quantized = false;
+  bool sums = false;
+  bool kQuantized = false;
+  int64_t totalRows = 0;
+  for (const MatmulProduct& p : products) {
+    checkShapes(p.weights, static_cast<size_t>(cols), static_cast<size_t>(p.weights.rows));
+    quantized = quantized || usesQuantizedInput(p.weights.type);
+    sums = sums || usesBlockSums(p.weights.type);
+    kQuantized = kQuantized || isKQuant(p.weights.type);
+    totalRows += p.weights.rows;
+  }
+  const KernelIsa isa = activeKernelIsa();
+  scratch.resize(static_cast<size_t>(tokens));
+  std::vector<QuantizedInput> in(static_cast<size_t>(tokens),
+                                 QuantizedInput{nullptr, nullptr, nullptr});
+  std::vector<Q8KView> kIn(static_cast<size_t>(tokens));
+  std::vector<std::span<const float>> xs(static_cast<size_t>(tokens));
+  // Quantising the inputs is cheap next to the products; the tokens' inputs
+  // are independent, so the pool shares them too.
+  pool.parallelFor(tokens, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t t = begin; t < end; ++t) {
+      const size_t i = static_cast<size_t>(t);
+      xs[i] = std::span<const float>(x + i * xStride, static_cast<size_t>(cols));
+      if (quantized) {
+        in[i] = quantizeInput(xs[i], sums, scratch[i]);
+      }
+      if (kQuantized) {
+        quantizeRowQ8_K(xs[i], scratch[i].kQuants);
+        kIn[i] = scratch[i].kQuants.view();
+      }
+    }
+  });
+  const int64_t grain = std::max<int64_t>(4, (int64_t{1} << 12) / std::max<int64_t>(1, cols));
+  pool.parallelFor(totalRows, grain, [&](int64_t begin, int64_t end) {
+    thread_local std::vector<float> buffer;
+    int64_t first = 0;
+    for (const MatmulProduct& p : products) {
+      const WeightMatrix& w = p.weights;
+      const int64_t from = std::max(begin, first) - first;
+      const int64_t to = std::min(end, first + w.rows) - first;
+      const uint64_t stride = w.rowStride();
+      const std::byte* row = w.data + static_cast<uint64_t>(std::max<int64_t>(from, 0)) * stride;
+      for (int64_t r = from; r < to; ++r, row += stride) {
+        for (size_t t = 0; t < static_cast<size_t>(tokens); ++t) {
+          p.y[t * p.yStride + static_cast<size_t>(r)] =
+              rowDot(w, row, xs[t], in[t], kIn[t], isa, buffer);
+        }
+      }
+      first += w.rows;
+    }
+  });
+}
+
 } // namespace ws::core

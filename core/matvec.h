@@ -69,4 +69,21 @@ struct MatvecProduct {
 void matvecBatch(std::span<const MatvecProduct> products, std::span<const float> x,
                  ThreadPool& pool, MatvecScratch& scratch);
 
+// One product of a token batch: row t of Y (t < tokens) = weights x_t, row t
+// starting at y + t * yStride.
+struct MatmulProduct {
+  const WeightMatrix& weights;
+  float* y;
+  size_t yStride;
+};
+
+// Several products of the same `tokens` input vectors (x_t at x + t * xStride,
+// cols floats each): the matrix-matrix form for prompts. Each weight row is
+// read once and dotted with every token's (quantised) input while it sits in
+// the L1 cache, so the weights stream from memory once per batch instead of
+// once per token; rows are spread over the pool. `scratch` is resized to one
+// entry per token. Same arithmetic as matvecBatch for each token.
+void matmulBatch(std::span<const MatmulProduct> products, const float* x, size_t xStride,
+                 int tokens, ThreadPool& pool, std::vector<MatvecScratch>& scratch);
+
 } // namespace ws::core

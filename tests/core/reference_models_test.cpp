@@ -99,6 +99,41 @@ TEST_P(ReferenceModelTest, MatchesLlamaCpp) {
   }
 }
 
+// The prompt path (a block of tokens through matmulBatch) computes what
+// feeding the tokens one by one does, and leaves the same cache behind.
+TEST_P(ReferenceModelTest, PromptBlockMatchesTokenByToken) {
+  const ReferenceCase& c = GetParam();
+  const auto model = LlamaModel::load(test::testdataDir() / "models" / c.file);
+  std::vector<int32_t> ids = reference(c.family)["ids"].get<std::vector<int32_t>>();
+  // Longer than one 32-token block.
+  const size_t original = ids.size();
+  for (size_t i = 0; ids.size() < 45; ++i) {
+    ids.push_back(ids[i % original]);
+  }
+  InferenceContext oneByOne(*model, {2, 0});
+  std::vector<float> want;
+  for (int32_t id : ids) {
+    const auto out = oneByOne.forward(id);
+    want.assign(out.begin(), out.end());
+  }
+  InferenceContext prompt(*model, {2, 0});
+  const auto got = prompt.forwardPrompt(ids);
+  ASSERT_EQ(prompt.position(), static_cast<int>(ids.size()));
+  float maxAbs = 0.0f;
+  for (float v : want) {
+    maxAbs = std::max(maxAbs, std::fabs(v));
+  }
+  for (size_t i = 0; i < want.size(); ++i) {
+    ASSERT_NEAR(got[i], want[i], 1e-5f * maxAbs) << c.file << " logit " << i;
+  }
+  const auto nextWant = oneByOne.forward(7);
+  want.assign(nextWant.begin(), nextWant.end());
+  const auto nextGot = prompt.forward(7);
+  for (size_t i = 0; i < want.size(); ++i) {
+    ASSERT_NEAR(nextGot[i], want[i], 1e-5f * maxAbs) << c.file << " after the prompt, logit " << i;
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(
     AllPrecisions, ReferenceModelTest,
     ::testing::Values(
