@@ -286,6 +286,43 @@ TEST(MatvecTest, BatchEqualsSeparateProducts) {
   }
 }
 
+TEST(MatvecTest, MatmulBatchEqualsMatvecPerToken) {
+  Xoshiro256 rng(13);
+  const auto q8 = makeMatrix(GgmlType::Q8_0, rng);
+  const auto q4k = makeMatrix(GgmlType::Q4_K, rng);
+  const auto f16 = makeMatrix(GgmlType::F16, rng);
+  const WeightMatrix a{GgmlType::Q8_0, kRows, kCols, q8.data()};
+  const WeightMatrix b{GgmlType::Q4_K, kRows, kCols, q4k.data()};
+  const WeightMatrix c{GgmlType::F16, kRows, kCols, f16.data()};
+  constexpr int kTokens = 5;
+  std::vector<float> x(kTokens * kCols);
+  for (float& v : x) {
+    v = static_cast<float>(rng.uniform() - 0.5);
+  }
+  ThreadPool pool(2);
+  std::vector<MatvecScratch> scratch;
+  // Row t of each output lies kRows + 3 floats after row t - 1 (a stride
+  // wider than the row).
+  constexpr size_t kStride = kRows + 3;
+  std::vector<float> ya(kTokens * kStride), yb(kTokens * kStride), yc(kTokens * kStride);
+  const MatmulProduct products[] = {
+      {a, ya.data(), kStride}, {b, yb.data(), kStride}, {c, yc.data(), kStride}};
+  matmulBatch(products, x.data(), kCols, kTokens, pool, scratch);
+  MatvecScratch one;
+  for (int t = 0; t < kTokens; ++t) {
+    const std::span<const float> xt(x.data() + t * kCols, kCols);
+    for (const auto& [w, y] : {std::pair{a, &ya}, std::pair{b, &yb}, std::pair{c, &yc}}) {
+      std::vector<float> alone(kRows);
+      matvec(w, xt, alone, pool, one);
+      for (int64_t r = 0; r < kRows; ++r) {
+        EXPECT_EQ((*y)[static_cast<size_t>(t) * kStride + static_cast<size_t>(r)],
+                  alone[static_cast<size_t>(r)])
+            << ggmlTypeName(w.type) << " token " << t << " row " << r;
+      }
+    }
+  }
+}
+
 TEST(MatvecTest, RejectsUnsupportedTypesAndWrongSizes) {
   std::vector<std::byte> bytes(rowBytes(GgmlType::IQ2_XXS, 256) * 2);
   ThreadPool pool(1);
