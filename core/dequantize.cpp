@@ -1,5 +1,7 @@
 #include "core/dequantize.h"
 
+#include "core/kquant.h"
+
 #include <algorithm>
 #include <bit>
 #include <cmath>
@@ -11,8 +13,7 @@ namespace ws::core {
 namespace {
 
 // Block structs of ggml-common.h, read byte-wise so unaligned sources are fine.
-constexpr int64_t kQk = 32;   // elements per Q4_0 / Q8_0 block
-constexpr int64_t kQkK = 256; // elements per k-quant super-block
+constexpr int64_t kQk = 32; // elements per Q4_0 / Q8_0 block
 
 uint16_t loadU16(const uint8_t* p) {
   return static_cast<uint16_t>(p[0] | (p[1] << 8));
@@ -89,71 +90,6 @@ void dequantizeQ5(const uint8_t* src, float* dst, int64_t n, bool hasMin) {
       const uint32_t high1 = ((qh >> (j + 16)) & 1) << 4;
       dst[j] = d * static_cast<float>((qs[j] & 0x0F) | high0) + m;
       dst[j + kQk / 2] = d * static_cast<float>((qs[j] >> 4) | high1) + m;
-    }
-  }
-}
-
-// The 6-bit scale and min of sub-block j (0..7) packed in Q4_K's 12 bytes
-// (ggml's get_scale_min_k4).
-void scaleMinK4(int j, const uint8_t* q, uint8_t& scale, uint8_t& min) {
-  if (j < 4) {
-    scale = q[j] & 63;
-    min = q[j + 4] & 63;
-  } else {
-    scale = static_cast<uint8_t>((q[j + 4] & 0x0F) | ((q[j - 4] >> 6) << 4));
-    min = static_cast<uint8_t>((q[j + 4] >> 4) | ((q[j] >> 6) << 4));
-  }
-}
-
-// block_q4_K { half d; half dmin; uint8 scales[12]; uint8 qs[128]; }: 8
-// sub-blocks of 32; each 64 elements share 32 bytes of qs (low nibbles first),
-// x = d * scale * q - dmin * min.
-void dequantizeQ4_K(const uint8_t* src, float* dst, int64_t n) {
-  for (int64_t b = 0; b < n / kQkK; ++b, src += 144) {
-    const float d = loadHalf(src);
-    const float dmin = loadHalf(src + 2);
-    const uint8_t* scales = src + 4;
-    const uint8_t* q = src + 16;
-    for (int sub = 0; sub < 8; sub += 2, q += 32) {
-      uint8_t sc = 0;
-      uint8_t m = 0;
-      scaleMinK4(sub, scales, sc, m);
-      const float d1 = d * sc;
-      const float m1 = dmin * m;
-      scaleMinK4(sub + 1, scales, sc, m);
-      const float d2 = d * sc;
-      const float m2 = dmin * m;
-      for (int l = 0; l < 32; ++l) {
-        *dst++ = d1 * static_cast<float>(q[l] & 0x0F) - m1;
-      }
-      for (int l = 0; l < 32; ++l) {
-        *dst++ = d2 * static_cast<float>(q[l] >> 4) - m2;
-      }
-    }
-  }
-}
-
-// block_q6_K { uint8 ql[128]; uint8 qh[64]; int8 scales[16]; half d; }: 6-bit
-// values, low 4 bits in ql, high 2 bits in qh, 16 sub-blocks of 16 with int8
-// scales; x = d * scale * (q - 32).
-void dequantizeQ6_K(const uint8_t* src, float* dst, int64_t n) {
-  for (int64_t b = 0; b < n / kQkK; ++b, src += 210) {
-    const float d = loadHalf(src + 208);
-    const uint8_t* ql = src;
-    const uint8_t* qh = src + 128;
-    const auto* sc = reinterpret_cast<const int8_t*>(src + 192);
-    for (int half = 0; half < 2; ++half, dst += 128, ql += 64, qh += 32, sc += 8) {
-      for (int l = 0; l < 32; ++l) {
-        const int is = l / 16;
-        const int q1 = ((ql[l] & 0x0F) | (((qh[l] >> 0) & 3) << 4)) - 32;
-        const int q2 = ((ql[l + 32] & 0x0F) | (((qh[l] >> 2) & 3) << 4)) - 32;
-        const int q3 = ((ql[l] >> 4) | (((qh[l] >> 4) & 3) << 4)) - 32;
-        const int q4 = ((ql[l + 32] >> 4) | (((qh[l] >> 6) & 3) << 4)) - 32;
-        dst[l] = d * static_cast<float>(sc[is] * q1);
-        dst[l + 32] = d * static_cast<float>(sc[is + 2] * q2);
-        dst[l + 64] = d * static_cast<float>(sc[is + 4] * q3);
-        dst[l + 96] = d * static_cast<float>(sc[is + 6] * q4);
-      }
     }
   }
 }
@@ -241,11 +177,12 @@ void dequantizeRow(GgmlType type, const void* src, float* dst, int64_t n) {
   case GgmlType::Q5_1:
     dequantizeQ5(bytes, dst, n, true);
     return;
+  case GgmlType::Q2_K:
+  case GgmlType::Q3_K:
   case GgmlType::Q4_K:
-    dequantizeQ4_K(bytes, dst, n);
-    return;
+  case GgmlType::Q5_K:
   case GgmlType::Q6_K:
-    dequantizeQ6_K(bytes, dst, n);
+    dequantizeKQuantRow(type, static_cast<const std::byte*>(src), dst, n);
     return;
   default:
     break;
@@ -271,6 +208,82 @@ void quantizeRowQ8_0(const float* src, void* dst, int64_t n) {
     for (int64_t j = 0; j < kQk; ++j) {
       out[2 + j] = static_cast<uint8_t>(static_cast<int8_t>(std::round(src[j] * id)));
     }
+  }
+}
+
+namespace {
+
+void storeHalf(uint8_t* p, float value) {
+  const uint16_t h = floatToHalf(value);
+  p[0] = static_cast<uint8_t>(h & 0xFF);
+  p[1] = static_cast<uint8_t>(h >> 8);
+}
+
+// Packs 32 five-bit quants as block_q5_x: fifth bits in qh, nibbles in qs
+// (element j low, j + 16 high).
+void packQ5(const int* q, uint8_t* qh, uint8_t* qs) {
+  uint32_t high = 0;
+  for (int j = 0; j < kQk / 2; ++j) {
+    qs[j] = static_cast<uint8_t>((q[j] & 0x0F) | ((q[j + 16] & 0x0F) << 4));
+    high |= static_cast<uint32_t>((q[j] >> 4) & 1) << j;
+    high |= static_cast<uint32_t>((q[j + 16] >> 4) & 1) << (j + 16);
+  }
+  for (int i = 0; i < 4; ++i) {
+    qh[i] = static_cast<uint8_t>(high >> (8 * i));
+  }
+}
+
+void checkBlocks(const char* type, int64_t n) {
+  if (n < 0 || n % kQk != 0) {
+    throw std::invalid_argument(std::string(type) + " needs a multiple of 32 elements, got " +
+                                std::to_string(n));
+  }
+}
+
+} // namespace
+
+void quantizeRowQ5_0(const float* src, void* dst, int64_t n) {
+  checkBlocks("Q5_0", n);
+  auto* out = static_cast<uint8_t*>(dst);
+  int q[kQk];
+  for (int64_t b = 0; b < n / kQk; ++b, src += kQk, out += 22) {
+    float amax = 0.0f;
+    float max = 0.0f;
+    for (int64_t j = 0; j < kQk; ++j) {
+      if (std::fabs(src[j]) > amax) {
+        amax = std::fabs(src[j]);
+        max = src[j];
+      }
+    }
+    const float d = max / -16.0f;
+    const float id = d != 0.0f ? 1.0f / d : 0.0f;
+    for (int64_t j = 0; j < kQk; ++j) {
+      q[j] = std::min(31, static_cast<int>(static_cast<int8_t>(src[j] * id + 16.5f)));
+    }
+    storeHalf(out, d);
+    packQ5(q, out + 2, out + 6);
+  }
+}
+
+void quantizeRowQ5_1(const float* src, void* dst, int64_t n) {
+  checkBlocks("Q5_1", n);
+  auto* out = static_cast<uint8_t*>(dst);
+  int q[kQk];
+  for (int64_t b = 0; b < n / kQk; ++b, src += kQk, out += 24) {
+    float min = src[0];
+    float max = src[0];
+    for (int64_t j = 1; j < kQk; ++j) {
+      min = std::min(min, src[j]);
+      max = std::max(max, src[j]);
+    }
+    const float d = (max - min) / 31.0f;
+    const float id = d != 0.0f ? 1.0f / d : 0.0f;
+    for (int64_t j = 0; j < kQk; ++j) {
+      q[j] = std::min(31, static_cast<int>((src[j] - min) * id + 0.5f));
+    }
+    storeHalf(out, d);
+    storeHalf(out + 2, min);
+    packQ5(q, out + 4, out + 8);
   }
 }
 

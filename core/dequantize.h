@@ -27,4 +27,11 @@ void dequantizeRow(GgmlType type, const void* src, float* dst, int64_t n);
 // q = round(x / d), as ggml's quantize_row_q8_0_ref.
 void quantizeRowQ8_0(const float* src, void* dst, int64_t n);
 
+// Encodes n floats (a multiple of 32) as Q5_0 or Q5_1 blocks, as ggml's
+// quantize_row_q5_0_ref (d = signed max / -16, q = x / d + 16.5 truncated,
+// capped at 31) and quantize_row_q5_1_ref (d = (max - min) / 31, m = min,
+// q = (x - m) / d + 0.5 truncated, capped at 31).
+void quantizeRowQ5_0(const float* src, void* dst, int64_t n);
+void quantizeRowQ5_1(const float* src, void* dst, int64_t n);
+
 } // namespace ws::core

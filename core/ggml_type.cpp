@@ -131,7 +131,10 @@ bool isSupportedForCompute(GgmlType type) {
   case GgmlType::Q4_1:
   case GgmlType::Q5_0:
   case GgmlType::Q5_1:
+  case GgmlType::Q2_K:
+  case GgmlType::Q3_K:
   case GgmlType::Q4_K:
+  case GgmlType::Q5_K:
   case GgmlType::Q6_K:
     return true;
   default:

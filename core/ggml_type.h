@@ -61,9 +61,9 @@ double ggmlBytesPerElement(GgmlType type);
 // Bytes of a row of n elements. Throws std::invalid_argument when n is not a
 // multiple of the block size and std::overflow_error when the size overflows.
 uint64_t rowBytes(GgmlType type, uint64_t n);
-// True for the types dequantizeRow decodes: F32, F16, BF16, Q8_0, Q4_0, Q4_K,
-// Q6_K, and Q4_1, Q5_0, Q5_1 (llama.cpp's Q4_K_M files use Q5_0 for rows too
-// short for 256-element k-quant blocks).
+// True for the types dequantizeRow decodes: F32, F16, BF16, Q8_0, Q4_0, the
+// k-quants Q2_K..Q6_K, and Q4_1, Q5_0, Q5_1 (llama.cpp's Q4_K_M files use
+// Q5_0 for rows too short for 256-element k-quant blocks).
 bool isSupportedForCompute(GgmlType type);
 
 } // namespace ws::core

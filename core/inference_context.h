@@ -39,6 +39,12 @@ public:
   // std::out_of_range for a token outside the vocabulary.
   std::span<const float> forward(int32_t token);
 
+  // Runs `tokens` at positions position() .. position() + size - 1 as
+  // forward() would one by one, but a block of tokens at a time through
+  // matmulBatch (each weight row read once per block), and returns the logits
+  // after the last one. Throws as forward() does, before running anything.
+  std::span<const float> forwardPrompt(std::span<const int32_t> tokens);
+
   // Forgets every position (the cache memory is kept for reuse).
   void reset() { m_position = 0; }
   int position() const { return m_position; }
@@ -49,6 +55,11 @@ public:
 private:
   void attentionBlock(const LlamaLayer& layer, int layerIndex, const Rope::Angles& angles);
   void ffnBlock(const LlamaLayer& layer);
+  void expertsBlock(const LlamaLayer& layer);
+  void promptBlock(std::span<const int32_t> tokens);
+  // Per-head RMSNorm of Q and K (qwen3), then RoPE.
+  void normAndRotate(const LlamaLayer& layer, std::span<float> q, std::span<float> key,
+                     const Rope::Angles& angles);
 
   const LlamaModel& m_model;
   ThreadPool m_pool;
@@ -66,6 +77,22 @@ private:
   std::vector<float> m_up;
   std::vector<float> m_scores;
   std::vector<float> m_logits;
+  // Mixture of experts: router probabilities, the chosen experts' gate/up
+  // outputs (one ffn-sized slice per chosen expert) and the weighted sum.
+  std::vector<float> m_routerProbs;
+  std::vector<int> m_expertOrder;
+  std::vector<float> m_expertGate;
+  std::vector<float> m_expertUp;
+  std::vector<float> m_expertsOut;
+  // A prompt block: one row per token.
+  std::vector<float> m_blockX;
+  std::vector<float> m_blockNormed;
+  std::vector<float> m_blockQ;
+  std::vector<float> m_blockAttention;
+  std::vector<float> m_blockProjected;
+  std::vector<float> m_blockGate;
+  std::vector<float> m_blockUp;
+  std::vector<MatvecScratch> m_blockScratch;
 };
 
 } // namespace ws::core

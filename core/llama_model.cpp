@@ -8,11 +8,21 @@
 #include <utility>
 
 namespace ws::core {
-namespace {
 
-bool isSupportedArchitecture(const std::string& architecture) {
-  return architecture == "llama" || architecture == "mistral" || architecture == "qwen2";
+bool isQwen3(const std::string& architecture) {
+  return architecture == "qwen3" || architecture == "qwen3moe";
 }
+
+bool isInferenceArchitecture(const std::string& architecture) {
+  return architecture == "llama" || architecture == "mistral" || architecture == "qwen2" ||
+         isQwen3(architecture);
+}
+
+std::string_view inferenceArchitectures() {
+  return "llama, mistral, qwen2, qwen3, qwen3moe";
+}
+
+namespace {
 
 std::string dimsText(const std::vector<uint64_t>& dims) {
   return fmt::format("[{}]", fmt::join(dims, ", "));
@@ -43,11 +53,25 @@ public:
     if (!isMatvecSupported(info.type)) {
       throw FormatError(m_file.path(),
                         fmt::format("tensor {} is {}, which the inference engine cannot run "
-                                    "(supported: F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, "
-                                    "Q4_K, Q6_K)",
-                                    info.name, ggmlTypeName(info.type)));
+                                    "(supported: {})",
+                                    info.name, ggmlTypeName(info.type), matvecTypeNames()));
     }
     return {info.type, static_cast<int64_t>(rows), static_cast<int64_t>(cols), info.data};
+  }
+
+  // `count` matrices of `rows` x `cols` stacked in one 3-D tensor (ggml dims
+  // [cols, rows, count]).
+  ExpertMatrices experts(const std::string& name, uint64_t cols, uint64_t rows,
+                         uint64_t count) const {
+    const GgufTensorInfo& info = require(name);
+    if (info.dims.size() != 3 || info.dims[0] != cols || info.dims[1] != rows ||
+        info.dims[2] != count) {
+      throw FormatError(m_file.path(), fmt::format("tensor {} has shape {}, expected [{}, {}, {}]",
+                                                   name, dimsText(info.dims), cols, rows, count));
+    }
+    GgufTensorInfo first = info;
+    first.dims = {cols, rows};
+    return {matrixFrom(first, cols, rows), static_cast<int64_t>(count)};
   }
 
   // A 1-D tensor of `length` elements decoded to float.
@@ -81,19 +105,40 @@ std::unique_ptr<LlamaModel> LlamaModel::load(const std::filesystem::path& path) 
 
 LlamaModel::LlamaModel(GgufFile file) : m_file(std::move(file)), m_spec(modelSpecFromGguf(m_file)) {
   const std::string& arch = m_spec.architecture;
-  if (!isSupportedArchitecture(arch)) {
-    throw FormatError(m_file.path(), "architecture '" + arch +
-                                         "' is not supported for inference (supported: llama, "
-                                         "mistral, qwen2)");
+  if (!isInferenceArchitecture(arch)) {
+    throw FormatError(m_file.path(), fmt::format("architecture '{}' is not supported for inference "
+                                                 "(supported: {})",
+                                                 arch, inferenceArchitectures()));
   }
   try {
     m_spec.validate();
   } catch (const std::invalid_argument& e) {
     throw FormatError(m_file.path(), e.what());
   }
-  if (m_spec.isMoe() || m_spec.qkNorm || m_spec.attentionSinks || m_spec.attentionOutBias) {
-    throw FormatError(m_file.path(), "model has layers the llama forward pass does not run "
-                                     "(mixture of experts, QK-norm, sinks or output bias)");
+  const bool moe = arch == "qwen3moe";
+  if ((m_spec.isMoe() && !moe) || (m_spec.qkNorm && !isQwen3(arch)) || m_spec.attentionSinks ||
+      m_spec.attentionOutBias) {
+    throw FormatError(m_file.path(),
+                      "model has layers the llama forward pass does not run for architecture '" +
+                          arch + "' (mixture of experts, QK-norm, sinks or output bias)");
+  }
+  if (moe && !m_spec.isMoe()) {
+    throw FormatError(m_file.path(), arch + ".expert_count is missing or 0");
+  }
+  const auto keyLength = m_file.findUInt(arch + ".attention.key_length");
+  if (!keyLength && m_spec.hiddenSize % m_spec.heads != 0) {
+    throw FormatError(m_file.path(),
+                      fmt::format("{0}.embedding_length = {1} is not a multiple of "
+                                  "{0}.attention.head_count = {2}, and no {0}.attention.key_length "
+                                  "gives the head size",
+                                  arch, m_spec.hiddenSize, m_spec.heads));
+  }
+  if (const auto valueLength = m_file.findUInt(arch + ".attention.value_length");
+      valueLength && *valueLength != m_spec.headDim) {
+    throw FormatError(m_file.path(),
+                      fmt::format("{0}.attention.value_length = {1} differs from the "
+                                  "key head size {2}, which is not supported",
+                                  arch, *valueLength, m_spec.headDim));
   }
 
   const uint64_t hidden = m_spec.hiddenSize;
@@ -140,17 +185,41 @@ LlamaModel::LlamaModel(GgufFile file) : m_file(std::move(file)), m_spec(modelSpe
     const std::string prefix = "blk." + std::to_string(i) + ".";
     LlamaLayer& layer = m_layers[i];
     layer.attentionNorm = reader.vector(prefix + "attn_norm.weight", hidden);
-    layer.query = reader.matrix(prefix + "attn_q.weight", hidden, qDim);
+    const GgufTensorInfo& query = reader.require(prefix + "attn_q.weight");
+    if (query.dims.size() == 2 && query.dims[1] % m_spec.headDim != 0) {
+      throw FormatError(m_file.path(),
+                        fmt::format("head size {} ({}) does not divide the {} rows of tensor {}",
+                                    m_spec.headDim,
+                                    keyLength ? arch + ".attention.key_length"
+                                              : arch + ".embedding_length / head_count",
+                                    query.dims[1], query.name));
+    }
+    layer.query = reader.matrixFrom(query, hidden, qDim);
     layer.key = reader.matrix(prefix + "attn_k.weight", hidden, kvDim);
     layer.value = reader.matrix(prefix + "attn_v.weight", hidden, kvDim);
     layer.attentionOutput = reader.matrix(prefix + "attn_output.weight", qDim, hidden);
     layer.queryBias = reader.optionalVector(prefix + "attn_q.bias", qDim);
     layer.keyBias = reader.optionalVector(prefix + "attn_k.bias", kvDim);
     layer.valueBias = reader.optionalVector(prefix + "attn_v.bias", kvDim);
+    if (isQwen3(arch)) {
+      layer.queryNorm = reader.vector(prefix + "attn_q_norm.weight", m_spec.headDim);
+      layer.keyNorm = reader.vector(prefix + "attn_k_norm.weight", m_spec.headDim);
+    }
     layer.ffnNorm = reader.vector(prefix + "ffn_norm.weight", hidden);
-    layer.ffnGate = reader.matrix(prefix + "ffn_gate.weight", hidden, ffn);
-    layer.ffnUp = reader.matrix(prefix + "ffn_up.weight", hidden, ffn);
-    layer.ffnDown = reader.matrix(prefix + "ffn_down.weight", ffn, hidden);
+    if (moe) {
+      const uint64_t experts = m_spec.experts;
+      const uint64_t expertFfn = m_spec.expertFfnSize;
+      layer.router = reader.matrix(prefix + "ffn_gate_inp.weight", hidden, experts);
+      layer.gateExperts =
+          reader.experts(prefix + "ffn_gate_exps.weight", hidden, expertFfn, experts);
+      layer.upExperts = reader.experts(prefix + "ffn_up_exps.weight", hidden, expertFfn, experts);
+      layer.downExperts =
+          reader.experts(prefix + "ffn_down_exps.weight", expertFfn, hidden, experts);
+    } else {
+      layer.ffnGate = reader.matrix(prefix + "ffn_gate.weight", hidden, ffn);
+      layer.ffnUp = reader.matrix(prefix + "ffn_up.weight", hidden, ffn);
+      layer.ffnDown = reader.matrix(prefix + "ffn_down.weight", ffn, hidden);
+    }
   }
 }
 

@@ -1,13 +1,16 @@
 #pragma once
-// A llama-family model (llama, mistral, qwen2) ready to run: the mapped GGUF
-// file and views of its tensors under llama.cpp's names. Matrices stay in the
-// file in their stored encoding; only the small vectors (norm weights,
-// biases, RoPE frequency factors) are decoded to float.
+// A llama-family model (llama, mistral, qwen2, qwen3, qwen3moe) ready to run:
+// the mapped GGUF file and views of its tensors under llama.cpp's names.
+// Matrices stay in the file in their stored encoding; only the small vectors
+// (norm weights, biases, RoPE frequency factors) are decoded to float.
 //
-// Loads: architectures llama, mistral and qwen2; matrix types F32, F16, BF16,
-// Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K and Q6_K (isMatvecSupported); RoPE
-// without scaling, with linear scaling, or with llama3-style frequency factors
-// (the rope_freqs.weight tensor llama.cpp's converter writes).
+// Loads: architectures llama, mistral, qwen2, qwen3 (per-head RMSNorm of Q
+// and K before RoPE) and qwen3moe (qwen3 with a mixture-of-experts FFN:
+// softmax router, top-k experts, chosen weights renormalised); matrix types
+// F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1 and Q2_K..Q6_K
+// (isMatvecSupported); RoPE without scaling, with linear scaling, or with
+// llama3-style frequency factors (the rope_freqs.weight tensor llama.cpp's
+// converter writes).
 #include "core/gguf.h"
 #include "core/matvec.h"
 #include "core/model_spec.h"
@@ -16,9 +19,31 @@
 #include <filesystem>
 #include <memory>
 #include <span>
+#include <string>
+#include <string_view>
 #include <vector>
 
 namespace ws::core {
+
+// True for the architectures LlamaModel runs.
+bool isInferenceArchitecture(const std::string& architecture);
+// True for qwen3 and qwen3moe (per-head QK-norm).
+bool isQwen3(const std::string& architecture);
+// The architectures LlamaModel runs, as a list for messages: "llama, ...".
+std::string_view inferenceArchitectures();
+
+// `count` matrices of one shape stored one after another, as llama.cpp's
+// 3-D expert tensors (ggml dims [cols, rows, count]).
+struct ExpertMatrices {
+  WeightMatrix first;
+  int64_t count = 0;
+
+  WeightMatrix expert(int64_t index) const {
+    WeightMatrix m = first;
+    m.data += static_cast<uint64_t>(index) * static_cast<uint64_t>(first.rows) * first.rowStride();
+    return m;
+  }
+};
 
 struct LlamaLayer {
   std::vector<float> attentionNorm;
@@ -29,10 +54,21 @@ struct LlamaLayer {
   std::vector<float> queryBias; // empty when the architecture has none
   std::vector<float> keyBias;
   std::vector<float> valueBias;
+  std::vector<float> queryNorm; // per-head RMSNorm weights (qwen3); empty when none
+  std::vector<float> keyNorm;
   std::vector<float> ffnNorm;
+  // Dense FFN (empty matrices in a mixture-of-experts layer).
   WeightMatrix ffnGate;
   WeightMatrix ffnUp;
   WeightMatrix ffnDown;
+  // Mixture of experts (qwen3moe): router logits = router x, one matrix per
+  // expert in each stack.
+  WeightMatrix router;
+  ExpertMatrices gateExperts;
+  ExpertMatrices upExperts;
+  ExpertMatrices downExperts;
+
+  bool isMoe() const { return gateExperts.count > 0; }
 };
 
 class LlamaModel {
@@ -55,6 +91,9 @@ public:
   int kvHeads() const { return static_cast<int>(m_spec.kvHeads); }
   int headDim() const { return static_cast<int>(m_spec.headDim); }
   int ffnSize() const { return static_cast<int>(m_spec.ffnSize); }
+  int expertCount() const { return static_cast<int>(m_spec.experts); }
+  int expertsUsed() const { return static_cast<int>(m_spec.activeExperts); }
+  int expertFfnSize() const { return static_cast<int>(m_spec.expertFfnSize); }
   int vocabSize() const { return static_cast<int>(m_tokenEmbedding.rows); }
   int contextLength() const { return static_cast<int>(m_spec.contextLength); }
   float rmsNormEps() const { return static_cast<float>(m_spec.rmsNormEps); }

@@ -305,9 +305,13 @@ WS_AVX2 float dotBF16Avx2(const std::byte* w, const float* x, int64_t n) {
 // The dot product of one weight row with the prepared input. `buffer` is a
 // per-thread float row for the decode-then-dot types.
 float rowDot(const WeightMatrix& w, const std::byte* row, std::span<const float> x,
-             const QuantizedInput& in, KernelIsa isa, std::vector<float>& buffer) {
+             const QuantizedInput& in, const Q8KView& kIn, KernelIsa isa,
+             std::vector<float>& buffer) {
   const int64_t n = w.cols;
   const int64_t blocks = n / kBlock;
+  if (isKQuant(w.type)) {
+    return dotKQuantRow(w.type, row, kIn, n / 256, isa);
+  }
 #if defined(__x86_64__)
   if (isa == KernelIsa::Avx2Fma) {
     switch (w.type) {
@@ -372,12 +376,26 @@ bool isMatvecSupported(GgmlType type) {
   case GgmlType::Q5_0:
   case GgmlType::Q5_1:
   case GgmlType::Q8_0:
+  case GgmlType::Q2_K:
+  case GgmlType::Q3_K:
   case GgmlType::Q4_K:
+  case GgmlType::Q5_K:
   case GgmlType::Q6_K:
     return true;
   default:
     return false;
   }
+}
+
+std::string matvecTypeNames() {
+  std::string names;
+  for (uint32_t id = 0; id < 64; ++id) {
+    const auto type = ggmlTypeFromId(id);
+    if (type && isMatvecSupported(*type)) {
+      names += (names.empty() ? "" : ", ") + std::string(ggmlTypeName(*type));
+    }
+  }
+  return names;
 }
 
 void decodeRow(const WeightMatrix& w, int64_t row, std::span<float> out) {
@@ -414,10 +432,12 @@ void matvecBatch(std::span<const MatvecProduct> products, std::span<const float>
                  ThreadPool& pool, MatvecScratch& scratch) {
   bool quantized = false;
   bool sums = false;
+  bool kQuantized = false;
   int64_t totalRows = 0;
   for (const MatvecProduct& p : products) {
     checkShapes(p.weights, x.size(), p.y.size());
     quantized = quantized || usesQuantizedInput(p.weights.type);
+    kQuantized = kQuantized || isKQuant(p.weights.type);
     sums = sums || usesBlockSums(p.weights.type);
     totalRows += p.weights.rows;
   }
@@ -425,6 +445,10 @@ void matvecBatch(std::span<const MatvecProduct> products, std::span<const float>
   // One quantisation of x serves every integer kernel of the batch.
   const QuantizedInput in =
       quantized ? quantizeInput(x, sums, scratch) : QuantizedInput{nullptr, nullptr, nullptr};
+  if (kQuantized) {
+    quantizeRowQ8_K(x, scratch.kQuants);
+  }
+  const Q8KView kIn = kQuantized ? scratch.kQuants.view() : Q8KView{};
   // Chunks of at least ~16K weights: smaller products run on the calling
   // thread, where handing them to the pool would cost more than it saves.
   const int64_t cols = static_cast<int64_t>(x.size());
@@ -440,7 +464,66 @@ void matvecBatch(std::span<const MatvecProduct> products, std::span<const float>
       const uint64_t stride = w.rowStride();
       const std::byte* row = w.data + static_cast<uint64_t>(from) * stride;
       for (int64_t r = from; r < to; ++r, row += stride) {
-        p.y[static_cast<size_t>(r)] = rowDot(w, row, x, in, isa, buffer);
+        p.y[static_cast<size_t>(r)] = rowDot(w, row, x, in, kIn, isa, buffer);
+      }
+      first += w.rows;
+    }
+  });
+}
+
+void matmulBatch(std::span<const MatmulProduct> products, const float* x, size_t xStride,
+                 int tokens, ThreadPool& pool, std::vector<MatvecScratch>& scratch) {
+  if (tokens <= 0 || products.empty()) {
+    return;
+  }
+  const int64_t cols = products[0].weights.cols;
+  bool quantized = false;
+  bool sums = false;
+  bool kQuantized = false;
+  int64_t totalRows = 0;
+  for (const MatmulProduct& p : products) {
+    checkShapes(p.weights, static_cast<size_t>(cols), static_cast<size_t>(p.weights.rows));
+    quantized = quantized || usesQuantizedInput(p.weights.type);
+    sums = sums || usesBlockSums(p.weights.type);
+    kQuantized = kQuantized || isKQuant(p.weights.type);
+    totalRows += p.weights.rows;
+  }
+  const KernelIsa isa = activeKernelIsa();
+  scratch.resize(static_cast<size_t>(tokens));
+  std::vector<QuantizedInput> in(static_cast<size_t>(tokens),
+                                 QuantizedInput{nullptr, nullptr, nullptr});
+  std::vector<Q8KView> kIn(static_cast<size_t>(tokens));
+  std::vector<std::span<const float>> xs(static_cast<size_t>(tokens));
+  // Quantising the inputs is cheap next to the products; the tokens' inputs
+  // are independent, so the pool shares them too.
+  pool.parallelFor(tokens, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t t = begin; t < end; ++t) {
+      const size_t i = static_cast<size_t>(t);
+      xs[i] = std::span<const float>(x + i * xStride, static_cast<size_t>(cols));
+      if (quantized) {
+        in[i] = quantizeInput(xs[i], sums, scratch[i]);
+      }
+      if (kQuantized) {
+        quantizeRowQ8_K(xs[i], scratch[i].kQuants);
+        kIn[i] = scratch[i].kQuants.view();
+      }
+    }
+  });
+  const int64_t grain = std::max<int64_t>(4, (int64_t{1} << 12) / std::max<int64_t>(1, cols));
+  pool.parallelFor(totalRows, grain, [&](int64_t begin, int64_t end) {
+    thread_local std::vector<float> buffer;
+    int64_t first = 0;
+    for (const MatmulProduct& p : products) {
+      const WeightMatrix& w = p.weights;
+      const int64_t from = std::max(begin, first) - first;
+      const int64_t to = std::min(end, first + w.rows) - first;
+      const uint64_t stride = w.rowStride();
+      const std::byte* row = w.data + static_cast<uint64_t>(std::max<int64_t>(from, 0)) * stride;
+      for (int64_t r = from; r < to; ++r, row += stride) {
+        for (size_t t = 0; t < static_cast<size_t>(tokens); ++t) {
+          p.y[t * p.yStride + static_cast<size_t>(r)] =
+              rowDot(w, row, xs[t], in[t], kIn[t], isa, buffer);
+        }
       }
       first += w.rows;
     }

@@ -1,20 +1,23 @@
 #pragma once
 // y = W x with W used in place in the mapped model file, in its stored
-// encoding. Two families of kernels:
-//  - float kernels (F32, F16, BF16, Q4_K, Q6_K): each row is decoded into a
-//    per-thread buffer and dotted with x in float;
+// encoding. Three families of kernels:
+//  - float kernels (F32, F16, BF16): x stays float;
 //  - integer kernels (Q4_0, Q4_1, Q5_0, Q5_1, Q8_0): x is first quantised to
 //    8 bits per 32-element block, as llama.cpp does (Q8_0, or Q8_1 with block
 //    sums for the offset types), and each weight block is dotted with the
-//    matching activation block in integers, then scaled.
+//    matching activation block in integers, then scaled;
+//  - k-quant kernels (Q2_K..Q6_K, core/kquant.h): x is quantised to Q8_K, 8
+//    bits per 256-element block with 16-element sums, as llama.cpp does.
 // Rows are spread over the ThreadPool; the kernels have an AVX2/FMA/F16C
 // variant chosen at run time and a portable one.
 #include "core/ggml_type.h"
+#include "core/kquant.h"
 #include "core/thread_pool.h"
 
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <string>
 #include <vector>
 
 namespace ws::core {
@@ -35,6 +38,8 @@ struct WeightMatrix {
 
 // True for the weight types matvec() and decodeRow() accept.
 bool isMatvecSupported(GgmlType type);
+// Those types by name, for messages: "F32, F16, ...".
+std::string matvecTypeNames();
 
 // Decodes one row of W into `out` (cols floats): used for embedding lookups.
 void decodeRow(const WeightMatrix& w, int64_t row, std::span<float> out);
@@ -44,6 +49,7 @@ struct MatvecScratch {
   std::vector<int8_t> quants;
   std::vector<float> scales;  // per 32-element block: d
   std::vector<float> offsets; // per block: d * sum(q), for the Q4_1/Q5_1 kernels
+  Q8KBuffer kQuants;          // x as Q8_K, for the k-quant kernels
 };
 
 // y[r] = sum_c W[r][c] * x[c] for every row r. x.size() == cols, y.size() == rows.
@@ -62,5 +68,22 @@ struct MatvecProduct {
 // differ in type and row count; all have x.size() columns.
 void matvecBatch(std::span<const MatvecProduct> products, std::span<const float> x,
                  ThreadPool& pool, MatvecScratch& scratch);
+
+// One product of a token batch: row t of Y (t < tokens) = weights x_t, row t
+// starting at y + t * yStride.
+struct MatmulProduct {
+  const WeightMatrix& weights;
+  float* y;
+  size_t yStride;
+};
+
+// Several products of the same `tokens` input vectors (x_t at x + t * xStride,
+// cols floats each): the matrix-matrix form for prompts. Each weight row is
+// read once and dotted with every token's (quantised) input while it sits in
+// the L1 cache, so the weights stream from memory once per batch instead of
+// once per token; rows are spread over the pool. `scratch` is resized to one
+// entry per token. Same arithmetic as matvecBatch for each token.
+void matmulBatch(std::span<const MatmulProduct> products, const float* x, size_t xStride,
+                 int tokens, ThreadPool& pool, std::vector<MatvecScratch>& scratch);
 
 } // namespace ws::core

@@ -243,6 +243,13 @@ ModelSpec modelSpecFromGguf(const GgufFile& file) {
   s.expertBias = file.findTensor("blk.0.ffn_gate_inp.bias") != nullptr ||
                  file.findTensor(fmt::format("blk.{}.ffn_gate_inp.bias", s.denseLayers)) != nullptr;
 
+  if (s.isMoe() && (s.activeExperts == 0 || s.activeExperts > s.experts)) {
+    throw FormatError(file.path(),
+                      fmt::format("{0}expert_used_count = {1} must be 1..{0}expert_count "
+                                  "= {2}",
+                                  a, s.activeExperts, s.experts));
+  }
+
   uint64_t bytes = 0;
   uint64_t elements = 0;
   for (const auto& t : file.tensors()) {

@@ -9,6 +9,7 @@
 #include "core/format_error.h"
 #include "core/ggml_type.h"
 #include "core/gguf.h"
+#include "core/host_support.h"
 #include "core/model_card.h"
 #include "core/model_spec.h"
 #include "core/safetensors.h"
@@ -170,6 +171,12 @@ json inspectGguf(const fs::path& path, size_t arrayItems) {
   }
   report["tensors"] = tensors;
   addSpecIfReadable(report, [&] { return core::modelSpecFromGguf(file); });
+  const core::HostSupport support = core::hostSupport(file);
+  json missing = json::array();
+  for (const auto& gap : support.gaps) {
+    missing.push_back({{"what", gap.what}, {"name", gap.name}, {"detail", gap.detail}});
+  }
+  report["host_inference"] = {{"runs", support.runs()}, {"missing", missing}};
   return report;
 }
 
@@ -371,6 +378,19 @@ void printText(const json& r) {
   }
   if (r.contains("model_error")) {
     out += fmt::format("\nModel:   not available: {}\n", r["model_error"].get<std::string>());
+  }
+  if (r.contains("host_inference")) {
+    const json& host = r["host_inference"];
+    if (host["runs"].get<bool>()) {
+      out += "\nHost inference: runs (generate, logits)\n";
+    } else {
+      out += "\nHost inference: cannot run; missing:\n";
+      for (const auto& gap : host["missing"]) {
+        const std::string name = gap["name"].get<std::string>();
+        out += fmt::format("  {}{}: {}\n", gap["what"].get<std::string>(),
+                           name.empty() ? "" : " '" + name + "'", gap["detail"].get<std::string>());
+      }
+    }
   }
   if (r.contains("model")) {
     const json& m = r["model"];

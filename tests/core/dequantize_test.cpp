@@ -239,7 +239,7 @@ TEST(Dequantize, RejectsPartialBlocksAndUnsupportedTypes) {
   std::vector<uint8_t> block(144);
   float out[256];
   EXPECT_THROW(dequantizeRow(GgmlType::Q8_0, block.data(), out, 31), std::invalid_argument);
-  EXPECT_THROW(dequantizeRow(GgmlType::Q2_K, block.data(), out, 256), std::invalid_argument);
+  EXPECT_THROW(dequantizeRow(GgmlType::IQ2_XXS, block.data(), out, 256), std::invalid_argument);
   EXPECT_THROW(dequantizeRow(GgmlType::F32, block.data(), out, -1), std::invalid_argument);
 }
 

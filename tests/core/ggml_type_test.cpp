@@ -63,11 +63,12 @@ TEST(GgmlType, RowBytesChecksBlocksAndOverflow) {
 }
 
 TEST(GgmlType, SupportedForCompute) {
-  for (GgmlType t : {GgmlType::F32, GgmlType::F16, GgmlType::BF16, GgmlType::Q8_0, GgmlType::Q4_0,
-                     GgmlType::Q4_K, GgmlType::Q6_K}) {
+  for (GgmlType t :
+       {GgmlType::F32, GgmlType::F16, GgmlType::BF16, GgmlType::Q8_0, GgmlType::Q4_0,
+        GgmlType::Q2_K, GgmlType::Q3_K, GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K}) {
     EXPECT_TRUE(isSupportedForCompute(t)) << ggmlTypeName(t);
   }
-  EXPECT_FALSE(isSupportedForCompute(GgmlType::Q2_K));
+  EXPECT_FALSE(isSupportedForCompute(GgmlType::Q8_K));
   EXPECT_FALSE(isSupportedForCompute(GgmlType::IQ2_XXS));
   EXPECT_FALSE(isSupportedForCompute(GgmlType::I32));
 }

@@ -80,10 +80,27 @@ std::vector<std::byte> makeMatrix(GgmlType type, Xoshiro256& rng) {
       }
       break;
     }
+    case GgmlType::Q2_K:
+      for (int64_t b = 0; b < kCols / 256; ++b) {
+        putHalf(dst + b * 84 + 80, 0.02f);
+        putHalf(dst + b * 84 + 82, 0.01f);
+      }
+      break;
+    case GgmlType::Q3_K:
+      for (int64_t b = 0; b < kCols / 256; ++b) {
+        putHalf(dst + b * 110 + 108, 0.004f);
+      }
+      break;
     case GgmlType::Q4_K:
       for (int64_t b = 0; b < kCols / 256; ++b) {
         putHalf(dst + b * 144, 0.004f);
         putHalf(dst + b * 144 + 2, 0.002f);
+      }
+      break;
+    case GgmlType::Q5_K:
+      for (int64_t b = 0; b < kCols / 256; ++b) {
+        putHalf(dst + b * 176, 0.002f);
+        putHalf(dst + b * 176 + 2, 0.002f);
       }
       break;
     case GgmlType::Q6_K:
@@ -140,6 +157,31 @@ bool quantisesInput(GgmlType type) {
          type == GgmlType::Q5_0 || type == GgmlType::Q5_1;
 }
 
+bool isKQuantType(GgmlType type) {
+  return type == GgmlType::Q2_K || type == GgmlType::Q3_K || type == GgmlType::Q4_K ||
+         type == GgmlType::Q5_K || type == GgmlType::Q6_K;
+}
+
+// x as the k-quant kernels see it (ggml's Q8_K): 8 bits per 256-block, the
+// scale -max/127 of the largest-magnitude element, kept in float.
+std::vector<float> roundTripQ8K(const std::vector<float>& x) {
+  std::vector<float> out(x.size());
+  for (size_t b = 0; b < x.size() / 256; ++b) {
+    float max = 0.0f;
+    for (size_t i = 0; i < 256; ++i) {
+      if (std::fabs(x[b * 256 + i]) > std::fabs(max)) {
+        max = x[b * 256 + i];
+      }
+    }
+    const float iscale = -127.0f / max;
+    for (size_t i = 0; i < 256; ++i) {
+      const float q = std::min(127.0f, std::nearbyint(iscale * x[b * 256 + i]));
+      out[b * 256 + i] = q * (1.0f / iscale);
+    }
+  }
+  return out;
+}
+
 // x as the engine's integer kernels see it: 8 bits per 32-block, scale in fp16.
 std::vector<float> roundTripQ8(const std::vector<float>& x) {
   std::vector<float> out(x.size());
@@ -168,7 +210,8 @@ TEST_P(MatvecTypeTest, MatchesDequantizeAndNaiveDot) {
   for (float& v : x) {
     v = static_cast<float>(rng.uniform() * 4.0 - 2.0);
   }
-  const std::vector<float> xSeen = quantisesInput(type) ? roundTripQ8(x) : x;
+  const std::vector<float> xSeen =
+      quantisesInput(type) ? roundTripQ8(x) : (isKQuantType(type) ? roundTripQ8K(x) : x);
 
   std::vector<float> decoded(kCols);
   std::vector<double> expected(kRows), exact(kRows), magnitude(kRows);
@@ -214,7 +257,8 @@ TEST_P(MatvecTypeTest, MatchesDequantizeAndNaiveDot) {
 INSTANTIATE_TEST_SUITE_P(AllTypes, MatvecTypeTest,
                          ::testing::Values(GgmlType::F32, GgmlType::F16, GgmlType::BF16,
                                            GgmlType::Q8_0, GgmlType::Q4_0, GgmlType::Q4_1,
-                                           GgmlType::Q5_0, GgmlType::Q5_1, GgmlType::Q4_K,
+                                           GgmlType::Q5_0, GgmlType::Q5_1, GgmlType::Q2_K,
+                                           GgmlType::Q3_K, GgmlType::Q4_K, GgmlType::Q5_K,
                                            GgmlType::Q6_K),
                          [](const auto& info) { return std::string(ggmlTypeName(info.param)); });
 
@@ -242,13 +286,50 @@ TEST(MatvecTest, BatchEqualsSeparateProducts) {
   }
 }
 
+TEST(MatvecTest, MatmulBatchEqualsMatvecPerToken) {
+  Xoshiro256 rng(13);
+  const auto q8 = makeMatrix(GgmlType::Q8_0, rng);
+  const auto q4k = makeMatrix(GgmlType::Q4_K, rng);
+  const auto f16 = makeMatrix(GgmlType::F16, rng);
+  const WeightMatrix a{GgmlType::Q8_0, kRows, kCols, q8.data()};
+  const WeightMatrix b{GgmlType::Q4_K, kRows, kCols, q4k.data()};
+  const WeightMatrix c{GgmlType::F16, kRows, kCols, f16.data()};
+  constexpr int kTokens = 5;
+  std::vector<float> x(kTokens * kCols);
+  for (float& v : x) {
+    v = static_cast<float>(rng.uniform() - 0.5);
+  }
+  ThreadPool pool(2);
+  std::vector<MatvecScratch> scratch;
+  // Row t of each output lies kRows + 3 floats after row t - 1 (a stride
+  // wider than the row).
+  constexpr size_t kStride = kRows + 3;
+  std::vector<float> ya(kTokens * kStride), yb(kTokens * kStride), yc(kTokens * kStride);
+  const MatmulProduct products[] = {
+      {a, ya.data(), kStride}, {b, yb.data(), kStride}, {c, yc.data(), kStride}};
+  matmulBatch(products, x.data(), kCols, kTokens, pool, scratch);
+  MatvecScratch one;
+  for (int t = 0; t < kTokens; ++t) {
+    const std::span<const float> xt(x.data() + t * kCols, kCols);
+    for (const auto& [w, y] : {std::pair{a, &ya}, std::pair{b, &yb}, std::pair{c, &yc}}) {
+      std::vector<float> alone(kRows);
+      matvec(w, xt, alone, pool, one);
+      for (int64_t r = 0; r < kRows; ++r) {
+        EXPECT_EQ((*y)[static_cast<size_t>(t) * kStride + static_cast<size_t>(r)],
+                  alone[static_cast<size_t>(r)])
+            << ggmlTypeName(w.type) << " token " << t << " row " << r;
+      }
+    }
+  }
+}
+
 TEST(MatvecTest, RejectsUnsupportedTypesAndWrongSizes) {
-  std::vector<std::byte> bytes(rowBytes(GgmlType::Q2_K, 256) * 2);
+  std::vector<std::byte> bytes(rowBytes(GgmlType::IQ2_XXS, 256) * 2);
   ThreadPool pool(1);
   MatvecScratch scratch;
   std::vector<float> x(256), y(2);
-  EXPECT_FALSE(isMatvecSupported(GgmlType::Q2_K));
-  EXPECT_THROW(matvec({GgmlType::Q2_K, 2, 256, bytes.data()}, x, y, pool, scratch),
+  EXPECT_FALSE(isMatvecSupported(GgmlType::IQ2_XXS));
+  EXPECT_THROW(matvec({GgmlType::IQ2_XXS, 2, 256, bytes.data()}, x, y, pool, scratch),
                std::invalid_argument);
   std::vector<float> f32(2 * 256);
   const WeightMatrix w{GgmlType::F32, 2, 256, reinterpret_cast<const std::byte*>(f32.data())};
