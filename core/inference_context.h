@@ -39,8 +39,18 @@ public:
   // std::out_of_range for a token outside the vocabulary.
   std::span<const float> forward(int32_t token);
 
+  // Runs `tokens` at positions position() on, in order, as the prompt is
+  // run, and returns the logits after each one, row-major
+  // [tokens.size()][vocab]. Speculative decoding's verify pass.
+  std::vector<float> forwardSequence(std::span<const int32_t> tokens);
+
   // Forgets every position (the cache memory is kept for reuse).
   void reset() { m_position = 0; }
+  // Forgets the positions from `positions` on (speculative decoding's
+  // rollback of rejected draft tokens); later forward() calls overwrite
+  // their keys and values. Throws std::out_of_range unless
+  // 0 <= positions <= position().
+  void truncate(int positions);
   int position() const { return m_position; }
   int maxPositions() const { return m_cache.maxPositions(); }
   int threads() const { return m_pool.size(); }
