@@ -94,6 +94,8 @@ public:
 
   const SpeculativeStats& stats() const { return m_stats; }
 
+  // Thread-safe: the generate() call in progress stops before its next
+  // verify pass (the tokens of the current one are still emitted).
   void cancel() { m_cancelled.store(true, std::memory_order_relaxed); }
 
 private:

@@ -228,6 +228,20 @@ TEST(SpeculativeGenerator, StopsWhenTheContextIsFull) {
   EXPECT_EQ(result.ids, plain.generate(kLlamaPrompt, greedy(40)).ids);
 }
 
+TEST(SpeculativeGenerator, CancelStopsBeforeTheNextVerifyPass) {
+  const LoadedModel target(modelPath("tiny-random-llama-f32.gguf"));
+  InferenceContext context(*target.model, {1, 0});
+  SpeculativeGenerator generator(context, nullptr, target.tokenizer.get(), {4, 1});
+  const GenerationResult result =
+      generator.generate(kLlamaPrompt, greedy(40), [&](const GeneratedToken&) {
+        generator.cancel();
+        return true;
+      });
+  EXPECT_EQ(result.reason, StopReason::Cancelled);
+  EXPECT_EQ(generator.stats().verifyPasses, 1);
+  EXPECT_EQ(static_cast<int>(result.ids.size()), generator.stats().emitted);
+}
+
 TEST(SpeculativeGenerator, RejectsDraftLengthsOutOfRange) {
   const LoadedModel target(modelPath("tiny-random-llama-f32.gguf"));
   InferenceContext context(*target.model, {1, 0});
