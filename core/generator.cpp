@@ -53,15 +53,61 @@ const char* stopReasonName(StopReason reason) {
   return "unknown";
 }
 
-Generator::Generator(InferenceContext& context, const Tokenizer* tokenizer)
-    : m_context(context), m_tokenizer(tokenizer) {
+int32_t endOfSequenceId(const LlamaModel& model, const Tokenizer* tokenizer) {
   if (tokenizer != nullptr) {
-    m_eos = tokenizer->eos();
-  } else {
-    m_eos = static_cast<int32_t>(
-        context.model().file().findInt("tokenizer.ggml.eos_token_id").value_or(-1));
+    return tokenizer->eos();
+  }
+  return static_cast<int32_t>(model.file().findInt("tokenizer.ggml.eos_token_id").value_or(-1));
+}
+
+TokenEmitter::TokenEmitter(const Tokenizer* tokenizer, int32_t eos,
+                           std::span<const int32_t> promptIds, const GenerationOptions& options,
+                           const TokenCallback& onToken, GenerationResult& result)
+    : m_options(options), m_onToken(onToken), m_result(result), m_eos(eos) {
+  if (tokenizer != nullptr) {
+    m_decoder.emplace(*tokenizer, true);
+    // Pushing the prompt through the decoder keeps the first piece's leading
+    // space and completes characters split across the prompt's end.
+    for (int32_t id : promptIds) {
+      m_decoder->push(id);
+    }
   }
 }
+
+bool TokenEmitter::emit(int32_t id, double hostSeconds) {
+  if (id == m_eos) {
+    m_result.reason = StopReason::EndOfSequence;
+    return false;
+  }
+  GeneratedToken token;
+  token.id = id;
+  if (m_decoder) {
+    token.piece = m_decoder->push(id);
+  }
+  m_result.ids.push_back(id);
+  const size_t before = m_result.text.size();
+  m_result.text += token.piece;
+  const std::optional<size_t> stop = findStop(m_result.text, before, m_options.stopStrings);
+  if (stop) {
+    m_result.text.resize(*stop);
+    token.piece.resize(*stop > before ? *stop - before : 0);
+  }
+  token.hostSeconds = hostSeconds;
+  const bool keepGoing = m_onToken ? m_onToken(token) : true;
+  if (stop) {
+    m_result.reason = StopReason::StopString;
+    return false;
+  }
+  if (!keepGoing) {
+    m_result.reason = StopReason::Callback;
+    return false;
+  }
+  return true;
+}
+
+Generator::Generator(InferenceContext& context, const Tokenizer* tokenizer)
+    : m_context(context), m_tokenizer(tokenizer),
+      m_eos(endOfSequenceId(context.model(), tokenizer)) {}
 
 GenerationResult Generator::generate(std::span<const int32_t> promptIds,
                                      const GenerationOptions& options,
@@ -81,10 +127,6 @@ GenerationResult Generator::generate(std::span<const int32_t> promptIds,
   Sampler sampler(options.sampler);
   GenerationResult result;
   std::vector<int32_t> history(promptIds.begin(), promptIds.end());
-  std::optional<StreamingDecoder> decoder;
-  if (m_tokenizer != nullptr) {
-    decoder.emplace(*m_tokenizer, true);
-  }
 
   m_context.reset();
   const Clock::time_point promptStart = Clock::now();
@@ -96,13 +138,7 @@ GenerationResult Generator::generate(std::span<const int32_t> promptIds,
     m_context.forward(promptIds[i]);
   }
   result.promptSeconds = secondsSince(promptStart);
-  if (decoder) {
-    // Pushing the prompt through the decoder keeps the first piece's leading
-    // space and completes characters split across the prompt's end.
-    for (int32_t id : promptIds) {
-      decoder->push(id);
-    }
-  }
+  TokenEmitter emitter(m_tokenizer, m_eos, promptIds, options, onToken, result);
 
   int32_t next = promptIds.back();
   result.reason = StopReason::TokenLimit;
@@ -118,32 +154,8 @@ GenerationResult Generator::generate(std::span<const int32_t> promptIds,
     const Clock::time_point tokenStart = Clock::now();
     const std::span<const float> logits = m_context.forward(next);
     next = sampler.sample(logits, history);
-    if (next == m_eos) {
-      result.reason = StopReason::EndOfSequence;
-      break;
-    }
-    GeneratedToken token;
-    token.id = next;
-    if (decoder) {
-      token.piece = decoder->push(next);
-    }
     history.push_back(next);
-    result.ids.push_back(next);
-    const size_t before = result.text.size();
-    result.text += token.piece;
-    const std::optional<size_t> stop = findStop(result.text, before, options.stopStrings);
-    if (stop) {
-      result.text.resize(*stop);
-      token.piece.resize(*stop > before ? *stop - before : 0);
-    }
-    token.hostSeconds = secondsSince(tokenStart);
-    const bool keepGoing = onToken ? onToken(token) : true;
-    if (stop) {
-      result.reason = StopReason::StopString;
-      break;
-    }
-    if (!keepGoing) {
-      result.reason = StopReason::Callback;
+    if (!emitter.emit(next, secondsSince(tokenStart))) {
       break;
     }
   }

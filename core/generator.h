@@ -10,6 +10,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -43,6 +44,33 @@ struct GenerationResult {
 
 // Returns true to continue, false to stop after this token.
 using TokenCallback = std::function<bool(const GeneratedToken&)>;
+
+// Turns chosen token ids into a GenerationResult and the callback's pieces,
+// applying end-of-sequence, the token limit's count, stop strings and the
+// callback's request. Shared by Generator and SpeculativeGenerator.
+class TokenEmitter {
+public:
+  // All references must outlive the emitter. The prompt goes through the
+  // tokenizer's streaming decoder first (leading space, split characters).
+  TokenEmitter(const Tokenizer* tokenizer, int32_t eos, std::span<const int32_t> promptIds,
+               const GenerationOptions& options, const TokenCallback& onToken,
+               GenerationResult& result);
+
+  // Emits `id`; returns false when generation ends with it (result.reason is
+  // then set; an end-of-sequence id is not emitted).
+  bool emit(int32_t id, double hostSeconds);
+
+private:
+  const GenerationOptions& m_options;
+  const TokenCallback& m_onToken;
+  GenerationResult& m_result;
+  int32_t m_eos;
+  std::optional<StreamingDecoder> m_decoder;
+};
+
+// The end-of-sequence id Generator stops on: the tokenizer's, or the model
+// file's tokenizer.ggml.eos_token_id without one (-1 when it has none).
+int32_t endOfSequenceId(const LlamaModel& model, const Tokenizer* tokenizer);
 
 class Generator {
 public:

@@ -72,6 +72,24 @@ std::span<const float> InferenceContext::forward(int32_t token) {
   return m_logits;
 }
 
+std::vector<float> InferenceContext::forwardSequence(std::span<const int32_t> tokens) {
+  std::vector<float> rows;
+  rows.reserve(tokens.size() * m_logits.size());
+  for (int32_t token : tokens) {
+    const std::span<const float> logits = forward(token);
+    rows.insert(rows.end(), logits.begin(), logits.end());
+  }
+  return rows;
+}
+
+void InferenceContext::truncate(int positions) {
+  if (positions < 0 || positions > m_position) {
+    throw std::out_of_range("cannot truncate " + std::to_string(m_position) + " positions to " +
+                            std::to_string(positions));
+  }
+  m_position = positions;
+}
+
 void InferenceContext::attentionBlock(const LlamaLayer& layer, int layerIndex,
                                       const Rope::Angles& angles) {
   const size_t kvDim = static_cast<size_t>(m_cache.kvDim());

@@ -44,9 +44,18 @@ public:
   // matmulBatch (each weight row read once per block), and returns the logits
   // after the last one. Throws as forward() does, before running anything.
   std::span<const float> forwardPrompt(std::span<const int32_t> tokens);
+  // Runs `tokens` at positions position() on, in order, as the prompt is
+  // run, and returns the logits after each one, row-major
+  // [tokens.size()][vocab]. Speculative decoding's verify pass.
+  std::vector<float> forwardSequence(std::span<const int32_t> tokens);
 
   // Forgets every position (the cache memory is kept for reuse).
   void reset() { m_position = 0; }
+  // Forgets the positions from `positions` on (speculative decoding's
+  // rollback of rejected draft tokens); later forward() calls overwrite
+  // their keys and values. Throws std::out_of_range unless
+  // 0 <= positions <= position().
+  void truncate(int positions);
   int position() const { return m_position; }
   int maxPositions() const { return m_cache.maxPositions(); }
   int threads() const { return m_pool.size(); }

@@ -1,0 +1,314 @@
+#include "core/speculative.h"
+
+#include <algorithm>
+#include <chrono>
+#include <stdexcept>
+#include <string>
+
+namespace ws::core {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double secondsSince(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+[[noreturn]] void vocabularyMismatch(const LlamaModel& target, const LlamaModel& draft,
+                                     const std::string& what) {
+  throw std::invalid_argument(draft.file().path().string() + ": the draft's vocabulary differs " +
+                              "from the target " + target.file().path().string() + "'s: " + what);
+}
+
+std::vector<double> certainty(int32_t token, int vocab) {
+  std::vector<double> p(static_cast<size_t>(vocab), 0.0);
+  p[static_cast<size_t>(token)] = 1.0;
+  return p;
+}
+
+} // namespace
+
+void checkSameVocabulary(const LlamaModel& target, const Tokenizer& targetTokenizer,
+                         const LlamaModel& draft, const Tokenizer& draftTokenizer) {
+  if (target.vocabSize() != draft.vocabSize()) {
+    vocabularyMismatch(target, draft,
+                       std::to_string(draft.vocabSize()) + " logits against " +
+                           std::to_string(target.vocabSize()));
+  }
+  if (targetTokenizer.vocabSize() != draftTokenizer.vocabSize()) {
+    vocabularyMismatch(target, draft,
+                       std::to_string(draftTokenizer.vocabSize()) + " tokens against " +
+                           std::to_string(targetTokenizer.vocabSize()));
+  }
+  for (size_t id = 0; id < targetTokenizer.vocabSize(); ++id) {
+    const auto token = static_cast<int32_t>(id);
+    if (targetTokenizer.tokenText(token) != draftTokenizer.tokenText(token)) {
+      vocabularyMismatch(target, draft,
+                         "token " + std::to_string(id) + " is '" + draftTokenizer.tokenText(token) +
+                             "' against '" + targetTokenizer.tokenText(token) + "'");
+    }
+  }
+  if (targetTokenizer.bos() != draftTokenizer.bos() ||
+      targetTokenizer.eos() != draftTokenizer.eos()) {
+    vocabularyMismatch(target, draft,
+                       "BOS/EOS " + std::to_string(draftTokenizer.bos()) + "/" +
+                           std::to_string(draftTokenizer.eos()) + " against " +
+                           std::to_string(targetTokenizer.bos()) + "/" +
+                           std::to_string(targetTokenizer.eos()));
+  }
+}
+
+std::vector<int32_t> promptLookupDraft(std::span<const int32_t> context, int ngram, int count) {
+  const auto n = static_cast<size_t>(std::max(ngram, 1));
+  if (count <= 0 || context.size() <= n) {
+    return {};
+  }
+  const std::span<const int32_t> tail = context.last(n);
+  // Latest start first; a match must leave at least one token after it.
+  for (size_t start = context.size() - n; start-- > 0;) {
+    if (std::equal(tail.begin(), tail.end(), context.begin() + static_cast<ptrdiff_t>(start))) {
+      const size_t from = start + n;
+      const size_t to = std::min(context.size(), from + static_cast<size_t>(count));
+      return {context.begin() + static_cast<ptrdiff_t>(from),
+              context.begin() + static_cast<ptrdiff_t>(to)};
+    }
+  }
+  return {};
+}
+
+std::vector<double> denseDistribution(std::span<const std::pair<int32_t, float>> pairs, int vocab) {
+  std::vector<double> p(static_cast<size_t>(vocab), 0.0);
+  for (const auto& [token, probability] : pairs) {
+    p[static_cast<size_t>(token)] = probability;
+  }
+  return p;
+}
+
+int32_t sampleToken(std::span<const double> probabilities, Xoshiro256& rng) {
+  double total = 0.0;
+  for (double p : probabilities) {
+    total += p;
+  }
+  const double threshold = rng.uniform() * total;
+  double cumulative = 0.0;
+  int32_t last = 0;
+  for (size_t i = 0; i < probabilities.size(); ++i) {
+    if (probabilities[i] <= 0.0) {
+      continue;
+    }
+    last = static_cast<int32_t>(i);
+    cumulative += probabilities[i];
+    if (threshold < cumulative) {
+      return last;
+    }
+  }
+  return last; // rounding left the threshold at the very end
+}
+
+VerifyOutcome acceptOrResample(std::span<const double> target, std::span<const double> draft,
+                               int32_t drafted, Xoshiro256& rng) {
+  const auto at = static_cast<size_t>(drafted);
+  // u < p/q written without the division, so q = 0 means "accept if p > 0".
+  if (rng.uniform() * draft[at] < target[at]) {
+    return {true, drafted};
+  }
+  std::vector<double> residual(target.size());
+  double mass = 0.0;
+  for (size_t i = 0; i < target.size(); ++i) {
+    residual[i] = std::max(0.0, target[i] - draft[i]);
+    mass += residual[i];
+  }
+  // No residual mass means p <= q everywhere, i.e. p == q, where rejection
+  // cannot happen; rounding can still land here, and p is then the answer.
+  return {false, sampleToken(mass > 0.0 ? std::span<const double>(residual) : target, rng)};
+}
+
+SpeculativeGenerator::SpeculativeGenerator(InferenceContext& target, InferenceContext* draft,
+                                           const Tokenizer* tokenizer, SpeculativeOptions options)
+    : m_target(target), m_draft(draft), m_tokenizer(tokenizer), m_options(options),
+      m_eos(endOfSequenceId(target.model(), tokenizer)) {
+  if (options.draftTokens < 1 || options.draftTokens > kMaxDraftTokens) {
+    throw std::invalid_argument("--draft-tokens " + std::to_string(options.draftTokens) +
+                                ": a verify pass checks 1.." + std::to_string(kMaxDraftTokens) +
+                                " draft tokens");
+  }
+  if (options.ngram < 1) {
+    throw std::invalid_argument("--ngram " + std::to_string(options.ngram) +
+                                ": prompt lookup needs at least 1 token to match");
+  }
+  if (draft != nullptr && draft->model().vocabSize() != target.model().vocabSize()) {
+    throw std::invalid_argument(
+        draft->model().file().path().string() + ": the draft's logits cover " +
+        std::to_string(draft->model().vocabSize()) + " tokens, the target " +
+        target.model().file().path().string() + "'s " + std::to_string(target.model().vocabSize()));
+  }
+}
+
+std::vector<int32_t>
+SpeculativeGenerator::propose(const std::vector<int32_t>& sequence, int count,
+                              const Sampler& sampler, Xoshiro256& rng,
+                              std::vector<std::vector<double>>& draftProbabilities) {
+  const int vocab = m_target.model().vocabSize();
+  draftProbabilities.clear();
+  if (m_draft == nullptr) {
+    std::vector<int32_t> drafts = promptLookupDraft(sequence, m_options.ngram, count);
+    for (int32_t token : drafts) {
+      draftProbabilities.push_back(certainty(token, vocab));
+    }
+    return drafts;
+  }
+  // Catch the draft up to the sequence: it holds a prefix of it (rollback
+  // keeps only what was accepted); the last token's logits start the draft.
+  const std::span<const int32_t> pending =
+      std::span<const int32_t>(sequence).subspan(static_cast<size_t>(m_draft->position()));
+  std::span<const float> logits;
+  for (int32_t token : pending) {
+    logits = m_draft->forward(token);
+    ++m_stats.draftPositions;
+  }
+  std::vector<int32_t> history = sequence;
+  std::vector<int32_t> drafts;
+  for (int i = 0; i < count; ++i) {
+    draftProbabilities.push_back(denseDistribution(sampler.distribution(logits, history), vocab));
+    const int32_t token = sampleToken(draftProbabilities.back(), rng);
+    drafts.push_back(token);
+    history.push_back(token);
+    if (i + 1 < count) {
+      logits = m_draft->forward(token);
+      ++m_stats.draftPositions;
+    }
+  }
+  return drafts;
+}
+
+GenerationResult SpeculativeGenerator::generate(std::span<const int32_t> promptIds,
+                                                const GenerationOptions& options,
+                                                const TokenCallback& onToken) {
+  m_cancelled.store(false, std::memory_order_relaxed);
+  m_stats = {};
+  if (promptIds.empty()) {
+    throw std::invalid_argument("the prompt has no tokens");
+  }
+  if (promptIds.size() > static_cast<size_t>(m_target.maxPositions())) {
+    throw std::invalid_argument("the prompt's " + std::to_string(promptIds.size()) +
+                                " tokens exceed the context of " +
+                                std::to_string(m_target.maxPositions()));
+  }
+  if (options.maxTokens < 0) {
+    throw std::invalid_argument("the token limit must not be negative");
+  }
+  const Sampler sampler(options.sampler);
+  Xoshiro256 rng(options.sampler.seed);
+  GenerationResult result;
+  std::vector<int32_t> sequence(promptIds.begin(), promptIds.end());
+  const int vocab = m_target.model().vocabSize();
+
+  // Both models run the prompt but its last token, which each verify (and
+  // draft) call feeds first.
+  m_target.reset();
+  if (m_draft != nullptr) {
+    m_draft->reset();
+  }
+  const Clock::time_point promptStart = Clock::now();
+  for (size_t i = 0; i + 1 < promptIds.size(); ++i) {
+    if (m_cancelled.load(std::memory_order_relaxed)) {
+      result.reason = StopReason::Cancelled;
+      return result;
+    }
+    m_target.forward(promptIds[i]);
+    if (m_draft != nullptr && m_draft->position() < m_draft->maxPositions()) {
+      m_draft->forward(promptIds[i]);
+    }
+  }
+  result.promptSeconds = secondsSince(promptStart);
+  TokenEmitter emitter(m_tokenizer, m_eos, promptIds, options, onToken, result);
+
+  const int draftLimit = m_draft != nullptr
+                             ? std::min(m_target.maxPositions(), m_draft->maxPositions())
+                             : m_target.maxPositions();
+  std::vector<std::vector<double>> draftProbabilities;
+  int generated = 0;
+  result.reason = StopReason::TokenLimit;
+  while (generated < options.maxTokens) {
+    if (m_cancelled.load(std::memory_order_relaxed)) {
+      result.reason = StopReason::Cancelled;
+      break;
+    }
+    const int length = static_cast<int>(sequence.size());
+    if (length - 1 >= m_target.maxPositions()) {
+      result.reason = StopReason::ContextFull;
+      break;
+    }
+    // The verify pass ends at position length + count - 1, and a pass emits
+    // at most count + 1 tokens: keep both inside their limits.
+    const int count = std::max(
+        0, std::min({m_options.draftTokens, draftLimit - length, m_target.maxPositions() - length,
+                     options.maxTokens - generated - 1}));
+
+    const Clock::time_point draftStart = Clock::now();
+    const std::vector<int32_t> drafts =
+        count > 0 ? propose(sequence, count, sampler, rng, draftProbabilities)
+                  : std::vector<int32_t>{};
+    m_stats.draftSeconds += secondsSince(draftStart);
+
+    const Clock::time_point verifyStart = Clock::now();
+    std::vector<int32_t> verifyInput(sequence.begin() + m_target.position(), sequence.end());
+    verifyInput.insert(verifyInput.end(), drafts.begin(), drafts.end());
+    const std::vector<float> rows = m_target.forwardSequence(verifyInput);
+    m_stats.targetPositions += static_cast<int>(verifyInput.size());
+    ++m_stats.verifyPasses;
+    m_stats.drafted += static_cast<int>(drafts.size());
+    // Row i of the last drafts.size() + 1 predicts the token after drafts[0..i).
+    const size_t firstRow = verifyInput.size() - drafts.size() - 1;
+    const auto row = [&](size_t i) {
+      return std::span<const float>(rows).subspan((firstRow + i) * static_cast<size_t>(vocab),
+                                                  static_cast<size_t>(vocab));
+    };
+    std::vector<int32_t> accepted;
+    std::vector<int32_t> history = sequence;
+    int32_t last = -1;
+    for (size_t i = 0; i < drafts.size() && last < 0; ++i) {
+      const std::vector<double> p = denseDistribution(sampler.distribution(row(i), history), vocab);
+      const VerifyOutcome outcome = acceptOrResample(p, draftProbabilities[i], drafts[i], rng);
+      if (outcome.accepted) {
+        accepted.push_back(outcome.token);
+        history.push_back(outcome.token);
+      } else {
+        last = outcome.token;
+      }
+    }
+    if (last < 0) {
+      last = sampleToken(
+          denseDistribution(sampler.distribution(row(drafts.size()), history), vocab), rng);
+    }
+    m_stats.verifySeconds += secondsSince(verifyStart);
+    m_stats.accepted += static_cast<int>(accepted.size());
+
+    // Roll back: keep the positions of the sequence and the accepted drafts;
+    // `last` is fed by the next pass.
+    const int kept = length + static_cast<int>(accepted.size());
+    m_target.truncate(kept);
+    if (m_draft != nullptr) {
+      m_draft->truncate(std::min(m_draft->position(), kept));
+    }
+
+    accepted.push_back(last);
+    m_stats.emitted += static_cast<int>(accepted.size());
+    const double perToken = secondsSince(draftStart) / static_cast<double>(accepted.size());
+    bool keepGoing = true;
+    for (int32_t token : accepted) {
+      sequence.push_back(token);
+      ++generated;
+      keepGoing = emitter.emit(token, perToken);
+      if (!keepGoing) {
+        break;
+      }
+    }
+    if (!keepGoing) {
+      break;
+    }
+  }
+  return result;
+}
+
+} // namespace ws::core

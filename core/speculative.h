@@ -1,0 +1,117 @@
+#pragma once
+// Speculative decoding on the host (Leviathan et al. 2023, "Fast Inference
+// from Transformers via Speculative Decoding"; Chen et al. 2023,
+// "Accelerating Large Language Model Decoding with Speculative Sampling"): a
+// cheap drafter proposes K tokens, the target model checks them in one verify
+// call over K+1 positions, and a rejection rule keeps the target's output
+// distribution unchanged. Under greedy settings the output is the target's
+// own greedy output, token for token.
+//
+// Drafters: a smaller model with the same vocabulary, or prompt lookup (the
+// tokens that followed the latest earlier occurrence of the last N tokens).
+//
+// The host runs the verify call as it runs a prompt, one position after the
+// other (InferenceContext::forwardSequence), so a verify pass costs the
+// target K+1 single-token forwards here; the stats count them.
+#include "core/generator.h"
+#include "core/inference_context.h"
+#include "core/sampler.h"
+#include "core/tokenizer.h"
+
+#include <atomic>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+namespace ws::core {
+
+// Longest draft a verify pass checks; longer drafts are almost never accepted
+// whole and only cost the target positions.
+inline constexpr int kMaxDraftTokens = 32;
+
+// Throws std::invalid_argument naming both files when the draft's tokens do
+// not mean what the target's mean: logits width, token count, any token's
+// text, BOS or EOS differ.
+void checkSameVocabulary(const LlamaModel& target, const Tokenizer& targetTokenizer,
+                         const LlamaModel& draft, const Tokenizer& draftTokenizer);
+
+// Prompt lookup: up to `count` tokens that followed the most recent earlier
+// occurrence of the last `ngram` tokens of `context`; empty when there is
+// none.
+std::vector<int32_t> promptLookupDraft(std::span<const int32_t> context, int ngram, int count);
+
+// Dense probabilities over `vocab` tokens from Sampler::distribution's pairs.
+std::vector<double> denseDistribution(std::span<const std::pair<int32_t, float>> pairs, int vocab);
+
+// A token drawn from `probabilities` (summing to about 1).
+int32_t sampleToken(std::span<const double> probabilities, Xoshiro256& rng);
+
+struct VerifyOutcome {
+  bool accepted = false;
+  int32_t token = 0; // the draft token when accepted, else the resampled one
+};
+
+// One position of the rejection scheme: accepts `drafted` with probability
+// min(1, target[drafted] / draft[drafted]); otherwise draws from
+// normalize(max(0, target - draft)). The token that comes out is distributed
+// as `target`, whatever `draft` is.
+VerifyOutcome acceptOrResample(std::span<const double> target, std::span<const double> draft,
+                               int32_t drafted, Xoshiro256& rng);
+
+struct SpeculativeOptions {
+  int draftTokens = 4; // K: tokens proposed per verify pass, 1..kMaxDraftTokens
+  // Prompt lookup's N; 3 as in the original prompt-lookup decoding
+  // (github.com/apoorvumang/prompt-lookup-decoding, max_ngram_size).
+  int ngram = 3;
+};
+
+struct SpeculativeStats {
+  int verifyPasses = 0;    // target verify calls
+  int drafted = 0;         // draft tokens proposed
+  int accepted = 0;        // draft tokens accepted
+  int emitted = 0;         // tokens the verify passes produced (before EOS/stop cuts)
+  int targetPositions = 0; // positions the target ran after the prompt
+  int draftPositions = 0;  // positions the draft model ran after the prompt
+  double draftSeconds = 0.0;
+  double verifySeconds = 0.0;
+
+  double acceptanceRate() const { return drafted > 0 ? double(accepted) / drafted : 0.0; }
+  // Mean tokens emitted per verify pass (accepted draft tokens + the target's own).
+  double tokensPerVerify() const { return verifyPasses > 0 ? double(emitted) / verifyPasses : 0.0; }
+};
+
+class SpeculativeGenerator {
+public:
+  // `draft` null: prompt-lookup drafting. Contexts and tokenizer must outlive
+  // the generator. Throws std::invalid_argument for options out of range.
+  SpeculativeGenerator(InferenceContext& target, InferenceContext* draft,
+                       const Tokenizer* tokenizer, SpeculativeOptions options);
+
+  // As Generator::generate (same checks and stop rules), drafting and
+  // verifying; the sampler's seed drives the drafts and the rejection rule.
+  GenerationResult generate(std::span<const int32_t> promptIds, const GenerationOptions& options,
+                            const TokenCallback& onToken = {});
+
+  const SpeculativeStats& stats() const { return m_stats; }
+
+  // Thread-safe: the generate() call in progress stops before its next
+  // verify pass (the tokens of the current one are still emitted).
+  void cancel() { m_cancelled.store(true, std::memory_order_relaxed); }
+
+private:
+  // Proposes up to `count` tokens after `sequence` with the draft's
+  // distribution at each (for prompt lookup: certainty of its token).
+  std::vector<int32_t> propose(const std::vector<int32_t>& sequence, int count,
+                               const Sampler& sampler, Xoshiro256& rng,
+                               std::vector<std::vector<double>>& draftProbabilities);
+
+  InferenceContext& m_target;
+  InferenceContext* m_draft;
+  const Tokenizer* m_tokenizer;
+  SpeculativeOptions m_options;
+  int32_t m_eos = -1;
+  SpeculativeStats m_stats;
+  std::atomic<bool> m_cancelled{false};
+};
+
+} // namespace ws::core
