@@ -44,6 +44,8 @@ DesEvent EventQueue::pop() {
   return result;
 }
 
-void EventQueue::clear() { m_heap.clear(); }
+void EventQueue::clear() {
+  m_heap.clear();
+}
 
 } // namespace ws::sim

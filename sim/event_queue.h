@@ -21,8 +21,7 @@ struct DesEvent {
 
 class EventQueue {
 public:
-  void push(double time, uint32_t kind, int32_t a = 0, int32_t b = 0, int32_t c = 0,
-            int32_t d = 0);
+  void push(double time, uint32_t kind, int32_t a = 0, int32_t b = 0, int32_t c = 0, int32_t d = 0);
   bool empty() const { return m_heap.empty(); }
   size_t size() const { return m_heap.size(); }
   // The earliest event; the queue must not be empty.

@@ -12,11 +12,11 @@ QT_END_NAMESPACE
 namespace ws::app {
 
 struct SystemFigures {
-  QString name;              // "wse3", "H100 SXM"
+  QString name; // "wse3", "H100 SXM"
   double tokensPerSecond = 0.0;
   double timeToFirstToken = 0.0; // seconds
   double joulesPerToken = 0.0;
-  QString source;            // "simulated (fast engine)" or "roofline, sources in assets/gpus/h100-sxm.json"
+  QString source; // "simulated (fast engine)" or "roofline, sources in assets/gpus/h100-sxm.json"
 };
 
 class ComparisonPanel : public QWidget {

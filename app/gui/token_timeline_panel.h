@@ -20,10 +20,10 @@ QT_END_NAMESPACE
 namespace ws::app {
 
 struct TokenPoint {
-  int index = 0;          // 1.. for generated tokens
-  double simStart = 0.0;  // seconds of simulated time
+  int index = 0;         // 1.. for generated tokens
+  double simStart = 0.0; // seconds of simulated time
   double simEnd = 0.0;
-  double compute = 0.0;   // seconds along the critical path
+  double compute = 0.0; // seconds along the critical path
   double fabric = 0.0;
   double memory = 0.0;
   double sync = 0.0;

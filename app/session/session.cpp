@@ -460,8 +460,8 @@ void Session::workerRun(const RunSettings& settings, uint64_t runId) {
     const TokenEvent& last = w.tokens.back();
     // The closing frame covers at least the last token: playback may already
     // have published a frame that ends where the run ends.
-    m_frames.publish(w.makeFrame(std::min(w.lastFrameSim, last.simStart), last.simEnd,
-                                 last.contextLength));
+    m_frames.publish(
+        w.makeFrame(std::min(w.lastFrameSim, last.simStart), last.simEnd, last.contextLength));
     m_simClock = last.simEnd;
     w.report = sim::makeRunReport(*w.placement, sim::toString(w.engine->kind()), *w.timeline,
                                   *w.bottlenecks, w.gpuBaselines());
