@@ -7,8 +7,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdio>
+#include <numeric>
 #include <stdexcept>
+#include <tuple>
 
 namespace ws::core {
 
@@ -20,43 +23,67 @@ uint64_t ParamCounts::active() const {
   return total() - experts + activeExperts;
 }
 
-ParamCounts ModelSpec::paramCounts() const {
-  ParamCounts c;
-  const uint64_t qDim = heads * headDim;
-  const uint64_t kvDim = kvHeads * headDim;
-  uint64_t attentionPerLayer = hiddenSize * qDim + 2 * hiddenSize * kvDim + qDim * hiddenSize;
-  if (attentionQkvBias) {
-    attentionPerLayer += qDim + 2 * kvDim;
+namespace {
+
+// The parameter tally, in N = uint64_t for paramCounts() and in N = double
+// for validate(), which checks the size before any product is formed in 64 bits.
+template <typename N> std::array<N, 8> tallyParams(const ModelSpec& s) {
+  const N hidden = N(s.hiddenSize);
+  const N qDim = N(s.heads) * N(s.headDim);
+  const N kvDim = N(s.kvHeads) * N(s.headDim);
+  N attentionPerLayer = hidden * qDim + N(2) * hidden * kvDim + qDim * hidden;
+  if (s.attentionQkvBias) {
+    attentionPerLayer += qDim + N(2) * kvDim;
   }
-  if (attentionOutBias) {
-    attentionPerLayer += hiddenSize;
+  if (s.attentionOutBias) {
+    attentionPerLayer += hidden;
   }
-  if (attentionSinks) {
-    attentionPerLayer += heads;
+  if (s.attentionSinks) {
+    attentionPerLayer += N(s.heads);
   }
-  c.attention = layers * attentionPerLayer;
+  const N layers = N(s.layers);
+  const N attention = layers * attentionPerLayer;
   // Two RMSNorms per layer (before attention, before the FFN), optional
   // per-head QK-norms, and the final norm.
-  c.norms = layers * (2 * hiddenSize + (qkNorm ? 2 * headDim : 0)) + hiddenSize;
+  const N norms = layers * (N(2) * hidden + (s.qkNorm ? N(2) * N(s.headDim) : N(0))) + hidden;
 
   // SwiGLU FFN: gate, up (hidden -> ffn) and down (ffn -> hidden).
-  const auto swiglu = [this](uint64_t ffn) { return 3 * hiddenSize * ffn; };
-  const uint64_t moeLayers = isMoe() ? layers - std::min(denseLayers, layers) : 0;
-  const uint64_t denseFfnLayers = layers - moeLayers;
-  c.ffn = denseFfnLayers * swiglu(ffnSize);
-  if (isMoe()) {
-    uint64_t perExpert = swiglu(expertFfnSize);
-    if (expertBias) {
-      perExpert += 2 * expertFfnSize + hiddenSize;
+  const auto swiglu = [hidden](uint64_t ffn) { return N(3) * hidden * N(ffn); };
+  const uint64_t moeLayers = s.isMoe() ? s.layers - std::min(s.denseLayers, s.layers) : 0;
+  const uint64_t denseFfnLayers = s.layers - moeLayers;
+  N ffn = N(denseFfnLayers) * swiglu(s.ffnSize);
+  N experts = 0;
+  N activeExperts = 0;
+  N router = 0;
+  if (s.isMoe()) {
+    N perExpert = swiglu(s.expertFfnSize);
+    if (s.expertBias) {
+      perExpert += N(2) * N(s.expertFfnSize) + hidden;
     }
-    c.experts = moeLayers * experts * perExpert;
-    c.activeExperts = moeLayers * activeExperts * perExpert;
-    c.router = moeLayers * (hiddenSize * experts + (expertBias ? experts : 0));
-    const uint64_t sharedFfn = sharedExpertFfnSize ? sharedExpertFfnSize : expertFfnSize;
-    c.ffn += moeLayers * sharedExperts * swiglu(sharedFfn);
+    experts = N(moeLayers) * N(s.experts) * perExpert;
+    activeExperts = N(moeLayers) * N(s.activeExperts) * perExpert;
+    router = N(moeLayers) * (hidden * N(s.experts) + (s.expertBias ? N(s.experts) : N(0)));
+    const uint64_t sharedFfn = s.sharedExpertFfnSize ? s.sharedExpertFfnSize : s.expertFfnSize;
+    ffn += N(moeLayers) * N(s.sharedExperts) * swiglu(sharedFfn);
   }
-  c.inputEmbedding = vocabSize * hiddenSize;
-  c.outputEmbedding = tiedEmbeddings ? 0 : vocabSize * hiddenSize;
+  const N inputEmbedding = N(s.vocabSize) * hidden;
+  const N outputEmbedding = s.tiedEmbeddings ? N(0) : N(s.vocabSize) * hidden;
+  return {attention, ffn, experts, activeExperts, router, inputEmbedding, outputEmbedding, norms};
+}
+
+} // namespace
+
+ParamCounts ModelSpec::paramCounts() const {
+  const auto t = tallyParams<uint64_t>(*this);
+  ParamCounts c;
+  c.attention = t[0];
+  c.ffn = t[1];
+  c.experts = t[2];
+  c.activeExperts = t[3];
+  c.router = t[4];
+  c.inputEmbedding = t[5];
+  c.outputEmbedding = t[6];
+  c.norms = t[7];
   return c;
 }
 
@@ -80,6 +107,33 @@ void ModelSpec::validate() const {
       fail(fmt::format("{} is 0", what));
     }
   }
+  using L = ShapeLimits;
+  const std::tuple<const char*, uint64_t, uint64_t> bounded[] = {
+      {"layers", layers, L::kLayers},
+      {"hidden size", hiddenSize, L::kWidth},
+      {"heads", heads, L::kHeads},
+      {"KV heads", kvHeads, L::kHeads},
+      {"head dim", headDim, L::kHeadDim},
+      {"FFN size", ffnSize, L::kWidth},
+      {"vocabulary size", vocabSize, L::kVocab},
+      {"context length", contextLength, L::kContext},
+      {"experts", experts, L::kExperts},
+      {"shared experts", sharedExperts, L::kExperts},
+      {"expert FFN size", expertFfnSize, L::kWidth},
+      {"shared expert FFN size", sharedExpertFfnSize, L::kWidth},
+  };
+  for (const auto& [what, value, most] : bounded) {
+    if (value > most) {
+      fail(fmt::format("{} {} is above the largest supported, {}", what, value, most));
+    }
+  }
+  const auto tally = tallyParams<double>(*this);
+  // As ParamCounts::total(): every tensor class but the active experts (a subset).
+  const double params = std::accumulate(tally.begin(), tally.end(), 0.0) - tally[3];
+  if (params > L::kParams) {
+    fail(fmt::format("{:.3g} parameters is above the largest supported, {:.0e}", params,
+                     L::kParams));
+  }
   if (heads % kvHeads != 0) {
     fail(fmt::format("{} heads is not a multiple of {} KV heads", heads, kvHeads));
   }
@@ -93,8 +147,8 @@ void ModelSpec::validate() const {
   if (denseLayers > layers) {
     fail(fmt::format("{} dense layers of {}", denseLayers, layers));
   }
-  if (!(bytesPerWeight > 0.0)) {
-    fail("bytes per weight is not positive");
+  if (!(bytesPerWeight > 0.0 && bytesPerWeight <= 8.0)) {
+    fail(fmt::format("bytes per weight {} is outside (0, 8]", bytesPerWeight));
   }
 }
 
@@ -237,6 +291,9 @@ ModelSpec loadModelSpec(const std::string& nameOrPath) {
     throw std::runtime_error(nameOrPath +
                              ": not a model file (expected .gguf, config.json, a card .json or a "
                              "safetensors checkpoint)");
+  }
+  if (fs::exists(path, ec)) {
+    throw std::runtime_error(nameOrPath + ": is not a regular file");
   }
   const auto ext = path.extension();
   if (path.has_parent_path() || ext == ".gguf" || ext == ".json" || ext == ".safetensors") {

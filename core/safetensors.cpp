@@ -1,13 +1,13 @@
 #include "core/safetensors.h"
 
 #include "core/format_error.h"
+#include "core/json_fields.h"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cstring>
-#include <fstream>
 #include <limits>
 
 namespace ws::core {
@@ -184,16 +184,8 @@ SafetensorsModel SafetensorsModel::open(const fs::path& path) {
     model.m_shards.push_back(SafetensorsFile::open(target));
     return model;
   }
-  std::ifstream in(target);
-  if (!in) {
-    throw FormatError(target, "cannot open");
-  }
-  json index;
-  try {
-    index = json::parse(in);
-  } catch (const json::parse_error& e) {
-    throw FormatError(target, e.byte > 0 ? e.byte - 1 : 0, "invalid JSON");
-  }
+  // An index lists every tensor: a few MB for the largest checkpoints.
+  const json index = readJsonFile(target, uint64_t(64) << 20);
   if (!index.is_object() || !index.contains("weight_map") || !index["weight_map"].is_object()) {
     throw FormatError(target, "no \"weight_map\" object");
   }
