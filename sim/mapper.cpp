@@ -1,6 +1,7 @@
 #include "sim/mapper.h"
 
 #include "sim/fast_engine.h"
+#include "sim/work_budget.h"
 
 #include <fmt/format.h>
 
@@ -622,6 +623,9 @@ Placement mapModel(const core::ModelSpec& model, const ChipSpec& chip, const Map
   if (options.contextTokens < 1) {
     throw std::invalid_argument("mapModel: contextTokens must be at least 1");
   }
+  const int wafers = options.wafers > 0 ? options.wafers : chip.wafers;
+  checkWorkBudget(estimateMappingWork(model, chip, wafers),
+                  fmt::format("mapping {} on {} x {}", model.name, wafers, chip.name));
   return Mapper(model, chip, options).run();
 }
 
