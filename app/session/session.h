@@ -21,6 +21,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <source_location>
 #include <string>
 #include <thread>
 #include <vector>
@@ -108,7 +109,8 @@ private:
   // [worker] Advances the simulated clock to the token's end at the playback
   // speed, publishing frames on the way; false when the run must stop.
   bool workerPlay(const sim::TokenTiming& timing, uint64_t runId);
-  void assertWorkerThread() const;
+  // Aborts, in every build, when not called on the worker thread.
+  void checkWorkerThread(const std::source_location& where = std::source_location::current()) const;
   void stopRunsUpTo(uint64_t runId);
   void workerMain();
   // [worker] Runs the queued requests that may interleave with a paused run.
