@@ -623,9 +623,8 @@ Placement mapModel(const core::ModelSpec& model, const ChipSpec& chip, const Map
   if (options.contextTokens < 1) {
     throw std::invalid_argument("mapModel: contextTokens must be at least 1");
   }
-  const int wafers = options.wafers > 0 ? options.wafers : chip.wafers;
-  checkWorkBudget(estimateMappingWork(model, chip, wafers),
-                  fmt::format("mapping {} on {} x {}", model.name, wafers, chip.name));
+  checkWorkBudget(estimateMappingWork(model, chip, options),
+                  fmt::format("mapping {} on {}", model.name, chip.name));
   return Mapper(model, chip, options).run();
 }
 

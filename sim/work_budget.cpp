@@ -20,7 +20,20 @@ double wavelets(double bytes) {
 
 } // namespace
 
-WorkEstimate estimateMappingWork(const core::ModelSpec& model, const ChipSpec& chip, int wafers) {
+WorkEstimate estimateMappingWork(const core::ModelSpec& model, const ChipSpec& chip,
+                                 const MapOptions& options) {
+  int wafers = std::max(1, options.wafers > 0 ? options.wafers : chip.wafers);
+  if (options.fewestWafers) {
+    // The mapper stops at the first count whose SRAM holds the model: the
+    // weights' share, and one more wafer for packing into rectangles.
+    const double bytesPerWeight =
+        options.bytesPerWeight > 0 ? options.bytesPerWeight : model.bytesPerWeight;
+    const double waferBytes = double(chip.sramBytesPerPe) * double(chip.pesPerWafer());
+    const double weightBytes = double(model.paramCounts().total()) * bytesPerWeight;
+    if (waferBytes > 0) {
+      wafers = int(std::min(double(wafers), std::ceil(weightBytes / waferBytes) + 1.0));
+    }
+  }
   const double layers = double(model.layers);
   const double moeLayers = model.isMoe() ? layers - std::min(layers, double(model.denseLayers)) : 0;
   const double ffnRegionsPerMoeLayer = double(model.experts) + (model.sharedExperts ? 1.0 : 0.0);
@@ -28,7 +41,7 @@ WorkEstimate estimateMappingWork(const core::ModelSpec& model, const ChipSpec& c
   // the experts (plus one shared-expert region) per layer.
   const double regions = 2.0 + 2.0 * layers + moeLayers * (ffnRegionsPerMoeLayer - 1.0);
   const double regionBytes = double(sizeof(Region)) + kOpsPerRegion * double(sizeof(Op));
-  const double pes = double(chip.pesPerWafer()) * double(std::max(wafers, 1));
+  const double pes = double(chip.pesPerWafer()) * double(wafers);
   WorkEstimate w;
   w.events = kLayoutsTried * regions * kOpsPerRegion;
   // The best layout so far and the one being tried, and the region index per PE.

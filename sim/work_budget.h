@@ -38,9 +38,11 @@ private:
   WorkEstimate m_estimate;
 };
 
-// The mapper's work for `model` on `wafers` systems of `chip`: its regions,
-// tried in every candidate layout, and the per-PE index of the placement.
-WorkEstimate estimateMappingWork(const core::ModelSpec& model, const ChipSpec& chip, int wafers);
+// The mapper's work for `model` on `chip` with `options` (their wafer count,
+// or with fewestWafers the count the weights need): its regions, tried in
+// every candidate layout, and the per-PE index of the placement.
+WorkEstimate estimateMappingWork(const core::ModelSpec& model, const ChipSpec& chip,
+                                 const MapOptions& options);
 
 // Events of one token through every op of every region on the detailed engine
 // (each wavelet counted once per PE it passes).
