@@ -99,8 +99,9 @@ SafetensorsFile SafetensorsFile::open(const fs::path& path) {
       }
       continue;
     }
-    const auto bad = [&](const std::string& problem) {
-      fail(8, fmt::format("tensor '{}': {}", name, problem));
+    // An init-capture: clang 14 cannot capture a structured binding.
+    const auto bad = [&, &tensor = name](const std::string& problem) {
+      fail(8, fmt::format("tensor '{}': {}", tensor, problem));
     };
     if (!entry.is_object() || !entry.contains("dtype") || !entry.contains("shape") ||
         !entry.contains("data_offsets")) {
