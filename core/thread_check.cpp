@@ -5,9 +5,9 @@
 
 namespace ws::core {
 
-void threadCheckFailed(const char* what, const std::source_location& where) {
-  std::fprintf(stderr, "waferscope: thread check failed at %s:%u (%s): %s\n", where.file_name(),
-               unsigned(where.line()), where.function_name(), what);
+void threadCheckFailed(const char* what, const CallSite& where) {
+  std::fprintf(stderr, "waferscope: thread check failed at %s:%d (%s): %s\n", where.file,
+               where.line, where.function, what);
   std::fflush(stderr);
   std::abort();
 }

@@ -325,7 +325,7 @@ void Session::setChip(const std::string& nameOrPath) {
   });
 }
 
-void Session::checkWorkerThread(const std::source_location& where) const {
+void Session::checkWorkerThread(const core::CallSite& where) const {
   core::requireThread(m_worker->thread, "a [worker] method called from another thread", where);
 }
 

@@ -14,6 +14,7 @@
 #include "app/session/frame_buffer.h"
 #include "app/session/session_events.h"
 #include "core/sampler.h"
+#include "core/thread_check.h"
 
 #include <atomic>
 #include <condition_variable>
@@ -21,7 +22,6 @@
 #include <functional>
 #include <memory>
 #include <mutex>
-#include <source_location>
 #include <string>
 #include <thread>
 #include <vector>
@@ -110,7 +110,7 @@ private:
   // speed, publishing frames on the way; false when the run must stop.
   bool workerPlay(const sim::TokenTiming& timing, uint64_t runId);
   // Aborts, in every build, when not called on the worker thread.
-  void checkWorkerThread(const std::source_location& where = std::source_location::current()) const;
+  void checkWorkerThread(const core::CallSite& where = core::CallSite()) const;
   void stopRunsUpTo(uint64_t runId);
   void workerMain();
   // [worker] Runs the queued requests that may interleave with a paused run.
