@@ -70,6 +70,9 @@ json readJsonFile(const std::filesystem::path& path, uint64_t maxBytes) {
   } catch (const json::parse_error& e) {
     throw FormatError(path, e.byte > 0 ? std::optional<uint64_t>(e.byte - 1) : std::nullopt,
                       "invalid JSON");
+  } catch (const json::out_of_range&) {
+    // 27e648: found by fuzz_json (libFuzzer).
+    throw FormatError(path, "invalid JSON: a number is out of range");
   }
 }
 

@@ -71,6 +71,9 @@ TEST(JsonFields, ReadJsonFileRefusesWhatIsNotASmallRegularJsonFile) {
   std::ofstream(dir / "big.json") << std::string(2000, ' ') << "{}";
   EXPECT_NE(errorOf([&] { readJsonFile(dir / "big.json", 1000); }).find("larger than the 1000"),
             std::string::npos);
+  std::ofstream(dir / "overflow.json") << R"({"a": 27e648})";
+  EXPECT_EQ(errorOf([&] { readJsonFile(dir / "overflow.json"); }),
+            (dir / "overflow.json").string() + ": invalid JSON: a number is out of range");
   std::ofstream(dir / "broken.json") << R"({"a": )";
   EXPECT_NE(errorOf([&] { readJsonFile(dir / "broken.json"); }).find("invalid JSON"),
             std::string::npos);
