@@ -5,6 +5,21 @@ target_compile_options(ws_options INTERFACE -Wall -Wextra -Wpedantic -Wno-missin
 # Headers are included by layer: #include "core/gguf.h", "sim/mapper.h", ...
 target_include_directories(ws_options INTERFACE ${PROJECT_SOURCE_DIR} ${PROJECT_BINARY_DIR}/generated)
 target_link_libraries(ws_options INTERFACE Threads::Threads)
+# Sanitizers instrument first-party code only (Debian's libraries are not
+# rebuilt); any finding stops the program (no recovery), so a test fails.
+if(WS_SANITIZE)
+  target_compile_options(ws_options INTERFACE -fsanitize=${WS_SANITIZE} -fno-sanitize-recover=all
+    -fno-omit-frame-pointer)
+  target_link_options(ws_options INTERFACE -fsanitize=${WS_SANITIZE})
+endif()
+# libFuzzer: coverage instrumentation in every first-party library; the fuzz
+# targets themselves link the fuzzer's main (tests/fuzz/CMakeLists.txt).
+if(WS_LIBFUZZER)
+  if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    message(FATAL_ERROR "WS_LIBFUZZER needs clang (the libfuzzer preset uses clang++-14)")
+  endif()
+  target_compile_options(ws_options INTERFACE -fsanitize=fuzzer-no-link)
+endif()
 
 # ws_add_layer(NAME DIR) builds one static library from every .cpp in DIR
 # (not recursing), so the layer owners add files without touching CMake.

@@ -1,12 +1,11 @@
 #include "core/hf_config.h"
 
 #include "core/format_error.h"
+#include "core/json_fields.h"
 #include "core/safetensors.h"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
-
-#include <fstream>
 
 namespace ws::core {
 namespace {
@@ -205,16 +204,7 @@ ModelSpec modelSpecFromHfConfigJson(const json& config, const std::string& sourc
 ModelSpec modelSpecFromHfConfig(const fs::path& path) {
   std::error_code ec;
   const fs::path configPath = fs::is_directory(path, ec) ? path / "config.json" : path;
-  std::ifstream in(configPath);
-  if (!in) {
-    throw FormatError(configPath, "cannot open");
-  }
-  json config;
-  try {
-    config = json::parse(in);
-  } catch (const json::parse_error& e) {
-    throw FormatError(configPath, e.byte > 0 ? e.byte - 1 : 0, "invalid JSON");
-  }
+  const json config = readJsonFile(configPath);
   ModelSpec s = modelSpecFromHfConfigJson(config, configPath.string());
   // With the checkpoint beside it, measure what the weights really take.
   const fs::path dir = configPath.parent_path();

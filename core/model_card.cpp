@@ -2,12 +2,12 @@
 
 #include "core/format_error.h"
 #include "core/ggml_type.h"
+#include "core/json_fields.h"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <fstream>
 #include <set>
 
 namespace ws::core {
@@ -27,31 +27,16 @@ public:
     const auto it = m_root.find(key);
     return it == m_root.end() || it->is_null() ? nullptr : &*it;
   }
-  uint64_t count(const char* key, std::optional<uint64_t> fallback = std::nullopt) {
-    const json* v = find(key);
-    if (v == nullptr) {
-      if (fallback) {
-        return *fallback;
-      }
-      fail(fmt::format("missing key '{}'", key));
-    }
-    if (!v->is_number_unsigned()) {
-      fail(fmt::format("key '{}' must be a non-negative integer", key));
-    }
-    return v->get<uint64_t>();
+  // A whole number in [min, max] (core/json_fields.h names key and range).
+  uint64_t count(const char* key, uint64_t min, uint64_t max,
+                 std::optional<uint64_t> fallback = std::nullopt) {
+    m_used.insert(key);
+    return requireCountInRange(m_root, key, min, max, m_path, fallback);
   }
-  double number(const char* key, std::optional<double> fallback = std::nullopt) {
-    const json* v = find(key);
-    if (v == nullptr) {
-      if (fallback) {
-        return *fallback;
-      }
-      fail(fmt::format("missing key '{}'", key));
-    }
-    if (!v->is_number()) {
-      fail(fmt::format("key '{}' must be a number", key));
-    }
-    return v->get<double>();
+  double number(const char* key, double min, double max,
+                std::optional<double> fallback = std::nullopt) {
+    m_used.insert(key);
+    return requireNumberInRange(m_root, key, min, max, m_path, fallback);
   }
   bool flag(const char* key, bool fallback) {
     const json* v = find(key);
@@ -171,72 +156,64 @@ void readPublishedCountingExtras(CardReader& r, ModelCard& card) {
 } // namespace
 
 ModelCard readModelCard(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  if (!in) {
-    throw FormatError(path, "cannot open model card");
-  }
-  json root;
-  try {
-    root = json::parse(in);
-  } catch (const json::parse_error& e) {
-    throw FormatError(path, e.byte > 0 ? std::optional<uint64_t>(e.byte - 1) : std::nullopt,
-                      "invalid JSON");
-  }
+  const json root = readJsonFile(path);
   if (!root.is_object()) {
     throw FormatError(path, "a model card is a JSON object");
   }
+  using L = ShapeLimits;
   CardReader r(path, root);
   ModelCard card;
   ModelSpec& s = card.spec;
   s.name = r.text("name");
   s.architecture = r.text("architecture");
-  s.layers = r.count("layers");
-  s.hiddenSize = r.count("hidden_size");
-  s.heads = r.count("heads");
-  s.kvHeads = r.count("kv_heads", s.heads);
-  s.headDim = r.count("head_dim", s.heads ? s.hiddenSize / s.heads : 0);
-  s.ffnSize = r.count("ffn_size", 0);
-  s.vocabSize = r.count("vocab_size");
-  s.contextLength = r.count("context_length");
-  s.ropeTheta = r.number("rope_theta");
+  s.layers = r.count("layers", 1, L::kLayers);
+  s.hiddenSize = r.count("hidden_size", 1, L::kWidth);
+  s.heads = r.count("heads", 1, L::kHeads);
+  s.kvHeads = r.count("kv_heads", 1, s.heads, s.heads);
+  s.headDim = r.count("head_dim", 1, L::kHeadDim, std::max<uint64_t>(1, s.hiddenSize / s.heads));
+  s.ffnSize = r.count("ffn_size", 0, L::kWidth, 0);
+  s.vocabSize = r.count("vocab_size", 1, L::kVocab);
+  s.contextLength = r.count("context_length", 1, L::kContext);
+  // The shipped cards' bases run from 1.5e5 to 1e7; Llama 2 used 1e4.
+  s.ropeTheta = r.number("rope_theta", 1.0, 1e12);
   if (const json* scaling = r.find("rope_scaling")) {
     if (!scaling->is_object()) {
       r.fail("key 'rope_scaling' must be an object");
     }
     CardReader sr(path, *scaling);
     s.ropeScaling.type = sr.text("type");
-    s.ropeScaling.factor = sr.number("factor");
-    s.ropeScaling.originalContextLength = sr.count("original_context_length", 0);
+    s.ropeScaling.factor = sr.number("factor", 1e-3, 1e6);
+    s.ropeScaling.originalContextLength = sr.count("original_context_length", 0, L::kContext, 0);
     sr.rejectUnknownKeys();
   }
   // Cards describe Hugging Face checkpoints, whose RoPE rotates halves.
   s.ropeNeox = r.flag("rope_neox", true);
-  s.rmsNormEps = r.number("rms_norm_eps");
+  s.rmsNormEps = r.number("rms_norm_eps", 1e-12, 1e-1);
   s.tiedEmbeddings = r.flag("tied_embeddings", false);
   s.attentionQkvBias = r.flag("attention_qkv_bias", false);
   s.attentionOutBias = r.flag("attention_out_bias", false);
   s.attentionSinks = r.flag("attention_sinks", false);
   s.qkNorm = r.flag("qk_norm", false);
-  s.experts = r.count("experts", 0);
-  s.activeExperts = r.count("active_experts", 0);
-  s.expertFfnSize = r.count("expert_ffn_size", 0);
-  s.sharedExperts = r.count("shared_experts", 0);
-  s.sharedExpertFfnSize = r.count("shared_expert_ffn_size", 0);
+  s.experts = r.count("experts", 0, L::kExperts, 0);
+  s.activeExperts = r.count("active_experts", 0, s.experts, 0);
+  s.expertFfnSize = r.count("expert_ffn_size", 0, L::kWidth, 0);
+  s.sharedExperts = r.count("shared_experts", 0, L::kExperts, 0);
+  s.sharedExpertFfnSize = r.count("shared_expert_ffn_size", 0, L::kWidth, 0);
   s.expertBias = r.flag("expert_bias", false);
-  s.denseLayers = r.count("dense_layers", 0);
+  s.denseLayers = r.count("dense_layers", 0, s.layers, 0);
   s.source = r.text("source");
   const GgmlType weightType = r.weightType("weight_type", GgmlType::BF16);
   const GgmlType expertType = r.weightType("expert_weight_type", weightType);
 
-  card.publishedParamsB = r.number("published_params_b");
+  card.publishedParamsB = r.number("published_params_b", 1e-6, L::kParams / 1e9);
   card.publishedParamsSource = r.text("published_params_source");
   if (r.find("published_active_params_b") != nullptr) {
-    card.publishedActiveParamsB = r.number("published_active_params_b");
+    card.publishedActiveParamsB = r.number("published_active_params_b", 1e-6, L::kParams / 1e9);
     card.publishedActiveParamsSource = r.text("published_active_params_source");
   }
   card.publishedActiveCountsInputEmbedding =
       r.flag("published_active_counts_input_embedding", true);
-  card.publishedRoundingB = r.number("published_rounding_b", 0.0);
+  card.publishedRoundingB = r.number("published_rounding_b", 0.0, 1e3, 0.0);
   card.notes = r.text("notes", "");
   readLatentAttentionAndLayerPattern(r, root, s);
   readPublishedCountingExtras(r, card);

@@ -7,8 +7,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdio>
+#include <numeric>
 #include <stdexcept>
+#include <tuple>
 
 namespace ws::core {
 
@@ -131,6 +134,42 @@ void ModelSpec::validate() const {
       fail(fmt::format("{} is 0", what));
     }
   }
+  using L = ShapeLimits;
+  const std::tuple<const char*, uint64_t, uint64_t> bounded[] = {
+      {"layers", layers, L::kLayers},
+      {"hidden size", hiddenSize, L::kWidth},
+      {"heads", heads, L::kHeads},
+      {"KV heads", kvHeads, L::kHeads},
+      {"head dim", headDim, L::kHeadDim},
+      {"FFN size", ffnSize, L::kWidth},
+      {"vocabulary size", vocabSize, L::kVocab},
+      {"context length", contextLength, L::kContext},
+      {"experts", experts, L::kExperts},
+      {"shared experts", sharedExperts, L::kExperts},
+      {"expert FFN size", expertFfnSize, L::kWidth},
+      {"shared expert FFN size", sharedExpertFfnSize, L::kWidth},
+  };
+  for (const auto& [what, value, most] : bounded) {
+    if (value > most) {
+      fail(fmt::format("{} {} is above the largest supported, {}", what, value, most));
+    }
+  }
+  // The total in floating point, so that no 64-bit product can overflow
+  // before the size is checked: each per-layer term fits in 64 bits once the
+  // shapes above are bounded, the sums over layers and experts may not.
+  const double moeLayers = double(moeLayerCount());
+  const double denseLayerCount = double(layers) - moeLayers;
+  const double params =
+      double(layers) * double(attentionParamsPerLayer()) +
+      denseLayerCount * double(denseFfnParams()) +
+      moeLayers * (double(experts) * double(expertParams()) +
+                   double(sharedExpertParamsPerLayer()) + double(hiddenSize) * double(experts)) +
+      2.0 * double(vocabSize) * double(hiddenSize) +
+      double(layers) * double(2 * hiddenSize + 2 * headDim + qLoraRank + kvLoraRank);
+  if (params > L::kParams) {
+    fail(fmt::format("{:.3g} parameters is above the largest supported, {:.0e}", params,
+                     L::kParams));
+  }
   if (heads % kvHeads != 0) {
     fail(fmt::format("{} heads is not a multiple of {} KV heads", heads, kvHeads));
   }
@@ -147,8 +186,8 @@ void ModelSpec::validate() const {
   if (denseLayers > layers) {
     fail(fmt::format("{} dense layers of {}", denseLayers, layers));
   }
-  if (!(bytesPerWeight > 0.0)) {
-    fail("bytes per weight is not positive");
+  if (!(bytesPerWeight > 0.0 && bytesPerWeight <= 8.0)) {
+    fail(fmt::format("bytes per weight {} is outside (0, 8]", bytesPerWeight));
   }
   if (!(expertBytesPerWeight >= 0.0)) {
     fail("expert bytes per weight is negative");
@@ -326,6 +365,9 @@ ModelSpec loadModelSpec(const std::string& nameOrPath) {
     throw std::runtime_error(nameOrPath +
                              ": not a model file (expected .gguf, config.json, a card .json or a "
                              "safetensors checkpoint)");
+  }
+  if (fs::exists(path, ec)) {
+    throw std::runtime_error(nameOrPath + ": is not a regular file");
   }
   const auto ext = path.extension();
   if (path.has_parent_path() || ext == ".gguf" || ext == ".json" || ext == ".safetensors") {

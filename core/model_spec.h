@@ -38,6 +38,22 @@ struct ParamCounts {
   uint64_t active() const;
 };
 
+// Physical bounds on a shape, checked by ModelSpec::validate whatever file it
+// came from: far above any published model (the largest have 126 layers,
+// hidden 18432, FFN 53248, 384 experts, a 262144-token vocabulary and 10M
+// tokens of context), low enough that every product paramCounts() forms is
+// exact in 64 bits and a mapping's work stays bounded.
+struct ShapeLimits {
+  static constexpr uint64_t kLayers = 4096;
+  static constexpr uint64_t kWidth = uint64_t(1) << 20; // hidden, FFN and expert FFN sizes
+  static constexpr uint64_t kHeads = uint64_t(1) << 14; // heads, KV heads
+  static constexpr uint64_t kHeadDim = uint64_t(1) << 14;
+  static constexpr uint64_t kVocab = uint64_t(1) << 24;
+  static constexpr uint64_t kExperts = uint64_t(1) << 14; // routed and shared
+  static constexpr uint64_t kContext = uint64_t(1) << 30;
+  static constexpr double kParams = 1e15; // total parameters
+};
+
 struct ModelSpec {
   std::string name;
   std::string architecture; // "llama", "qwen2", "mistral", "qwen3", "qwen3moe", "gpt-oss", ...
@@ -115,7 +131,9 @@ struct ModelSpec {
   // kvLoraRank + qkRopeHeadDim with MLA).
   uint64_t kvValuesPerTokenPerLayer() const;
   // Throws std::invalid_argument (naming `source`) when a required field is
-  // zero or the shape is inconsistent (e.g. heads not a multiple of kvHeads).
+  // zero, a field is outside ShapeLimits, the parameter count is above
+  // ShapeLimits::kParams, or the shape is inconsistent (e.g. heads not a
+  // multiple of kvHeads).
   void validate() const;
 };
 

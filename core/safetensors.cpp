@@ -1,13 +1,13 @@
 #include "core/safetensors.h"
 
 #include "core/format_error.h"
+#include "core/json_fields.h"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cstring>
-#include <fstream>
 #include <limits>
 
 namespace ws::core {
@@ -99,8 +99,9 @@ SafetensorsFile SafetensorsFile::open(const fs::path& path) {
       }
       continue;
     }
-    const auto bad = [&](const std::string& problem) {
-      fail(8, fmt::format("tensor '{}': {}", name, problem));
+    // An init-capture: clang 14 cannot capture a structured binding.
+    const auto bad = [&, &tensor = name](const std::string& problem) {
+      fail(8, fmt::format("tensor '{}': {}", tensor, problem));
     };
     if (!entry.is_object() || !entry.contains("dtype") || !entry.contains("shape") ||
         !entry.contains("data_offsets")) {
@@ -184,16 +185,8 @@ SafetensorsModel SafetensorsModel::open(const fs::path& path) {
     model.m_shards.push_back(SafetensorsFile::open(target));
     return model;
   }
-  std::ifstream in(target);
-  if (!in) {
-    throw FormatError(target, "cannot open");
-  }
-  json index;
-  try {
-    index = json::parse(in);
-  } catch (const json::parse_error& e) {
-    throw FormatError(target, e.byte > 0 ? e.byte - 1 : 0, "invalid JSON");
-  }
+  // An index lists every tensor: a few MB for the largest checkpoints.
+  const json index = readJsonFile(target, uint64_t(64) << 20);
   if (!index.is_object() || !index.contains("weight_map") || !index["weight_map"].is_object()) {
     throw FormatError(target, "no \"weight_map\" object");
   }

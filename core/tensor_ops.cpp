@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #if defined(__x86_64__)
+#include <cpuid.h>
 #include <immintrin.h>
 #endif
 
@@ -71,8 +72,12 @@ bool cpuSupports(KernelIsa isa) {
     return true;
   case KernelIsa::Avx2Fma:
 #if defined(__x86_64__)
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
-           __builtin_cpu_supports("f16c");
+  {
+    // F16C through CPUID: clang 14's __builtin_cpu_supports does not know it.
+    unsigned a = 0, b = 0, c = 0, d = 0;
+    const bool f16c = __get_cpuid(1, &a, &b, &c, &d) != 0 && (c & bit_F16C) != 0;
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && f16c;
+  }
 #else
     return false;
 #endif

@@ -236,6 +236,9 @@ ChipSpec parseChipSpec(const std::string& jsonText, const std::string& file) {
     root = json::parse(jsonText);
   } catch (const json::parse_error& e) {
     throw ChipSpecError(file, "(document)", fmt::format("not valid JSON (byte {})", e.byte));
+  } catch (const json::exception& e) {
+    // e.g. a number too large for a double (27e648)
+    throw ChipSpecError(file, "(document)", fmt::format("not usable JSON: {}", e.what()));
   }
   if (!root.is_object()) {
     throw ChipSpecError(file, "(document)",

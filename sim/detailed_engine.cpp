@@ -2,6 +2,7 @@
 
 #include "sim/fast_engine.h"
 #include "sim/mapper.h"
+#include "sim/work_budget.h"
 
 #include <fmt/format.h>
 
@@ -36,12 +37,15 @@ DetailedEngine::DetailedEngine(const Placement& placement)
   m_opVisitors.resize(ops);
   m_opDone.resize(ops);
   m_opWaiting.resize(ops);
+  m_eventsPerToken = detailedEventsPerToken(placement);
 }
 
 TokenTiming DetailedEngine::prefill(int64_t tokens, int sequence) {
   if (tokens < 1) {
     throw std::invalid_argument("prefill needs at least one token");
   }
+  checkWorkBudget({m_eventsPerToken * double(tokens), 0.0},
+                  fmt::format("a {}-token prefill on the detailed engine", tokens));
   reserveContext(sequence, tokens);
   return runStep(sequence, tokens, true);
 }
@@ -305,7 +309,8 @@ void DetailedEngine::finishStage(int slotIndex, double cycle) {
 }
 
 void DetailedEngine::onOpRunDone(int runId) {
-  const OpRun& run = m_programs.run(runId);
+  // A copy: scheduleOp below adds runs, which moves the runner's storage.
+  const OpRun run = m_programs.run(runId);
   const int v = m_visitOfRun[size_t(runId)];
   m_visits[size_t(v)].sum += breakdown(run);
   // The token behind that visits this region may enter it now.

@@ -31,6 +31,8 @@ inline constexpr int64_t kDetailedMaxPes = 512 * 512;
 class DetailedEngine final : public TimingEngine, private OpRunListener {
 public:
   // Throws std::invalid_argument when the fabric has more than kDetailedMaxPes PEs.
+  // prefill() throws WorkBudgetError (sim/work_budget.h) before a prompt whose
+  // simulation would exceed the event budget.
   explicit DetailedEngine(const Placement& placement);
   EngineKind kind() const override { return EngineKind::Detailed; }
   TokenTiming prefill(int64_t tokens, int sequence = 0) override;
@@ -88,6 +90,7 @@ private:
   int m_sequence = 0;
   bool m_prefill = false;
   std::vector<TokenSlot> m_slots;
+  double m_eventsPerToken = 0.0; // estimated, for the work budget
   std::vector<RegionVisit> m_visits;
   std::vector<int> m_visitOfRun;    // run id -> visit
   std::vector<double> m_regionLeft; // when the step's last token left each region

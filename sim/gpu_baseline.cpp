@@ -1,6 +1,7 @@
 #include "sim/gpu_baseline.h"
 
 #include "core/asset_paths.h"
+#include "core/json_fields.h"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -8,8 +9,6 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <stdexcept>
 
 namespace ws::sim {
@@ -23,8 +22,9 @@ std::runtime_error gpuError(const std::string& file, const std::string& field,
   return std::runtime_error(fmt::format("{}: field '{}': {}", file, field, problem));
 }
 
-double readValue(const json& root, const char* name, const std::string& file, bool positive,
-                 std::map<std::string, std::string>& sources) {
+// A {"value": number, "source": text} field whose value lies in [min, max].
+double readValue(const json& root, const char* name, double min, double max,
+                 const std::string& file, std::map<std::string, std::string>& sources) {
   auto it = root.find(name);
   if (it == root.end()) {
     throw gpuError(file, name, "missing");
@@ -32,33 +32,20 @@ double readValue(const json& root, const char* name, const std::string& file, bo
   if (!it->is_object() || !it->contains("value") || !it->contains("source")) {
     throw gpuError(file, name, "expected {\"value\": number, \"source\": text}");
   }
-  const json& v = (*it)["value"];
   const json& s = (*it)["source"];
-  if (!v.is_number()) {
-    throw gpuError(file, name, fmt::format("value must be a number, got {}", v.type_name()));
-  }
   if (!s.is_string() || s.get<std::string>().empty()) {
     throw gpuError(file, name, "missing \"source\" (every number needs one)");
   }
-  const double value = v.get<double>();
-  if (!std::isfinite(value) || value < 0 || (positive && value == 0)) {
-    throw gpuError(
-        file, name,
-        fmt::format("value must be {}, got {}", positive ? "positive" : "non-negative", value));
+  const json& v = (*it)["value"];
+  if (!v.is_number()) {
+    throw gpuError(file, name, fmt::format("value must be a number, got {}", v.type_name()));
   }
+  const double value = core::checkNumberInRange(v.get<double>(), name, min, max, file);
   sources[name] = s.get<std::string>();
   return value;
 }
 
-} // namespace
-
-GpuSpec parseGpuSpec(const std::string& jsonText, const std::string& file) {
-  json root;
-  try {
-    root = json::parse(jsonText);
-  } catch (const json::parse_error& e) {
-    throw gpuError(file, "(document)", fmt::format("not valid JSON (byte {})", e.byte));
-  }
+GpuSpec gpuSpecFromJson(const json& root, const std::string& file) {
   if (!root.is_object()) {
     throw gpuError(file, "(document)", "must be a JSON object");
   }
@@ -72,21 +59,33 @@ GpuSpec parseGpuSpec(const std::string& jsonText, const std::string& file) {
   if (root.contains("description") && root["description"].is_string()) {
     gpu.description = root["description"].get<std::string>();
   }
-  gpu.hbmBytes = readValue(root, "hbmBytes", file, true, gpu.sources);
-  gpu.hbmBytesPerSecond = readValue(root, "hbmBytesPerSecond", file, true, gpu.sources);
-  gpu.peakFlops = readValue(root, "peakFlops", file, true, gpu.sources);
+  // Physical bounds, far outside any accelerator (h100-sxm.json: 80 GB of HBM
+  // at 3.35 TB/s, 989 TFLOP/s, 900 GB/s NVLink, 700 W).
+  auto& src = gpu.sources;
+  gpu.hbmBytes = readValue(root, "hbmBytes", 1e8, 1e14, file, src);
+  gpu.hbmBytesPerSecond = readValue(root, "hbmBytesPerSecond", 1e9, 1e16, file, src);
+  gpu.peakFlops = readValue(root, "peakFlops", 1e11, 1e19, file, src);
   gpu.interconnectBytesPerSecond =
-      readValue(root, "interconnectBytesPerSecond", file, true, gpu.sources);
+      readValue(root, "interconnectBytesPerSecond", 1e6, 1e15, file, src);
   gpu.interconnectLatencySeconds =
-      readValue(root, "interconnectLatencySeconds", file, false, gpu.sources);
-  gpu.powerWatts = readValue(root, "powerWatts", file, true, gpu.sources);
-  gpu.batch1Efficiency = readValue(root, "batch1Efficiency", file, true, gpu.sources);
+      readValue(root, "interconnectLatencySeconds", 0.0, 1e-2, file, src);
+  gpu.powerWatts = readValue(root, "powerWatts", 1.0, 1e5, file, src);
+  gpu.batch1Efficiency = readValue(root, "batch1Efficiency", 1e-3, 1.0, file, src);
   gpu.fastestDecodeTokensPerSecond =
-      readValue(root, "fastestDecodeTokensPerSecond", file, true, gpu.sources);
-  if (gpu.batch1Efficiency > 1.0) {
-    throw gpuError(file, "batch1Efficiency", "must be at most 1");
-  }
+      readValue(root, "fastestDecodeTokensPerSecond", 1e-3, 1e7, file, src);
   return gpu;
+}
+
+} // namespace
+
+GpuSpec parseGpuSpec(const std::string& jsonText, const std::string& file) {
+  json root;
+  try {
+    root = json::parse(jsonText);
+  } catch (const json::parse_error& e) {
+    throw gpuError(file, "(document)", fmt::format("not valid JSON (byte {})", e.byte));
+  }
+  return gpuSpecFromJson(root, file);
 }
 
 std::vector<std::string> listGpuPresets() {
@@ -106,14 +105,12 @@ GpuSpec loadGpuSpec(const std::string& nameOrPath) {
   if (nameOrPath.find('/') == std::string::npos && path.extension() != ".json") {
     path = core::assetsDir() / "gpus" / (nameOrPath + ".json");
   }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    throw std::runtime_error(path.string() + ": cannot be opened (GPU presets: " +
+  std::error_code ec;
+  if (!fs::exists(path, ec)) {
+    throw std::runtime_error(path.string() + ": no such file (GPU presets: " +
                              fmt::format("{}", fmt::join(listGpuPresets(), ", ")) + ")");
   }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parseGpuSpec(text.str(), path.string());
+  return gpuSpecFromJson(core::readJsonFile(path), path.string());
 }
 
 GpuEstimate estimateGpu(const GpuSpec& gpu, const core::ModelSpec& model, double bytesPerWeight,

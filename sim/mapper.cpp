@@ -1,6 +1,7 @@
 #include "sim/mapper.h"
 
 #include "sim/fast_engine.h"
+#include "sim/work_budget.h"
 
 #include <fmt/format.h>
 
@@ -708,6 +709,8 @@ Placement mapModel(const core::ModelSpec& model, const ChipSpec& chip, const Map
   if (options.contextTokens < 1) {
     throw std::invalid_argument("mapModel: contextTokens must be at least 1");
   }
+  checkWorkBudget(estimateMappingWork(model, chip, options),
+                  fmt::format("mapping {} on {}", model.name, chip.name));
   return Mapper(model, chip, options).run();
 }
 

@@ -16,11 +16,17 @@ inline std::filesystem::path requireDir(const char* what, const std::filesystem:
 }
 
 // ../shared/testdata beside the checkout (tokenizer vectors, reference models).
-inline std::filesystem::path testdataDir() { return requireDir("shared test data", WS_TESTDATA_DIR); }
+inline std::filesystem::path testdataDir() {
+  return requireDir("shared test data", WS_TESTDATA_DIR);
+}
 // The project's assets/ (chips, model cards, built-in model, validation table).
-inline std::filesystem::path assetsDir() { return requireDir("assets", WS_SOURCE_ASSETS_DIR); }
+inline std::filesystem::path assetsDir() {
+  return requireDir("assets", WS_SOURCE_ASSETS_DIR);
+}
 // Per-suite files beside the tests (golden images, fixtures).
-inline std::filesystem::path sourceDir() { return requireDir("test sources", WS_TEST_SOURCE_DIR); }
+inline std::filesystem::path sourceDir() {
+  return requireDir("test sources", WS_TEST_SOURCE_DIR);
+}
 // Where tests may write (build tree); created on demand.
 inline std::filesystem::path outputDir() {
   std::filesystem::path dir = WS_TEST_OUTPUT_DIR;

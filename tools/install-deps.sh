@@ -4,11 +4,12 @@
 # runs dpkg-query and exits. Works as root or through sudo; never prompts.
 #   tools/install-deps.sh              build + tests + benchmarks
 #   tools/install-deps.sh --training   also what tools/train-builtin-model.py needs
+#   tools/install-deps.sh --libfuzzer  also clang and libFuzzer (CMake preset libfuzzer)
 set -euo pipefail
 
 packages=(
-  # toolchain
-  g++ cmake ninja-build ccache pkg-config
+  # toolchain (g++ brings the ASan, UBSan and TSan runtimes); the format check
+  g++ cmake ninja-build ccache pkg-config clang-format-14
   # core/ and sim/ and the CLI
   nlohmann-json3-dev libcli11-dev libfmt-dev
   # render/: Vulkan, shaders, ImGui, GLM, PNG writing
@@ -23,6 +24,9 @@ packages=(
   # packaging
   dpkg-dev file
 )
+if [[ "${1:-}" == "--libfuzzer" ]]; then
+  packages+=(clang-14 libclang-rt-14-dev) # -fsanitize=fuzzer links its libclang_rt.fuzzer
+fi
 if [[ "${1:-}" == "--training" ]]; then
   # OpenBLAS: through Debian's alternatives it replaces the reference BLAS that
   # python3-torch otherwise uses for matrix products (about 10x slower).

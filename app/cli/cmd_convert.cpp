@@ -2,6 +2,7 @@
 // (tensors named as in GGUF, metadata from a JSON sidecar) or re-encodes a
 // GGUF file as F32, F16, BF16 or Q8_0.
 #include "app/cli/command.h"
+#include "app/cli/output_path.h"
 #include "core/ggml_type.h"
 #include "core/gguf_convert.h"
 
@@ -47,7 +48,9 @@ const bool registered = registerCommand(
       cmd.add_option("--metadata", args->metadata,
                      "GGUF metadata sidecar JSON (required for safetensors input)");
       cmd.add_option("--type", args->type, "Weight type: f32, f16, bf16 or q8_0");
-      cmd.add_option("-o,--output", args->output, "Output .gguf file")->required();
+      cmd.add_option("-o,--output", args->output, "Output .gguf file")
+          ->required()
+          ->check(writableOutputFile());
       cmd.callback([args] { runConvert(*args); });
     });
 

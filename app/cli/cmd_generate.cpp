@@ -229,7 +229,7 @@ const bool registered = registerCommand(
       cmd.add_option("--repeat-penalty", args->repetitionPenalty, "Repetition penalty (1 = off)");
       cmd.add_option("--seed", args->seed, "Sampling seed");
       cmd.add_option("--threads", args->threads, "CPU threads (0 = all cores)")
-          ->check(CLI::NonNegativeNumber);
+          ->check(CLI::Range(0, 1024));
       cmd.add_option("--context", args->context, "Context positions (0 = the model's)")
           ->check(CLI::NonNegativeNumber);
       cmd.add_option("--stop", args->stops, "Stop when the text contains this (repeatable)");

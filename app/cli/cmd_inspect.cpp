@@ -283,6 +283,9 @@ json inspect(const std::string& target, size_t arrayItems) {
     throw std::runtime_error(target + ": not a model file (expected .gguf, .safetensors, "
                                       "config.json or a model card .json)");
   }
+  if (fs::exists(path, ec)) {
+    throw std::runtime_error(target + ": is not a regular file");
+  }
   // Not a path: a card name.
   const auto cards = core::listModelCards();
   if (std::find(cards.begin(), cards.end(), target) == cards.end()) {

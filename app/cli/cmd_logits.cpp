@@ -74,7 +74,7 @@ const bool registered = registerCommand(
       cmd.add_option("--top", args->top, "How many logits to print per position")
           ->check(CLI::PositiveNumber);
       cmd.add_option("--threads", args->threads, "CPU threads (0 = all cores)")
-          ->check(CLI::NonNegativeNumber);
+          ->check(CLI::Range(0, 1024));
       cmd.add_flag("--json", args->json, "Print JSON: {ids, top: [[[id, logit], ...], ...]}");
       cmd.callback([args] { runLogits(*args); });
     });

@@ -2,6 +2,7 @@
 // timing engine and writes the summary, a JSON report, a Perfetto trace and a
 // heatmap PNG.
 #include "app/cli/command.h"
+#include "app/cli/output_path.h"
 #include "app/cli/progress_bar.h"
 #include "core/builtin_model.h"
 #include "core/gguf.h"
@@ -19,6 +20,7 @@
 #include "sim/timing_engine.h"
 #include "sim/token_timeline.h"
 #include "sim/trace_writer.h"
+#include "sim/work_budget.h"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -187,12 +189,6 @@ void runSimulate(const SimulateArgs& a) {
   if (a.weightBits < 0 || a.weightBits > 64) {
     throw std::runtime_error(fmt::format("--weight-bits must be 1..64, got {}", a.weightBits));
   }
-  if (a.sequences < 1 || a.sequences > 4096) {
-    throw std::runtime_error(fmt::format("--sequences must be 1..4096, got {}", a.sequences));
-  }
-  if (a.wafers < 0 || a.wafers > kMaxWafers) {
-    throw std::runtime_error(fmt::format("--wafers must be 1..{}, got {}", kMaxWafers, a.wafers));
-  }
   if (a.field != "activity" && a.field != "sram" && a.field != "links") {
     throw std::runtime_error("--field must be activity, sram or links, got '" + a.field + "'");
   }
@@ -238,6 +234,9 @@ void runSimulate(const SimulateArgs& a) {
                                          options.contextTokens, promptTokens + a.genTokens));
   }
   const sim::Placement placement = sim::mapModel(model, chip, options);
+  sim::checkWorkBudget(sim::estimateRunWork(placement, a.engine == "detailed", promptTokens,
+                                            a.genTokens, a.sequences),
+                       "this run");
   auto engine = sim::makeTimingEngine(sim::engineKindFromString(a.engine), placement);
 
   sim::TokenTimeline timeline;
@@ -354,14 +353,18 @@ const bool registered = registerCommand(
       cmd.add_option("--engine", a->engine, "fast or detailed")->capture_default_str();
       cmd.add_option("--context", a->context,
                      "KV cache reserved per sequence (default: prompt + generated)");
-      cmd.add_option("--sequences", a->sequences, "concurrent sequences")->capture_default_str();
-      cmd.add_option("--wafers", a->wafers, "override the chip's number of wafers");
+      cmd.add_option("--sequences", a->sequences, "concurrent sequences")
+          ->capture_default_str()
+          ->check(CLI::Range(1, 4096));
+      cmd.add_option("--wafers", a->wafers, "override the chip's number of wafers")
+          ->check(CLI::Range(1, kMaxWafers));
       cmd.add_flag("--fewest-wafers", a->fewestWafers,
                    "map on the fewest wafers that hold the model (at most --wafers)");
       cmd.add_option("--weight-bits", a->weightBits, "bits per weight (default: the model's)");
-      cmd.add_option("--trace", a->trace, "write a Chrome/Perfetto trace JSON");
-      cmd.add_option("--report", a->report, "write the JSON report");
-      cmd.add_option("--heatmap", a->heatmap, "write a heatmap PNG");
+      cmd.add_option("--trace", a->trace, "write a Chrome/Perfetto trace JSON")
+          ->check(writableOutputFile());
+      cmd.add_option("--report", a->report, "write the JSON report")->check(writableOutputFile());
+      cmd.add_option("--heatmap", a->heatmap, "write a heatmap PNG")->check(writableOutputFile());
       cmd.add_option("--field", a->field, "heatmap field: activity, sram or links")
           ->capture_default_str();
       cmd.add_option("--at", a->at, "heatmap time in simulated seconds (default: the last step)");

@@ -37,7 +37,12 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    if (e.get_exit_code() == 0) {
+      return app.exit(e); // --help, --version
+    }
+    // A bad argument is bad input like any other: one line, exit 1.
+    std::fprintf(stderr, "waferscope-cli: error: %s\n", e.what());
+    return 1;
   } catch (const std::exception& e) {
     std::fflush(stdout);
     std::fprintf(stderr, "waferscope-cli: error: %s\n", e.what());

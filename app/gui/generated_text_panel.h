@@ -12,7 +12,7 @@ namespace ws::app {
 class PythonHighlighter;
 
 struct TokenSpan {
-  int start = 0;  // character offset in the document
+  int start = 0; // character offset in the document
   int length = 0;
   double latency = 0.0; // seconds of simulated time
   QString tooltip;

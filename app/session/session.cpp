@@ -6,6 +6,7 @@
 #include "core/generator.h"
 #include "core/inference_context.h"
 #include "core/llama_model.h"
+#include "core/thread_check.h"
 #include "core/tokenizer.h"
 #include "sim/bottleneck_report.h"
 #include "sim/fields.h"
@@ -17,7 +18,6 @@
 #include "sim/trace_writer.h"
 
 #include <algorithm>
-#include <cassert>
 #include <chrono>
 #include <filesystem>
 #include <optional>
@@ -325,12 +325,12 @@ void Session::setChip(const std::string& nameOrPath) {
   });
 }
 
-void Session::assertWorkerThread() const {
-  assert(std::this_thread::get_id() == m_worker->thread);
+void Session::checkWorkerThread(const core::CallSite& where) const {
+  core::requireThread(m_worker->thread, "a [worker] method called from another thread", where);
 }
 
 void Session::workerMap() {
-  assertWorkerThread();
+  checkWorkerThread();
   Worker& w = *m_worker;
   publish(ProgressEvent{"mapping", 0.0});
   sim::MapOptions options;
@@ -370,7 +370,7 @@ void Session::run(const RunSettings& settings) {
 }
 
 void Session::workerRun(const RunSettings& settings, uint64_t runId) {
-  assertWorkerThread();
+  checkWorkerThread();
   Worker& w = *m_worker;
   if (workerStopRequested(runId)) {
     return;
@@ -501,7 +501,7 @@ bool Session::workerAwaitTurn(uint64_t runId) {
 }
 
 bool Session::workerPlay(const sim::TokenTiming& timing, uint64_t runId) {
-  assertWorkerThread();
+  checkWorkerThread();
   Worker& w = *m_worker;
   // Paced playback: the simulated clock runs from where it stands to the
   // token's end at the chosen speed, with frames of the wavefront on the way.

@@ -14,6 +14,7 @@
 #include "app/session/frame_buffer.h"
 #include "app/session/session_events.h"
 #include "core/sampler.h"
+#include "core/thread_check.h"
 
 #include <atomic>
 #include <condition_variable>
@@ -108,7 +109,8 @@ private:
   // [worker] Advances the simulated clock to the token's end at the playback
   // speed, publishing frames on the way; false when the run must stop.
   bool workerPlay(const sim::TokenTiming& timing, uint64_t runId);
-  void assertWorkerThread() const;
+  // Aborts, in every build, when not called on the worker thread.
+  void checkWorkerThread(const core::CallSite& where = core::CallSite()) const;
   void stopRunsUpTo(uint64_t runId);
   void workerMain();
   // [worker] Runs the queued requests that may interleave with a paused run.

@@ -244,5 +244,59 @@ TEST(ModelCards, BadCardsGiveOneLineErrors) {
   EXPECT_THROW(readModelCard(dir / "no-such-card.json"), FormatError);
 }
 
+// The 2^63 hidden size of issue 19 used to make simulate spin for minutes.
+TEST(ModelCards, OutOfRangeNumbersNameTheFieldAndTheRange) {
+  const auto dir = test::outputDir();
+  const auto errorFor = [&](const std::string& name, const std::string& fields) {
+    const std::string text =
+        R"({"name":"x","architecture":"llama","heads":4,"rope_theta":10000,"rms_norm_eps":1e-5,
+      "source":"test","published_params_b":1,"published_params_source":"test")" +
+        fields + "}";
+    writeText(dir / name, text);
+    try {
+      readModelCard(dir / name);
+    } catch (const FormatError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  const std::string sizes = R"(,"vocab_size":100,"context_length":128,"ffn_size":128)";
+  EXPECT_EQ(errorFor("card_huge.json", R"(,"layers":2,"hidden_size":9223372036854775808)" + sizes),
+            (dir / "card_huge.json").string() +
+                ": field 'hidden_size' must be 1 .. 1048576, got 9223372036854775808");
+  EXPECT_NE(errorFor("card_zero.json", R"(,"layers":0,"hidden_size":64)" + sizes)
+                .find("field 'layers' must be 1 .. 4096, got 0"),
+            std::string::npos);
+  EXPECT_NE(errorFor("card_neg.json", R"(,"layers":-2,"hidden_size":64)" + sizes)
+                .find("field 'layers' must be 1 .. 4096, got -2"),
+            std::string::npos);
+  EXPECT_NE(errorFor("card_float.json", R"(,"layers":2.5,"hidden_size":64)" + sizes)
+                .find("field 'layers' must be 1 .. 4096, got 2.5"),
+            std::string::npos);
+  EXPECT_NE(errorFor("card_eps.json", R"(,"layers":2,"hidden_size":64,"rms_norm_eps":-1)" + sizes)
+                .find("field 'rms_norm_eps' must be"),
+            std::string::npos);
+  // Every field in range, the product is not: 4096 layers of 2^20-wide FFNs.
+  EXPECT_NE(errorFor("card_params.json",
+                     R"(,"layers":4096,"hidden_size":1048576,"head_dim":64,"vocab_size":100,)"
+                     R"("context_length":128,"ffn_size":1048576)")
+                .find("parameters is above the largest supported"),
+            std::string::npos);
+}
+
+TEST(ModelCards, NonRegularFilesAreRefusedWithoutReading) {
+  EXPECT_THROW(
+      {
+        try {
+          readModelCard("/dev/zero");
+        } catch (const FormatError& e) {
+          EXPECT_STREQ(e.what(), "/dev/zero: is not a regular file");
+          throw;
+        }
+      },
+      FormatError);
+  EXPECT_THROW(readModelCard(test::outputDir()), FormatError);
+}
+
 } // namespace
 } // namespace ws::core

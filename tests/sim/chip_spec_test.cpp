@@ -148,6 +148,13 @@ TEST(ChipSpec, MalformedFilesNameFileAndField) {
 TEST(ChipSpec, NotJsonAndUnknownPreset) {
   EXPECT_THROW(parseChipSpec("{\"name\": ", "x.json"), ChipSpecError);
   EXPECT_THROW(parseChipSpec("[1, 2]", "x.json"), ChipSpecError);
+  // A number beyond a double is the parser's out-of-range error: still named.
+  try {
+    parseChipSpec("{\"name\": \"x\", \"clockHz\": {\"value\": 27e648}}", "big.json");
+    ADD_FAILURE() << "no error";
+  } catch (const ChipSpecError& e) {
+    EXPECT_NE(std::string(e.what()).find("big.json"), std::string::npos) << e.what();
+  }
   try {
     loadChipSpec("wse9");
     ADD_FAILURE() << "no error";

@@ -387,6 +387,26 @@ TEST(DetailedEngine, PrefillStreamsTokensFasterThanOneByOne) {
   EXPECT_LT(sixteen, 16.0 * single);
 }
 
+// Issue 19: onOpRunDone kept a reference into the runner's runs while
+// scheduling the next ops, which grows (and moves) them; the op's end was then
+// read from freed memory. A prompt of many tokens schedules while runs end on
+// every step; the asan-ubsan build (CI) reported the heap-use-after-free here.
+TEST(DetailedEngine, OpsEndingWhileOthersAreScheduledKeepTheirEndCycle) {
+  MapOptions options;
+  options.contextTokens = 64;
+  const Placement p = mapModel(test::tinyModel(), test::plainTeachChip(), options);
+  DetailedEngine engine(p);
+  Recorder rec;
+  engine.addObserver(&rec);
+  const TokenTiming prompt = engine.prefill(32);
+  ASSERT_FALSE(rec.ops.empty());
+  for (const OpEvent& op : rec.ops) {
+    EXPECT_LE(op.startCycle, op.endCycle);
+    EXPECT_LE(op.endCycle, prompt.simEnd * p.chip().clockHz + 1e-6);
+  }
+  EXPECT_GT(prompt.seconds(), 0.0);
+}
+
 TEST(DetailedEngine, PromptTokenEntersARegionOnceTheTokenAheadLeftIt) {
   // Two regions on separate PEs and links, one stage each: the second token
   // enters the slow first region once the first token left it, so two tokens

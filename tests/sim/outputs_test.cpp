@@ -283,6 +283,34 @@ TEST(GpuBaseline, MalformedFilesNameTheField) {
   EXPECT_THROW(loadGpuSpec("tpu9"), std::runtime_error);
 }
 
+TEST(GpuBaseline, ValuesOutsidePhysicalBoundsNameFieldAndRange) {
+  std::ifstream in(test::assetsDir() / "gpus" / "h100-sxm.json");
+  const nlohmann::json h100 = nlohmann::json::parse(in);
+  const auto errorWith = [&](const char* field, const nlohmann::json& value) {
+    nlohmann::json bad = h100;
+    bad[field]["value"] = value;
+    try {
+      parseGpuSpec(bad.dump(), "g.json");
+    } catch (const std::runtime_error& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_EQ(errorWith("hbmBytes", 0), "g.json: field 'hbmBytes' must be 1e+08 .. 1e+14, got 0");
+  EXPECT_EQ(errorWith("batch1Efficiency", 1.5),
+            "g.json: field 'batch1Efficiency' must be 0.001 .. 1, got 1.5");
+  EXPECT_EQ(errorWith("peakFlops", 1e300),
+            "g.json: field 'peakFlops' must be 1e+11 .. 1e+19, got 1e+300");
+  EXPECT_NE(errorWith("powerWatts", "700").find("'powerWatts'"), std::string::npos);
+  EXPECT_EQ(loadGpuSpec((test::assetsDir() / "gpus" / "h100-sxm.json").string()).name, "h100-sxm");
+  try {
+    loadGpuSpec("/dev/zero");
+    ADD_FAILURE();
+  } catch (const std::runtime_error& e) {
+    EXPECT_STREQ(e.what(), "/dev/zero: is not a regular file");
+  }
+}
+
 // The report of a fast-engine run: a prompt, then `decodes` tokens; H100 baseline.
 RunReport fastRunReport(const Placement& p, int64_t prompt, int decodes) {
   FastEngine engine(p);

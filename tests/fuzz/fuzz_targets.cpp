@@ -1,0 +1,203 @@
+#include "tests/fuzz/fuzz_targets.h"
+
+#include "core/gguf.h"
+#include "core/hf_config.h"
+#include "core/inference_context.h"
+#include "core/llama_model.h"
+#include "core/model_card.h"
+#include "core/model_spec.h"
+#include "core/safetensors.h"
+#include "core/tokenizer.h"
+#include "sim/chip_spec.h"
+#include "sim/gpu_baseline.h"
+#include "sim/mapper.h"
+#include "sim/timing_engine.h"
+#include "sim/work_budget.h"
+
+#include <exception>
+#include <functional>
+
+namespace ws::fuzz {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Where reads of tensor bytes go, so that the compiler keeps them.
+volatile std::byte g_touched{};
+
+// Runs one reading step; an exception must name the file. Returns false when
+// the step failed (the next steps depend on it), with the outcome updated.
+bool step(const fs::path& path, Outcome& outcome, const std::function<void()>& work) {
+  try {
+    work();
+    return true;
+  } catch (const std::exception& e) {
+    outcome.refused = true;
+    const std::string message = e.what();
+    if (message.find(path.filename().string()) == std::string::npos && !outcome.unnamed) {
+      outcome.unnamed = message;
+    }
+    return false;
+  }
+}
+
+// Steps after the file was read: a bad shape may be refused (fit errors, work
+// budgets) without naming the file, which the CLI's message does around it.
+void use(const std::function<void()>& work) {
+  try {
+    work();
+  } catch (const std::exception&) {
+  }
+}
+
+// What the CLI computes from a shape before it maps it: sizes, and the
+// mapper's work estimate against its budget (mapping a real 480B card takes
+// seconds in a sanitized debug build; the chip target maps a small model).
+void useShape(const core::ModelSpec& spec) {
+  use([&] {
+    (void)spec.weightBytes();
+    (void)spec.kvBytesPerToken();
+    sim::checkWorkBudget(sim::estimateMappingWork(spec, sim::loadChipSpec("wse3"), {}), "mapping");
+  });
+}
+
+void mapAndStep(const core::ModelSpec& model, const sim::ChipSpec& chip) {
+  sim::MapOptions options;
+  options.contextTokens = 64;
+  const sim::Placement placement = sim::mapModel(model, chip, options);
+  const auto engine = sim::makeTimingEngine(sim::EngineKind::Fast, placement);
+  engine->prefill(4);
+  engine->decodeStep();
+}
+
+Outcome exerciseGguf(const fs::path& path) {
+  Outcome outcome;
+  std::optional<core::GgufFile> file;
+  if (!step(path, outcome, [&] { file.emplace(core::GgufFile::open(path)); })) {
+    return outcome;
+  }
+  for (const core::GgufKeyValue& kv : file->metadata()) {
+    (void)kv.value.toDisplayString();
+  }
+  step(path, outcome, [&] { core::modelSpecFromGguf(*file); });
+  step(path, outcome, [&] {
+    const auto tokenizer = core::Tokenizer::fromGguf(*file);
+    const auto ids = tokenizer->encode("def fib(n):\n    return n if n < 2 else fib(n - 1)", true);
+    (void)tokenizer->decode(ids);
+  });
+  step(path, outcome, [&] {
+    const auto model = core::LlamaModel::load(path);
+    core::InferenceContext context(*model, {1, 8});
+    use([&] {
+      context.forward(0);
+      context.forward(1);
+    });
+  });
+  return outcome;
+}
+
+Outcome exerciseSafetensors(const fs::path& path) {
+  Outcome outcome;
+  step(path, outcome, [&] {
+    const core::SafetensorsFile file = core::SafetensorsFile::open(path);
+    // Touch every tensor's first and last byte: the ranges must lie in the file.
+    for (const core::SafetensorsTensor& t : file.tensors()) {
+      if (t.byteSize > 0) {
+        g_touched = t.data[0];
+        g_touched = t.data[t.byteSize - 1];
+      }
+    }
+  });
+  return outcome;
+}
+
+} // namespace
+
+std::string_view targetName(Target target) {
+  switch (target) {
+  case Target::Gguf:
+    return "gguf";
+  case Target::Safetensors:
+    return "safetensors";
+  case Target::HfConfig:
+    return "config.json";
+  case Target::ModelCard:
+    return "model card";
+  case Target::ChipSpec:
+    return "chip spec";
+  case Target::GpuBaseline:
+    return "gpu baseline";
+  }
+  return "?";
+}
+
+std::string_view targetFileName(Target target) {
+  switch (target) {
+  case Target::Gguf:
+    return "case.gguf";
+  case Target::Safetensors:
+    return "model.safetensors";
+  case Target::HfConfig:
+    return "config.json";
+  case Target::ModelCard:
+    return "card.json";
+  case Target::ChipSpec:
+    return "chip.json";
+  case Target::GpuBaseline:
+    return "gpu.json";
+  }
+  return "case";
+}
+
+Outcome exercise(Target target, const fs::path& path) {
+  Outcome outcome;
+  switch (target) {
+  case Target::Gguf:
+    return exerciseGguf(path);
+  case Target::Safetensors:
+    return exerciseSafetensors(path);
+  case Target::HfConfig: {
+    core::ModelSpec spec;
+    if (step(path, outcome, [&] { spec = core::modelSpecFromHfConfig(path); })) {
+      useShape(spec);
+    }
+    return outcome;
+  }
+  case Target::ModelCard: {
+    core::ModelCard card;
+    if (step(path, outcome, [&] { card = core::readModelCard(path); })) {
+      use([&] { (void)core::publishedStyleActiveParams(card); });
+      useShape(card.spec);
+    }
+    return outcome;
+  }
+  case Target::ChipSpec: {
+    sim::ChipSpec chip;
+    if (step(path, outcome, [&] { chip = sim::loadChipSpec(path.string()); })) {
+      core::ModelSpec tiny;
+      tiny.name = "tiny";
+      tiny.architecture = "llama";
+      tiny.layers = 2;
+      tiny.hiddenSize = 64;
+      tiny.heads = 4;
+      tiny.kvHeads = 2;
+      tiny.headDim = 16;
+      tiny.ffnSize = 128;
+      tiny.vocabSize = 256;
+      tiny.contextLength = 512;
+      use([&] { mapAndStep(tiny, chip); });
+    }
+    return outcome;
+  }
+  case Target::GpuBaseline: {
+    sim::GpuSpec gpu;
+    if (step(path, outcome, [&] { gpu = sim::loadGpuSpec(path.string()); })) {
+      use([&] { sim::estimateGpu(gpu, core::loadModelSpec("llama-3.1-8b"), 2.0, 128, 4096); });
+    }
+    return outcome;
+  }
+  }
+  return outcome;
+}
+
+} // namespace ws::fuzz
