@@ -162,8 +162,8 @@ void ModelSpec::validate() const {
   const double params =
       double(layers) * double(attentionParamsPerLayer()) +
       denseLayerCount * double(denseFfnParams()) +
-      moeLayers * (double(experts) * double(expertParams()) +
-                   double(sharedExpertParamsPerLayer()) + double(hiddenSize) * double(experts)) +
+      moeLayers * (double(experts) * double(expertParams()) + double(sharedExpertParamsPerLayer()) +
+                   double(hiddenSize) * double(experts)) +
       2.0 * double(vocabSize) * double(hiddenSize) +
       double(layers) * double(2 * hiddenSize + 2 * headDim + qLoraRank + kvLoraRank);
   if (params > L::kParams) {
