@@ -95,11 +95,6 @@ private:
 constexpr uint64_t kMaxHeadDim = 1024;
 
 void readLatentAttentionAndLayerPattern(CardReader& r, const json& root, ModelSpec& s) {
-  const auto inRange = [&r](const char* key, uint64_t value, uint64_t lo, uint64_t hi) {
-    if (value < lo || value > hi) {
-      r.fail(fmt::format("key '{}' is {}, outside [{}, {}]", key, value, lo, hi));
-    }
-  };
   const char* const mlaKeys[] = {"q_lora_rank", "kv_lora_rank", "qk_nope_head_dim",
                                  "qk_rope_head_dim", "v_head_dim"};
   if (!r.flag("mla", false)) {
@@ -109,16 +104,12 @@ void readLatentAttentionAndLayerPattern(CardReader& r, const json& root, ModelSp
       }
     }
   } else {
-    s.qLoraRank = r.count("q_lora_rank", 0); // 0: the query has no low-rank step
-    s.kvLoraRank = r.count("kv_lora_rank");
-    s.qkNopeHeadDim = r.count("qk_nope_head_dim");
-    s.qkRopeHeadDim = r.count("qk_rope_head_dim");
-    s.vHeadDim = r.count("v_head_dim");
-    inRange("q_lora_rank", s.qLoraRank, 0, s.hiddenSize);
-    inRange("kv_lora_rank", s.kvLoraRank, 1, s.hiddenSize);
-    inRange("qk_nope_head_dim", s.qkNopeHeadDim, 1, kMaxHeadDim);
-    inRange("qk_rope_head_dim", s.qkRopeHeadDim, 2, kMaxHeadDim);
-    inRange("v_head_dim", s.vHeadDim, 1, kMaxHeadDim);
+    // q_lora_rank 0: the query has no low-rank step.
+    s.qLoraRank = r.count("q_lora_rank", 0, s.hiddenSize, 0);
+    s.kvLoraRank = r.count("kv_lora_rank", 1, s.hiddenSize);
+    s.qkNopeHeadDim = r.count("qk_nope_head_dim", 1, kMaxHeadDim);
+    s.qkRopeHeadDim = r.count("qk_rope_head_dim", 2, kMaxHeadDim);
+    s.vHeadDim = r.count("v_head_dim", 1, kMaxHeadDim);
     if (s.qkRopeHeadDim % 2 != 0) {
       r.fail(fmt::format("key 'qk_rope_head_dim' is {}: RoPE rotates pairs, it must be even",
                          s.qkRopeHeadDim));
@@ -137,17 +128,13 @@ void readLatentAttentionAndLayerPattern(CardReader& r, const json& root, ModelSp
                          s.kvHeads, s.heads));
     }
   }
-  s.moeLayerStep = r.count("moe_layer_step", 1);
-  inRange("moe_layer_step", s.moeLayerStep, 1, std::max<uint64_t>(1, s.layers));
+  s.moeLayerStep = r.count("moe_layer_step", 1, std::max<uint64_t>(1, s.layers), 1);
 }
 
 void readPublishedCountingExtras(CardReader& r, ModelCard& card) {
   card.publishedActiveCountsOutputEmbedding =
       r.flag("published_active_counts_output_embedding", true);
-  card.publishedParamsNotModelledB = r.number("published_params_not_modelled_b", 0.0);
-  if (card.publishedParamsNotModelledB < 0) {
-    r.fail("key 'published_params_not_modelled_b' is negative");
-  }
+  card.publishedParamsNotModelledB = r.number("published_params_not_modelled_b", 0.0, 1e6, 0.0);
   if (card.publishedParamsNotModelledB > 0) {
     card.publishedParamsNotModelledSource = r.text("published_params_not_modelled_source");
   }

@@ -213,17 +213,17 @@ TEST(ModelCards, BadCardsGiveOneLineErrors) {
   EXPECT_EQ(ok.headDim, 16u);
   EXPECT_DOUBLE_EQ(ok.kvBytesPerToken(2.0), 2.0 * (32 + 8) * 2);
   const std::pair<std::string, std::string> badMla[] = {
-      {mla + R"(,"kv_lora_rank":0})", "key 'kv_lora_rank' is 0, outside"},
-      {mla + R"(,"kv_lora_rank":-4})", "key 'kv_lora_rank' must be a non-negative integer"},
-      {mla + R"(,"kv_lora_rank":100000})", "key 'kv_lora_rank' is 100000, outside [1, 64]"},
+      {mla + R"(,"kv_lora_rank":0})", "field 'kv_lora_rank' must be 1 .. 64, got 0"},
+      {mla + R"(,"kv_lora_rank":-4})", "field 'kv_lora_rank' must be 1 .. 64, got -4"},
+      {mla + R"(,"kv_lora_rank":100000})", "field 'kv_lora_rank' must be 1 .. 64, got 100000"},
       {mla + R"(,"kv_lora_rank":32,"head_dim":24})", "key 'head_dim' is 24"},
       {mla + R"(,"kv_lora_rank":32,"kv_heads":2})", "key 'kv_heads' is 2"},
       {R"(,"mla":true,"kv_lora_rank":32,"qk_nope_head_dim":8,"qk_rope_head_dim":7,"v_head_dim":8})",
        "key 'qk_rope_head_dim' is 7"},
       {R"(,"mla":true,"kv_lora_rank":32,"qk_rope_head_dim":8,"v_head_dim":8})",
-       "missing key 'qk_nope_head_dim'"},
+       "missing field 'qk_nope_head_dim'"},
       {R"(,"kv_lora_rank":32})", "key 'kv_lora_rank' needs \"mla\": true"},
-      {R"(,"moe_layer_step":0})", "key 'moe_layer_step' is 0"},
+      {R"(,"moe_layer_step":0})", "field 'moe_layer_step' must be 1 .. 2, got 0"},
   };
   for (const auto& [keys, message] : badMla) {
     SCOPED_TRACE(keys);
