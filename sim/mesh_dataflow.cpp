@@ -100,63 +100,58 @@ TimeBreakdown meshGemmCycles(const ChipSpec& chip, int64_t rows, int64_t cols, i
   return step.scaled(double(n));
 }
 
-TimeBreakdown meshDecodeLayerCycles(const ChipSpec& chip, const core::ModelSpec& model, int n,
-                                    int64_t context) {
+namespace {
+
+// One decoder layer on n x n PEs: `rows` activation rows per PE column block
+// (1 for a decode step, the prompt's share for prefill), attention over
+// `keys` tokens, and `product(out, in)` the cycles of one [in -> out] matrix
+// product over the grid (MeshGEMV or MeshGEMM).
+template <typename Product>
+TimeBreakdown layerCycles(const ChipSpec& chip, const core::ModelSpec& model, int n, int64_t keys,
+                          double rows, Product&& product) {
   checkGrid(chip, n);
   const ChipTerms c = terms(chip);
   const int64_t dim = int64_t(model.hiddenSize);
   const int64_t ffn = int64_t(model.ffnSize);
-  const int64_t ctx = std::max<int64_t>(1, context);
   const double dimPerPe = double(padTo(dim, n) / n);
   TimeBreakdown t;
   for (int norm = 0; norm < 2; ++norm) {
-    addVectorWork(t, c, dimPerPe, 2.0); // square-accumulate, then scale
-    t += meshAllreduceCycles(chip, 1.0, n);
+    addVectorWork(t, c, rows * dimPerPe, 2.0); // square-accumulate, then scale
+    t += meshAllreduceCycles(chip, rows, n);
   }
   for (int qkvo = 0; qkvo < 4; ++qkvo) {
-    t += meshGemvCycles(chip, dim, dim, n);
+    t += product(dim, dim);
   }
-  // One head with head_dim = hidden: scores over the context, softmax (a
+  // One head with head_dim = hidden: scores over the keys, softmax (a
   // maximum and a sum allreduced), then the weighted values.
-  t += meshGemvCycles(chip, ctx, dim, n);
-  addVectorWork(t, c, double(padTo(ctx, n) / n), 3.0);
-  t += meshAllreduceCycles(chip, 2.0, n);
-  t += meshGemvCycles(chip, dim, ctx, n);
-  t += meshGemvCycles(chip, ffn, dim, n); // gate
-  t += meshGemvCycles(chip, ffn, dim, n); // up
-  addVectorWork(t, c, double(padTo(ffn, n) / n), 4.0);
-  t += meshGemvCycles(chip, dim, ffn, n); // down
-  addVectorWork(t, c, dimPerPe, 2.0);     // two residual adds
+  t += product(keys, dim);
+  addVectorWork(t, c, rows * double(padTo(keys, n) / n), 3.0);
+  t += meshAllreduceCycles(chip, 2.0 * rows, n);
+  t += product(dim, keys);
+  t += product(ffn, dim); // gate
+  t += product(ffn, dim); // up
+  addVectorWork(t, c, rows * double(padTo(ffn, n) / n), 4.0);
+  t += product(dim, ffn);                    // down
+  addVectorWork(t, c, rows * dimPerPe, 2.0); // two residual adds
   return t;
+}
+
+} // namespace
+
+TimeBreakdown meshDecodeLayerCycles(const ChipSpec& chip, const core::ModelSpec& model, int n,
+                                    int64_t context) {
+  return layerCycles(
+      chip, model, n, std::max<int64_t>(1, context), 1.0,
+      [&](int64_t rows, int64_t cols) { return meshGemvCycles(chip, rows, cols, n); });
 }
 
 TimeBreakdown meshPrefillLayerCycles(const ChipSpec& chip, const core::ModelSpec& model, int n,
                                      int64_t promptTokens) {
   checkGrid(chip, n);
-  const ChipTerms c = terms(chip);
-  const int64_t dim = int64_t(model.hiddenSize);
-  const int64_t ffn = int64_t(model.ffnSize);
   const int64_t tokens = std::max<int64_t>(1, promptTokens);
-  const double tokensPerPe = double(padTo(tokens, n) / n);
-  const double dimPerPe = double(padTo(dim, n) / n);
-  TimeBreakdown t;
-  for (int norm = 0; norm < 2; ++norm) {
-    addVectorWork(t, c, tokensPerPe * dimPerPe, 2.0);
-    t += meshAllreduceCycles(chip, tokensPerPe, n);
-  }
-  for (int qkvo = 0; qkvo < 4; ++qkvo) {
-    t += meshGemmCycles(chip, dim, dim, tokens, n);
-  }
-  t += meshGemmCycles(chip, tokens, dim, tokens, n); // scores
-  addVectorWork(t, c, tokensPerPe * double(padTo(tokens, n) / n), 3.0);
-  t += meshAllreduceCycles(chip, 2.0 * tokensPerPe, n);
-  t += meshGemmCycles(chip, dim, tokens, tokens, n); // weighted values
-  t += meshGemmCycles(chip, ffn, dim, tokens, n);
-  t += meshGemmCycles(chip, ffn, dim, tokens, n);
-  addVectorWork(t, c, tokensPerPe * double(padTo(ffn, n) / n), 4.0);
-  t += meshGemmCycles(chip, dim, ffn, tokens, n);
-  addVectorWork(t, c, tokensPerPe * dimPerPe, 2.0);
-  return t;
+  return layerCycles(
+      chip, model, n, tokens, double(padTo(tokens, n) / n),
+      [&](int64_t rows, int64_t cols) { return meshGemmCycles(chip, rows, cols, tokens, n); });
 }
 
 double meshDecodeTokensPerSecond(const ChipSpec& chip, const core::ModelSpec& model, int n,
