@@ -54,7 +54,8 @@ TEST(HostSupport, NamesUnknownPreTokenizer) {
       test::testdataDir() / "tokenizers" / "ggml-vocab-gpt-2.gguf", "unknown-pre.gguf",
       [](const GgufTensorInfo&, GgufWriter&) { return true; },
       [](GgufWriter& writer) { writer.setString("tokenizer.ggml.pre", "no-such-pre"); });
-  const HostSupportGap* pre = findGap(hostSupport(GgufFile::open(path)), "pre-tokenizer");
+  const HostSupport support = hostSupport(GgufFile::open(path));
+  const HostSupportGap* pre = findGap(support, "pre-tokenizer");
   ASSERT_NE(pre, nullptr);
   EXPECT_EQ(pre->name, "no-such-pre");
 }
