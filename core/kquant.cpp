@@ -1,5 +1,6 @@
 #include "core/kquant.h"
 
+#include "core/avx2_kernels.h"
 #include "core/dequantize.h"
 
 #include <algorithm>
@@ -7,10 +8,6 @@
 #include <cstring>
 #include <stdexcept>
 #include <string>
-
-#if defined(__x86_64__)
-#include <immintrin.h>
-#endif
 
 namespace ws::core {
 namespace {
@@ -208,14 +205,7 @@ float dotPortable(GgmlType type, const uint8_t* w, const Q8KView& x, int64_t blo
 // summed to int16), then by their sub-block scales through madd (int32). The
 // integer sum of a super-block is exactly the portable kernel's. ----
 
-#define WS_AVX2 __attribute__((target("avx2,fma,f16c")))
-
-WS_AVX2 inline float horizontalSum(__m256 v) {
-  __m128 sum = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  sum = _mm_add_ps(sum, _mm_movehl_ps(sum, sum));
-  sum = _mm_add_ss(sum, _mm_movehdup_ps(sum));
-  return _mm_cvtss_f32(sum);
-}
+using avx2::horizontalSum;
 
 WS_AVX2 inline __m256i load256(const void* p) {
   return _mm256_loadu_si256(static_cast<const __m256i*>(p));
@@ -388,7 +378,6 @@ WS_AVX2 float dotQ6KAvx2(const uint8_t* w, const Q8KView& x, int64_t blocks) {
   return horizontalSum(acc);
 }
 
-#undef WS_AVX2
 #endif
 
 } // namespace

@@ -1,5 +1,6 @@
 #include "core/matvec.h"
 
+#include "core/avx2_kernels.h"
 #include "core/dequantize.h"
 #include "core/tensor_ops.h"
 
@@ -8,10 +9,6 @@
 #include <cstring>
 #include <stdexcept>
 #include <string>
-
-#if defined(__x86_64__)
-#include <immintrin.h>
-#endif
 
 namespace ws::core {
 namespace {
@@ -173,14 +170,7 @@ float dotNibblesPortable(const std::byte* w, const QuantizedInput& in, int64_t b
 // ---- AVX2 kernels, after ggml's: 32 quants per 256-bit register, int8
 // products summed by maddubs/madd, one FMA per block into 8 float lanes. ----
 
-#define WS_AVX2 __attribute__((target("avx2,fma,f16c")))
-
-WS_AVX2 inline float horizontalSum(__m256 v) {
-  __m128 sum = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  sum = _mm_add_ps(sum, _mm_movehl_ps(sum, sum));
-  sum = _mm_add_ss(sum, _mm_movehdup_ps(sum));
-  return _mm_cvtss_f32(sum);
-}
+using avx2::horizontalSum;
 
 WS_AVX2 inline float halfToFloatF16c(const std::byte* p) {
   return _cvtsh_ss(loadU16(p));
@@ -299,7 +289,6 @@ WS_AVX2 float dotBF16Avx2(const std::byte* w, const float* x, int64_t n) {
   return total;
 }
 
-#undef WS_AVX2
 #endif
 
 // The dot product of one weight row with the prepared input. `buffer` is a
