@@ -326,9 +326,9 @@ std::string defaultValidationTablePath() {
   return (validationDir() / "published.csv").string();
 }
 
-double predictTokensPerSecond(const ValidationRow& row, const ChipSpec* chipOverride) {
-  const ChipSpec chip = chipOverride ? *chipOverride : loadChipSpec(row.chip);
-  const core::ModelSpec model = loadRowModel(row.model);
+namespace {
+
+double predictFor(const ValidationRow& row, const ChipSpec& chip, const core::ModelSpec& model) {
   if (row.method == "mesh-decode") {
     return meshDecodeTokensPerSecond(chip, model, row.grid, row.contextTokens);
   }
@@ -346,6 +346,13 @@ double predictTokensPerSecond(const ValidationRow& row, const ChipSpec* chipOver
   }
   const Placement placement = mapModel(model, chip, options);
   return 1.0 / predictDecodeSeconds(placement, row.contextTokens);
+}
+
+} // namespace
+
+double predictTokensPerSecond(const ValidationRow& row, const ChipSpec* chipOverride) {
+  const ChipSpec chip = chipOverride ? *chipOverride : loadChipSpec(row.chip);
+  return predictFor(row, chip, loadRowModel(row.model));
 }
 
 double baselineTokensPerSecond(const ValidationRow& row) {
@@ -378,12 +385,12 @@ ValidationSummary runValidation(const std::vector<ValidationRow>& rows) {
     ValidationResult result;
     result.row = row;
     try {
+      // The model and chip are read once for the prediction and its band.
       const ChipSpec chip = loadChipSpec(row.chip);
-      result.predicted = predictTokensPerSecond(row, &chip);
-      const ChipSpec slow = chip.atUnconfirmedExtreme(true);
-      const ChipSpec fast = chip.atUnconfirmedExtreme(false);
-      result.low = predictTokensPerSecond(row, &slow);
-      result.high = predictTokensPerSecond(row, &fast);
+      const core::ModelSpec model = loadRowModel(row.model);
+      result.predicted = predictFor(row, chip, model);
+      result.low = predictFor(row, chip.atUnconfirmedExtreme(true), model);
+      result.high = predictFor(row, chip.atUnconfirmedExtreme(false), model);
       result.errorFraction =
           (result.predicted - row.publishedTokensPerSecond) / row.publishedTokensPerSecond;
       result.baseline = baselineTokensPerSecond(row);
