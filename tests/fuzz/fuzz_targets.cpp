@@ -1,5 +1,8 @@
 #include "tests/fuzz/fuzz_targets.h"
 
+#include "app/sweep/point_eval.h"
+#include "app/sweep/result_table.h"
+#include "app/sweep/sweep_spec.h"
 #include "core/gguf.h"
 #include "core/hf_config.h"
 #include "core/inference_context.h"
@@ -111,6 +114,59 @@ Outcome exerciseSafetensors(const fs::path& path) {
   return outcome;
 }
 
+// A sweep as `sweep` and the Sweep panel use it: the grid, the first and last
+// points and their chip JSON. Point 0 is also run (map and time, as a sweep
+// task does) when it is the built-in model on the teaching plate: the full
+// presets take seconds per point in a sanitized build.
+void exerciseSweep(const fs::path& path, Outcome& outcome) {
+  std::optional<sweep::SweepSpec> spec;
+  if (!step(path, outcome, [&] {
+        spec.emplace(sweep::SweepSpec::load(path));
+        spec->checkSize(false);
+      })) {
+    return;
+  }
+  (void)spec->canonicalJson();
+  (void)sweep::csvHeader(*spec);
+  for (const uint64_t index : {uint64_t{0}, spec->pointCount() - 1}) {
+    (void)spec->axisValues(index);
+    step(path, outcome, [&] {
+      const sweep::PointConfig config = spec->pointConfig(index);
+      use([&] { (void)sweep::chipJsonForPoint(config, spec->file()); });
+    });
+  }
+  use([&] {
+    const sweep::PointConfig first = spec->pointConfig(0);
+    if (first.model == "builtin" && first.chip == "teach-32x32") {
+      sweep::PointEvaluator evaluator(*spec);
+      (void)evaluator.evaluate(0);
+    }
+  });
+}
+
+// A results table as the Sweep panel plots it: every numeric cell, and the
+// Pareto front of aggregate against per-user tokens/s.
+void exerciseSweepResults(const fs::path& path, Outcome& outcome) {
+  std::optional<sweep::ResultTable> table;
+  if (!step(path, outcome, [&] { table.emplace(sweep::loadResults(path)); })) {
+    return;
+  }
+  std::vector<std::pair<double, double>> points;
+  const int total = table->column("tokens_per_s");
+  const int perUser = table->column("tokens_per_s_per_user");
+  for (size_t row = 0; row < table->rows.size(); ++row) {
+    for (size_t column = 0; column < table->header.size(); ++column) {
+      (void)table->number(row, int(column));
+    }
+    const auto x = table->number(row, total);
+    const auto y = table->number(row, perUser);
+    if (x && y) {
+      points.emplace_back(*x, *y);
+    }
+  }
+  (void)sweep::paretoFront(points);
+}
+
 } // namespace
 
 std::string_view targetName(Target target) {
@@ -127,6 +183,10 @@ std::string_view targetName(Target target) {
     return "chip spec";
   case Target::GpuBaseline:
     return "gpu baseline";
+  case Target::Sweep:
+    return "sweep";
+  case Target::SweepResults:
+    return "sweep results";
   }
   return "?";
 }
@@ -145,6 +205,10 @@ std::string_view targetFileName(Target target) {
     return "chip.json";
   case Target::GpuBaseline:
     return "gpu.json";
+  case Target::Sweep:
+    return "sweep.json";
+  case Target::SweepResults:
+    return "results.csv";
   }
   return "case";
 }
@@ -196,6 +260,12 @@ Outcome exercise(Target target, const fs::path& path) {
     }
     return outcome;
   }
+  case Target::Sweep:
+    exerciseSweep(path, outcome);
+    return outcome;
+  case Target::SweepResults:
+    exerciseSweepResults(path, outcome);
+    return outcome;
   }
   return outcome;
 }

@@ -113,5 +113,17 @@ TEST(Fuzz, GpuBaselines) {
   runAndReport(Target::GpuBaseline, seedsIn(test::assetsDir() / "gpus", ".json"), true, 200);
 }
 
+TEST(Fuzz, Sweeps) {
+  std::vector<Seed> seeds = seedsIn(corpusDir() / "sweep", ".json");
+  for (Seed& shipped : seedsIn(test::assetsDir() / "sweeps", ".json")) {
+    seeds.push_back(std::move(shipped));
+  }
+  runAndReport(Target::Sweep, std::move(seeds), true, 200);
+}
+
+TEST(Fuzz, SweepResults) {
+  runAndReport(Target::SweepResults, seedsIn(corpusDir() / "sweep-results", ".csv"), false, 150);
+}
+
 } // namespace
 } // namespace ws::fuzz
