@@ -481,7 +481,7 @@ private:
     // The hint names a count that maps: enough bytes and PEs, and regions
     // that pack into rectangles (which may take a wafer or more beyond the
     // bytes alone).
-    const double perWafer = capacityBytes(1);
+    const double perWafer = double(m_chip.sramBytesPerPe) * double(m_chip.pesPerWafer());
     int wafersNeeded = std::max(1, int(std::ceil(needed / (perWafer * 0.97))));
     const int packingLimit = 2 * wafersNeeded + 4;
     while (wafersNeeded < packingLimit &&
@@ -501,11 +501,15 @@ private:
     throw FitError(
         fmt::format("{} needs {:.1f} GB of SRAM (weights {:.1f} GB, KV cache {:.1f} GB "
                     "at {} tokens x {} sequences, reserve {:.1f} GB), {} has {:.1f} "
-                    "GB: {}",
+                    "GB{}: {}",
                     m_model.name, needed / kGB, weightBytes() / kGB, kvBytes() / kGB, m_context,
                     m_sequences, minPes() * double(m_chip.reserveBytesPerPe) / kGB,
                     wafers > 1 ? fmt::format("{} x {}", wafers, m_chip.name) : m_chip.name,
-                    available / kGB, hint),
+                    available / kGB,
+                    m_options.reservedRows > 0
+                        ? fmt::format(" beside {} reserved rows", m_options.reservedRows)
+                        : "",
+                    hint),
         needed, available);
   }
 

@@ -1,5 +1,6 @@
 #include "core/model_spec.h"
 #include "sim/chip_spec.h"
+#include "sim/speculative_step.h"
 #include "sim/validation.h"
 #include "tests/test_paths.h"
 
@@ -95,6 +96,30 @@ TEST(Validation, EveryRowNamesAShippedServingProfile) {
     const ServingProfile profile = loadServingProfile(r.servingProfile);
     EXPECT_EQ(profile.speculative.has_value(), r.isLaterSoftware()) << r.id;
   }
+}
+
+// A later-software row's prediction is the speculative step of its profile,
+// draft and target mapped together, with no factor on top.
+TEST(Validation, LaterSoftwareRowsArePredictedBySpeculativeDecoding) {
+  const auto rows = publishedRows();
+  const auto it = std::find_if(rows.begin(), rows.end(),
+                               [](const auto& r) { return r.id == "cerebras-qwen3-32b"; });
+  ASSERT_NE(it, rows.end());
+  const ServingProfile profile = loadServingProfile(it->servingProfile);
+  ASSERT_TRUE(profile.speculative.has_value());
+  const core::ModelSpec target = core::loadModelSpec(it->model);
+  MapOptions options;
+  options.contextTokens = it->contextTokens;
+  options.bytesPerWeight = it->weightBits / 8.0;
+  options.wafers = 4096;
+  options.fewestWafers = true;
+  const SpeculativePair pair =
+      mapSpeculativePair(target, profile.draftFor(target), loadChipSpec(it->chip), options);
+  const SpeculativeEstimate e =
+      estimateSpeculativeDecode(pair, profile.speculative->draftTokens,
+                                profile.speculative->acceptanceRate, it->contextTokens);
+  EXPECT_DOUBLE_EQ(predictTokensPerSecond(*it), e.tokensPerSecond);
+  EXPECT_GT(e.tokensPerStep, 1.0);
 }
 
 TEST(Validation, EveryRowSimulatesInsideItsBand) {
