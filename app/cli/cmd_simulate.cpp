@@ -240,9 +240,9 @@ void runSimulate(const SimulateArgs& a) {
                                          "generated tokens ({})",
                                          options.contextTokens, promptTokens + a.genTokens));
   }
-  const ServingRequest serving{a.serving, a.sweepDraftTokens, a.weightBits > 0,
-                               !a.trace.empty() || !a.report.empty() || !a.heatmap.empty() ||
-                                   a.engine != "fast" || a.sequences > 1};
+  const ServingRequest serving{
+      a.serving, a.sweepDraftTokens, a.weightBits > 0,
+      !a.trace.empty() || !a.heatmap.empty() || a.engine != "fast" || a.sequences > 1, a.report};
   if (runServingProfile(serving, model, chip, options)) {
     return;
   }

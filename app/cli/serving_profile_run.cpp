@@ -6,9 +6,11 @@
 #include "sim/speculative_step.h"
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cstdio>
+#include <fstream>
 #include <optional>
 #include <stdexcept>
 #include <vector>
@@ -97,7 +99,7 @@ bool runServingProfile(const ServingRequest& request, const core::ModelSpec& mod
   if (request.plainRunOutputs) {
     throw std::runtime_error(fmt::format(
         "--serving {}: a speculative run is timed on the fast engine for one sequence and prints "
-        "its step; --trace, --report, --heatmap, --engine detailed and --sequences time plain "
+        "its step; --trace, --heatmap, --engine detailed and --sequences time plain "
         "decoding (use --serving launch-2024)",
         profile.name));
   }
@@ -131,12 +133,53 @@ bool runServingProfile(const ServingRequest& request, const core::ModelSpec& mod
               e.tokensPerStep, e.tokensPerSecond, low / s.seconds(), high / s.seconds());
   std::printf("plain decoding of %s alone on %s: %.0f tokens/s; speculative: %.2fx\n",
               model.name.c_str(), chip.name.c_str(), plain, e.tokensPerSecond / plain);
+  nlohmann::json report = {
+      {"model", model.name},
+      {"draft", draft.name},
+      {"chip", chip.name},
+      {"wafers", pair.target.wafers()},
+      {"serving_profile", profile.name},
+      {"draft_rows", pair.draftRows},
+      {"context", context},
+      {"draft_tokens", s.draftTokens},
+      {"acceptance_rate", spec.acceptanceRate},
+      {"acceptance_range", {spec.acceptanceRange.low, spec.acceptanceRange.high}},
+      {"tokens_per_step", e.tokensPerStep},
+      {"tokens_per_second", e.tokensPerSecond},
+      {"tokens_per_second_band", {low / s.seconds(), high / s.seconds()}},
+      {"plain_tokens_per_second", plain},
+      {"step_s",
+       {{"draft", s.draftSeconds},
+        {"send", s.sendSeconds},
+        {"verify", s.verifySeconds},
+        {"reply", s.replySeconds},
+        {"rollback", s.rollbackSeconds},
+        {"total", s.seconds()}}}};
+  for (int c = 0; c < sim::TimeBreakdown::kCategories; ++c) {
+    report["step_breakdown_s"][sim::TimeBreakdown::categoryName(c)] = s.breakdown.category(c);
+  }
   if (sweep) {
     const auto [from, to] = *sweep;
     std::vector<double> rates = {spec.acceptanceRange.low, spec.acceptanceRate,
                                  spec.acceptanceRange.high};
     rates.erase(std::unique(rates.begin(), rates.end()), rates.end());
-    printSweep(sim::sweepDraftTokens(pair, from, to, context), rates, plain);
+    const auto steps = sim::sweepDraftTokens(pair, from, to, context);
+    printSweep(steps, rates, plain);
+    for (const sim::SpeculativeStepTiming& k : steps) {
+      nlohmann::json point = {{"draft_tokens", k.draftTokens}, {"step_s", k.seconds()}};
+      for (double rate : rates) {
+        point["tokens_per_second"][fmt::format("{:.2f}", rate)] =
+            sim::expectedTokensPerStep(rate, k.draftTokens) / k.seconds();
+      }
+      report["sweep"].push_back(point);
+    }
+  }
+  if (!request.report.empty()) {
+    std::ofstream out(request.report, std::ios::binary | std::ios::trunc);
+    out << report.dump(2) << "\n";
+    if (!out) {
+      throw std::runtime_error(request.report + ": cannot be written");
+    }
   }
   return true;
 }

@@ -13,9 +13,10 @@ struct ServingRequest {
   std::string profile; // name or file; empty: none
   std::string sweep;   // "A..B" draft tokens; empty: no sweep
   bool weightBitsGiven = false;
-  // --trace, --report, --heatmap, --engine detailed or several sequences:
-  // outputs of a plain decode run.
+  // --trace, --heatmap, --engine detailed or several sequences: outputs of a
+  // plain decode run.
   bool plainRunOutputs = false;
+  std::string report; // --report: the speculative step and sweep as JSON
 };
 
 // Applies the profile's precision to `options` unless --weight-bits was
