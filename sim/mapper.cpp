@@ -122,7 +122,7 @@ public:
                                  "rectangles ({:.0f} PEs needed of {}): try more wafers or "
                                  "8-bit weights",
                                  m_model.name, m_chip.name, m_plans.size(), minPes(),
-                                 m_chip.pesPerWafer() * wafers),
+                                 usablePes(wafers)),
                      neededBytes(), capacityBytes(wafers));
     }
     MapOptions options = m_options;
@@ -458,13 +458,18 @@ private:
   double neededBytes() const {
     return weightBytes() + kvBytes() + minPes() * double(m_chip.reserveBytesPerPe);
   }
+  // PEs the model may use: every wafer's, less the rows reserved at the top
+  // of the first (where a speculative draft model sits).
+  double usablePes(int wafers) const {
+    return double(m_chip.pesPerWafer()) * wafers - reservedPes();
+  }
+  double reservedPes() const { return double(m_options.reservedRows) * double(m_chip.fabricWidth); }
   double capacityBytes(int wafers) const {
-    return double(m_chip.sramBytesPerPe) * double(m_chip.pesPerWafer()) * wafers;
+    return double(m_chip.sramBytesPerPe) * usablePes(wafers);
   }
 
   bool fits(int wafers) const {
-    return neededBytes() <= capacityBytes(wafers) &&
-           minPes() <= double(m_chip.pesPerWafer()) * wafers;
+    return neededBytes() <= capacityBytes(wafers) && minPes() <= usablePes(wafers);
   }
 
   void checkFits(int wafers) const {
@@ -476,7 +481,7 @@ private:
     // The hint names a count that maps: enough bytes and PEs, and regions
     // that pack into rectangles (which may take a wafer or more beyond the
     // bytes alone).
-    const double perWafer = capacityBytes(1);
+    const double perWafer = double(m_chip.sramBytesPerPe) * double(m_chip.pesPerWafer());
     int wafersNeeded = std::max(1, int(std::ceil(needed / (perWafer * 0.97))));
     const int packingLimit = 2 * wafersNeeded + 4;
     while (wafersNeeded < packingLimit &&
@@ -496,11 +501,15 @@ private:
     throw FitError(
         fmt::format("{} needs {:.1f} GB of SRAM (weights {:.1f} GB, KV cache {:.1f} GB "
                     "at {} tokens x {} sequences, reserve {:.1f} GB), {} has {:.1f} "
-                    "GB: {}",
+                    "GB{}: {}",
                     m_model.name, needed / kGB, weightBytes() / kGB, kvBytes() / kGB, m_context,
                     m_sequences, minPes() * double(m_chip.reserveBytesPerPe) / kGB,
                     wafers > 1 ? fmt::format("{} x {}", wafers, m_chip.name) : m_chip.name,
-                    available / kGB, hint),
+                    available / kGB,
+                    m_options.reservedRows > 0
+                        ? fmt::format(" beside {} reserved rows", m_options.reservedRows)
+                        : "",
+                    hint),
         needed, available);
   }
 
@@ -513,16 +522,17 @@ private:
       }
       groupArea[size_t(p.group)] += p.minArea;
     }
-    double total = 0.0;
+    // Reserved rows count as area already placed on the first wafer.
+    double total = reservedPes();
     for (double a : groupArea) {
       total += a;
     }
     const double target = total / wafers;
     const double capacity = double(m_chip.pesPerWafer());
     std::vector<int> waferOfGroup(groupArea.size(), 0);
-    double cumulative = 0.0;
+    double cumulative = reservedPes();
     int wafer = 0;
-    double onWafer = 0.0;
+    double onWafer = reservedPes();
     for (size_t g = 0; g < groupArea.size(); ++g) {
       const double mid = cumulative + groupArea[g] / 2;
       int want = std::min(wafers - 1, int(mid / target));
@@ -584,11 +594,14 @@ private:
       if (ids.empty()) {
         continue;
       }
-      const double scale = std::max(1.0, fill * double(m_chip.pesPerWafer()) / minArea);
+      // The first wafer's reserved rows stay free: its bands start below them.
+      const int top = w == 0 ? m_options.reservedRows : 0;
+      const double scale =
+          std::max(1.0, fill * double(m_chip.pesPerWafer() - int64_t(top) * fw) / minArea);
       const double meanArea = minArea * scale / double(ids.size());
       const double bandTarget =
-          std::clamp(std::sqrt(meanArea) * aspect, 1.0, double(fh)) * double(fw);
-      int y = 0;
+          std::clamp(std::sqrt(meanArea) * aspect, 1.0, double(fh - top)) * double(fw);
+      int y = top;
       size_t next = 0;
       bool leftToRight = true;
       while (next < ids.size()) {
@@ -708,6 +721,10 @@ Placement mapModel(const core::ModelSpec& model, const ChipSpec& chip, const Map
   }
   if (options.contextTokens < 1) {
     throw std::invalid_argument("mapModel: contextTokens must be at least 1");
+  }
+  if (options.reservedRows < 0 || options.reservedRows >= chip.fabricHeight) {
+    throw std::invalid_argument(fmt::format("mapModel: reservedRows must be 0 .. {}, got {}",
+                                            chip.fabricHeight - 1, options.reservedRows));
   }
   checkWorkBudget(estimateMappingWork(model, chip, options),
                   fmt::format("mapping {} on {}", model.name, chip.name));

@@ -165,6 +165,9 @@ struct MapOptions {
   // Map the transformer layers only, without embedding table and LM head
   // (per-layer studies, e.g. WaferLLM's one-layer extrapolation).
   bool layersOnly = false;
+  // Rows at the top of the first wafer (y < reservedRows) left free for a
+  // speculative draft model mapped beside this one (sim/speculative_step.h).
+  int reservedRows = 0;
 };
 
 class Placement {

@@ -105,6 +105,15 @@ void TimingEngine::reserveContext(int sequence, int64_t extraTokens) {
   m_context[size_t(sequence)] = now + extraTokens;
 }
 
+void TimingEngine::rollbackContext(int sequence, int64_t tokens) {
+  const int64_t now = contextLength(sequence);
+  if (tokens < 0 || tokens > now) {
+    throw std::out_of_range(fmt::format("cannot roll back {} of the {} KV entries of sequence {}",
+                                        tokens, now, sequence));
+  }
+  m_context[size_t(sequence)] = now - tokens;
+}
+
 void TimingEngine::addObserver(EngineObserver* observer) {
   if (observer != nullptr &&
       std::find(m_observers.begin(), m_observers.end(), observer) == m_observers.end()) {

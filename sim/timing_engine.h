@@ -43,6 +43,11 @@ public:
 
   const Placement& placement() const { return m_placement; }
   int64_t contextLength(int sequence) const;
+  // Drops the last `tokens` KV entries of `sequence` (speculative decoding's
+  // rejected draft tokens). The entries stay in SRAM until overwritten: on
+  // the wafer a rollback moves each region's cache length, nothing else.
+  // Throws std::out_of_range when the cache holds fewer entries.
+  void rollbackContext(int sequence, int64_t tokens);
   // Simulated time reached by the latest step, seconds.
   double now() const { return m_now; }
 

@@ -5,6 +5,7 @@
 #include "sim/fast_engine.h"
 #include "sim/mapper.h"
 #include "sim/mesh_dataflow.h"
+#include "sim/speculative_step.h"
 
 #include <fmt/format.h>
 
@@ -101,8 +102,9 @@ core::ModelSpec loadRowModel(const std::string& model) {
 }
 
 const std::vector<std::string> kColumns = {
-    "id",      "group",           "model",   "chip",   "systems", "weight_bits", "method", "grid",
-    "context", "published_tok_s", "serving", "frozen", "date",    "source",      "note"};
+    "id",     "group",   "model",           "chip",    "systems",         "weight_bits", "method",
+    "grid",   "context", "published_tok_s", "serving", "serving_profile", "frozen",      "date",
+    "source", "note"};
 const std::vector<std::string> kMicroColumns = {"id",   "kernel",     "chip",   "grid", "rows",
                                                 "cols", "measured_s", "source", "note"};
 
@@ -302,17 +304,23 @@ std::vector<ValidationRow> parseValidationTable(const std::string& csvText,
           "none is ever fitted)",
           file, line, r.serving));
     }
-    r.frozen = f[11];
+    r.servingProfile = f[11];
+    if (r.servingProfile.empty()) {
+      throw std::runtime_error(fmt::format(
+          "{}:{}: column 'serving_profile' is empty (name a profile of assets/serving/)", file,
+          line));
+    }
+    r.frozen = f[12];
     if (!isIsoDate(r.frozen)) {
       throw std::runtime_error(fmt::format("{}:{}: column 'frozen': '{}' is not a YYYY-MM-DD date",
                                            file, line, r.frozen));
     }
-    r.date = f[12];
-    r.source = f[13];
+    r.date = f[13];
+    r.source = f[14];
     if (r.source.empty()) {
       throw std::runtime_error(fmt::format("{}:{}: column 'source' is empty", file, line));
     }
-    r.note = f[14];
+    r.note = f[15];
     rows.push_back(std::move(r));
   }
   return rows;
@@ -328,7 +336,14 @@ std::string defaultValidationTablePath() {
 
 namespace {
 
-double predictFor(const ValidationRow& row, const ChipSpec& chip, const core::ModelSpec& model) {
+// `acceptanceRate` replaces the profile's (for the band over its range).
+double predictFor(const ValidationRow& row, const ChipSpec& chip, const core::ModelSpec& model,
+                  const ServingProfile& profile, double acceptanceRate) {
+  if (profile.speculative && row.method != "whole") {
+    throw std::runtime_error(fmt::format("serving profile {} decodes speculatively: it applies to "
+                                         "whole-model rows only, not {}",
+                                         profile.name, row.method));
+  }
   if (row.method == "mesh-decode") {
     return meshDecodeTokensPerSecond(chip, model, row.grid, row.contextTokens);
   }
@@ -344,15 +359,26 @@ double predictFor(const ValidationRow& row, const ChipSpec& chip, const core::Mo
     options.wafers = 4096;
     options.fewestWafers = true;
   }
+  if (profile.speculative) {
+    const SpeculativePair pair = mapSpeculativePair(model, profile.draftFor(model), chip, options);
+    return estimateSpeculativeDecode(pair, profile.speculative->draftTokens, acceptanceRate,
+                                     row.contextTokens)
+        .tokensPerSecond;
+  }
   const Placement placement = mapModel(model, chip, options);
   return 1.0 / predictDecodeSeconds(placement, row.contextTokens);
+}
+
+double profileAcceptance(const ServingProfile& profile) {
+  return profile.speculative ? profile.speculative->acceptanceRate : 0.0;
 }
 
 } // namespace
 
 double predictTokensPerSecond(const ValidationRow& row, const ChipSpec* chipOverride) {
   const ChipSpec chip = chipOverride ? *chipOverride : loadChipSpec(row.chip);
-  return predictFor(row, chip, loadRowModel(row.model));
+  const ServingProfile profile = loadServingProfile(row.servingProfile);
+  return predictFor(row, chip, loadRowModel(row.model), profile, profileAcceptance(profile));
 }
 
 double baselineTokensPerSecond(const ValidationRow& row) {
@@ -388,9 +414,13 @@ ValidationSummary runValidation(const std::vector<ValidationRow>& rows) {
       // The model and chip are read once for the prediction and its band.
       const ChipSpec chip = loadChipSpec(row.chip);
       const core::ModelSpec model = loadRowModel(row.model);
-      result.predicted = predictFor(row, chip, model);
-      result.low = predictFor(row, chip.atUnconfirmedExtreme(true), model);
-      result.high = predictFor(row, chip.atUnconfirmedExtreme(false), model);
+      const ServingProfile profile = loadServingProfile(row.servingProfile);
+      const double rate = profileAcceptance(profile);
+      const ParameterRange rates =
+          profile.speculative ? profile.speculative->acceptanceRange : ParameterRange{rate, rate};
+      result.predicted = predictFor(row, chip, model, profile, rate);
+      result.low = predictFor(row, chip.atUnconfirmedExtreme(true), model, profile, rates.low);
+      result.high = predictFor(row, chip.atUnconfirmedExtreme(false), model, profile, rates.high);
       result.errorFraction =
           (result.predicted - row.publishedTokensPerSecond) / row.publishedTokensPerSecond;
       result.baseline = baselineTokensPerSecond(row);
@@ -404,15 +434,19 @@ ValidationSummary runValidation(const std::vector<ValidationRow>& rows) {
   std::vector<const ValidationResult*> cerebras;
   std::vector<const ValidationResult*> waferllm;
   std::vector<const ValidationResult*> all;
+  std::vector<const ValidationResult*> later;
   for (const ValidationResult& r : summary.results) {
-    if (!r.failure.empty() || !r.row.inTotals()) {
+    if (!r.failure.empty()) {
       continue;
     }
     (r.row.group == "cerebras" ? cerebras : waferllm).push_back(&r);
     all.push_back(&r);
+    if (r.row.isLaterSoftware()) {
+      later.push_back(&r);
+    }
   }
   summary.groups = {scoreGroup("cerebras", cerebras), scoreGroup("waferllm", waferllm),
-                    scoreGroup("all", all)};
+                    scoreGroup("all", all), scoreGroup("later-software", later)};
   return summary;
 }
 

@@ -5,13 +5,16 @@
 //
 // The protocol (docs/timing-model.md): every tokens/s row is held out, one row
 // per deployment, frozen on the date in its `frozen` column; nothing is ever
-// fitted to one. Rows whose published speed needs serving software the
-// simulator does not model (serving `later-software`: speculative decoding
-// and the like) are predicted and listed but left out of the totals. Each
-// group's score is printed beside a naive baseline (3322 / active_B^0.294
-// tokens/s, SemiAnalysis) on exactly the same rows.
+// fitted to one. Every row names the serving profile its deployment ran
+// (assets/serving/, sim/serving_profile.h): the launch software, or the later
+// software's speculative decoding, simulated as draft steps, a verify pass
+// and a rollback (sim/speculative_step.h). Profiles are fixed before they
+// meet the rows; no row chooses its own K or acceptance. Each group's score
+// is printed beside a naive baseline (3322 / active_B^0.294 tokens/s,
+// SemiAnalysis) on exactly the same rows.
 #include "sim/chip_spec.h"
 #include "sim/engine_observer.h"
+#include "sim/serving_profile.h"
 
 #include <string>
 #include <vector>
@@ -34,15 +37,17 @@ struct ValidationRow {
   int grid = 0;
   int64_t contextTokens = 0; // KV length (decode) or prompt length (prefill)
   double publishedTokensPerSecond = 0.0;
-  // "launch": software the simulator models; "later-software": a later serving
-  // stack whose gains it does not model yet (listed, not in the totals).
+  // The era of the serving software: "launch" (Cerebras' launch software,
+  // WaferLLM's own) or "later-software" (what Cerebras served after).
   std::string serving = "launch";
+  // The serving profile the row is simulated with (assets/serving/NAME.json).
+  std::string servingProfile = "launch-2024";
   std::string frozen; // ISO date the row was frozen
   std::string date;   // of the publication
   std::string source;
   std::string note;
 
-  bool inTotals() const { return serving == "launch"; }
+  bool isLaterSoftware() const { return serving == "later-software"; }
   bool isDecode() const { return method != "mesh-prefill"; }
 };
 
@@ -53,8 +58,9 @@ std::vector<ValidationRow> loadValidationTable(const std::string& path);
 std::string defaultValidationTablePath();
 
 // Predicted tokens per second for a row (fast engine's closed forms, or the
-// mesh dataflow), with `chip` replacing the row's chip when given (for the
-// band over unconfirmed parameters).
+// mesh dataflow; with a speculative profile, the speculative step on fast
+// engines at the profile's K and acceptance rate), with `chip` replacing the
+// row's chip when given (for the band over unconfirmed parameters).
 double predictTokensPerSecond(const ValidationRow& row, const ChipSpec* chip = nullptr);
 // The naive baseline: 3322 / active_B^0.294 tokens/s of the row's model.
 double baselineTokensPerSecond(const ValidationRow& row);
@@ -62,7 +68,9 @@ double baselineTokensPerSecond(const ValidationRow& row);
 struct ValidationResult {
   ValidationRow row;
   double predicted = 0.0;
-  double low = 0.0; // band over the chip's unconfirmed parameters
+  // Band over the chip's unconfirmed parameters (and, with a speculative
+  // profile, the acceptance rate's range).
+  double low = 0.0;
   double high = 0.0;
   double baseline = 0.0;
   double errorFraction = 0.0;         // (predicted - published) / published
@@ -72,7 +80,9 @@ struct ValidationResult {
 
 // Scores of one group of rows in the totals.
 struct GroupScore {
-  std::string name; // "cerebras", "waferllm", "all"
+  // "cerebras", "waferllm", "all", "later-software" (the rows of software
+  // after the launch, also inside cerebras and all)
+  std::string name;
   int rows = 0;
   double mape = 0.0;
   double medianApe = 0.0;
@@ -89,7 +99,7 @@ struct GroupScore {
 
 struct ValidationSummary {
   std::vector<ValidationResult> results;
-  std::vector<GroupScore> groups; // cerebras, waferllm, all
+  std::vector<GroupScore> groups; // cerebras, waferllm, all, later-software
 };
 
 ValidationSummary runValidation(const std::vector<ValidationRow>& rows);

@@ -4,6 +4,7 @@
 #include "app/cli/command.h"
 #include "app/cli/output_path.h"
 #include "app/cli/progress_bar.h"
+#include "app/cli/serving_profile_run.h"
 #include "core/builtin_model.h"
 #include "core/gguf.h"
 #include "core/model_spec.h"
@@ -62,6 +63,8 @@ struct SimulateArgs {
   std::vector<std::string> gpus{"h100-sxm", "b200"};
   std::string dataflow = "pipeline";
   int grid = 0;
+  std::string serving;          // --serving: a serving profile (serving_profile_run.h)
+  std::string sweepDraftTokens; // --sweep-draft-tokens A..B
 };
 
 // "builtin" is the shipped model file; anything else goes to loadModelSpec.
@@ -209,6 +212,10 @@ void runSimulate(const SimulateArgs& a) {
     throw std::runtime_error("--prompt-tokens must be at least 1");
   }
   if (a.dataflow == "waferllm") {
+    if (!a.serving.empty() || !a.sweepDraftTokens.empty()) {
+      throw std::runtime_error("--serving applies to the layer-pipelined mapping, not "
+                               "--dataflow waferllm");
+    }
     runMeshDataflow(a, model, chip, promptTokens);
     return;
   }
@@ -232,6 +239,12 @@ void runSimulate(const SimulateArgs& a) {
     throw std::runtime_error(fmt::format("--context {} is shorter than the prompt plus the "
                                          "generated tokens ({})",
                                          options.contextTokens, promptTokens + a.genTokens));
+  }
+  const ServingRequest serving{
+      a.serving, a.sweepDraftTokens, a.weightBits > 0,
+      !a.trace.empty() || !a.heatmap.empty() || a.engine != "fast" || a.sequences > 1, a.report};
+  if (runServingProfile(serving, model, chip, options)) {
+    return;
   }
   const sim::Placement placement = sim::mapModel(model, chip, options);
   sim::checkWorkBudget(sim::estimateRunWork(placement, a.engine == "detailed", promptTokens,
@@ -374,6 +387,11 @@ const bool registered = registerCommand(
                      "grid, WaferLLM's MeshGEMV/MeshGEMM, closed form)")
           ->capture_default_str();
       cmd.add_option("--grid", a->grid, "N: the N x N sub-grid of --dataflow waferllm");
+      cmd.add_option(
+          "--serving", a->serving,
+          "serving profile (assets/serving: launch-2024, speculative-2025) or JSON file");
+      cmd.add_option("--sweep-draft-tokens", a->sweepDraftTokens,
+                     "A..B: tokens/s against K, draft tokens per verify pass (with --serving)");
       cmd.callback([a] { runSimulate(*a); });
     });
 

@@ -1,5 +1,6 @@
 #include "core/model_spec.h"
 #include "sim/chip_spec.h"
+#include "sim/speculative_step.h"
 #include "sim/validation.h"
 #include "tests/test_paths.h"
 
@@ -81,11 +82,44 @@ TEST(Validation, NoChipParameterComesFromATokensPerSecondRow) {
     }
   }
   const std::string header = "id,group,model,chip,systems,weight_bits,method,grid,context,"
-                             "published_tok_s,serving,frozen,date,source,note\n";
+                             "published_tok_s,serving,serving_profile,frozen,date,source,note\n";
   EXPECT_THROW(parseValidationTable(header + "a,cerebras,m,wse3,1,16,whole,0,2048,100,calibration,"
-                                             "2026-12-04,2024,src,n\n",
+                                             "launch-2024,2026-12-04,2024,src,n\n",
                                     "t.csv"),
                std::runtime_error);
+}
+
+// Every row names a shipped profile: the launch software's rows one without
+// speculation, the later software's rows one with it.
+TEST(Validation, EveryRowNamesAShippedServingProfile) {
+  for (const auto& r : publishedRows()) {
+    const ServingProfile profile = loadServingProfile(r.servingProfile);
+    EXPECT_EQ(profile.speculative.has_value(), r.isLaterSoftware()) << r.id;
+  }
+}
+
+// A later-software row's prediction is the speculative step of its profile,
+// draft and target mapped together, with no factor on top.
+TEST(Validation, LaterSoftwareRowsArePredictedBySpeculativeDecoding) {
+  const auto rows = publishedRows();
+  const auto it = std::find_if(rows.begin(), rows.end(),
+                               [](const auto& r) { return r.id == "cerebras-qwen3-32b"; });
+  ASSERT_NE(it, rows.end());
+  const ServingProfile profile = loadServingProfile(it->servingProfile);
+  ASSERT_TRUE(profile.speculative.has_value());
+  const core::ModelSpec target = core::loadModelSpec(it->model);
+  MapOptions options;
+  options.contextTokens = it->contextTokens;
+  options.bytesPerWeight = it->weightBits / 8.0;
+  options.wafers = 4096;
+  options.fewestWafers = true;
+  const SpeculativePair pair =
+      mapSpeculativePair(target, profile.draftFor(target), loadChipSpec(it->chip), options);
+  const SpeculativeEstimate e =
+      estimateSpeculativeDecode(pair, profile.speculative->draftTokens,
+                                profile.speculative->acceptanceRate, it->contextTokens);
+  EXPECT_DOUBLE_EQ(predictTokensPerSecond(*it), e.tokensPerSecond);
+  EXPECT_GT(e.tokensPerStep, 1.0);
 }
 
 TEST(Validation, EveryRowSimulatesInsideItsBand) {
@@ -99,20 +133,20 @@ TEST(Validation, EveryRowSimulatesInsideItsBand) {
   }
 }
 
-// Totals hold exactly the rows of software the simulator models; the baseline
-// is scored on exactly the decode rows among them, beside the model.
+// Totals hold every row, each simulated with its serving profile; the rows of
+// the later software are scored again on their own; the baseline is scored
+// on exactly the decode rows, beside the model.
 TEST(Validation, TotalsAndBaselineCoverExactlyTheHeldOutRows) {
   const auto rows = publishedRows();
   const ValidationSummary summary = runValidation(rows);
-  ASSERT_EQ(summary.groups.size(), 3u);
+  ASSERT_EQ(summary.groups.size(), 4u);
   int cerebras = 0;
   int waferllm = 0;
+  int later = 0;
   int decodeRows = 0;
   double baselineSum = 0.0;
   for (const auto& r : summary.results) {
-    if (!r.row.inTotals()) {
-      continue;
-    }
+    later += r.row.isLaterSoftware();
     (r.row.group == "cerebras" ? cerebras : waferllm) += 1;
     if (r.row.isDecode()) {
       ++decodeRows;
@@ -122,7 +156,10 @@ TEST(Validation, TotalsAndBaselineCoverExactlyTheHeldOutRows) {
   EXPECT_EQ(summary.groups[0].rows, cerebras);
   EXPECT_EQ(summary.groups[1].rows, waferllm);
   EXPECT_EQ(summary.groups[2].rows, cerebras + waferllm);
-  EXPECT_LT(summary.groups[2].rows, int(rows.size())) << "later-software rows are left out";
+  EXPECT_EQ(summary.groups[2].rows, int(rows.size())) << "every row is in the totals";
+  EXPECT_EQ(summary.groups[3].name, "later-software");
+  EXPECT_EQ(summary.groups[3].rows, later);
+  EXPECT_GE(later, 3);
   EXPECT_EQ(summary.groups[2].baselineRows, decodeRows);
   EXPECT_NEAR(summary.groups[2].baselineMape, baselineSum / decodeRows, 1e-12);
   EXPECT_EQ(summary.groups[1].trendModels, 4);
@@ -157,7 +194,7 @@ TEST(Validation, MicrobenchRowsRunWithNothingFitted) {
 
 TEST(Validation, MalformedTablesNameFileAndLine) {
   const std::string header = "id,group,model,chip,systems,weight_bits,method,grid,context,"
-                             "published_tok_s,serving,frozen,date,source,note\n";
+                             "published_tok_s,serving,serving_profile,frozen,date,source,note\n";
   auto fails = [&](const std::string& body, const std::string& needle) {
     try {
       parseValidationTable(header + body, "t.csv");
@@ -167,20 +204,26 @@ TEST(Validation, MalformedTablesNameFileAndLine) {
       EXPECT_NE(std::string(e.what()).find("t.csv:2"), std::string::npos) << e.what();
     }
   };
-  const std::string ok = ",2026-12-04,2024,src,n\n";
+  const std::string ok = ",launch-2024,2026-12-04,2024,src,n\n";
   fails("a,cerebras,m,wse3,1,16,whole,0,2048,abc,launch" + ok, "published_tok_s");
   fails("a,cerebras,m,wse3,1,16,whole,0,2048,100,maybe" + ok, "serving");
   fails("a,cerebras,m,wse3,1,16,sideways,0,2048,100,launch" + ok, "method");
   fails("a,vendor,m,wse3,1,16,whole,0,2048,100,launch" + ok, "group");
   fails("a,cerebras,m,wse3,1,16,mesh-decode,0,2048,100,launch" + ok, "grid");
-  fails("a,cerebras,m,wse3,1,16,whole,0,2048,100,launch,yesterday,2024,src,n\n", "frozen");
-  fails("a,cerebras,m,wse3,1,16,whole,0,2048,100,launch,2026-12-04,2024,,n\n", "source");
+  fails("a,cerebras,m,wse3,1,16,whole,0,2048,100,launch,launch-2024,yesterday,2024,src,n\n",
+        "frozen");
+  fails("a,cerebras,m,wse3,1,16,whole,0,2048,100,launch,launch-2024,2026-12-04,2024,,n\n",
+        "source");
+  fails("a,cerebras,m,wse3,1,16,whole,0,2048,100,launch,,2026-12-04,2024,src,n\n",
+        "serving_profile");
   fails("a,cerebras,m,wse3,1,16,whole,0,2048\n", "fields");
-  fails("a,cerebras,m,wse3,1,16,whole,0,2048,100,launch,2026-12-04,2024,\"unterminated,n\n",
+  fails("a,cerebras,m,wse3,1,16,whole,0,2048,100,launch,launch-2024,2026-12-04,2024,"
+        "\"unterminated,n\n",
         "unterminated");
   EXPECT_THROW(parseValidationTable("id,model\n", "t.csv"), std::runtime_error);
   const auto rows = parseValidationTable(
-      header + "a,waferllm-decode,m,wse2,1,16,mesh-decode,420,4096,840,launch,2026-12-04,2025,"
+      header + "a,waferllm-decode,m,wse2,1,16,mesh-decode,420,4096,840,launch,launch-2024,"
+               "2026-12-04,2025,"
                "\"x, \"\"quoted\"\"\",n\n",
       "t.csv");
   ASSERT_EQ(rows.size(), 1u);
