@@ -35,15 +35,15 @@ protected:
   void SetUp() override { app(); }
 };
 
-TokenPoint token(int index, double start, double us) {
-  TokenPoint t;
-  t.index = index;
-  t.simStart = start;
-  t.simEnd = start + us * 1e-6;
-  t.breakdown.compute = us * 0.25e-6;
-  t.breakdown.hop = us * 0.5e-6;
-  t.breakdown.dispatch = us * 0.25e-6;
-  t.criticalRegion = index % 2 ? "layer 1 ffn" : "layer 0 attention";
+TokenEvent token(int index, double start, double us) {
+  TokenEvent t;
+  t.timing.index = index;
+  t.timing.simStart = start;
+  t.timing.simEnd = start + us * 1e-6;
+  t.timing.breakdown.compute = us * 0.25e-6;
+  t.timing.breakdown.hop = us * 0.5e-6;
+  t.timing.breakdown.dispatch = us * 0.25e-6;
+  t.criticalRegionName = index % 2 ? "layer 1 ffn" : "layer 0 attention";
   return t;
 }
 
