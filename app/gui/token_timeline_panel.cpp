@@ -206,13 +206,14 @@ bool TokenTimelinePanel::eventFilter(QObject* watched, QEvent* event) {
                         .arg(k == 0 ? "" : ", ", tr(sim::TimeBreakdown::categoryName(k)))
                         .arg(category(*t, k) * kUs, 0, 'f', 2);
         }
-        QToolTip::showText(mouse->globalPosition().toPoint(),
-                           tr("token %1 %2\n%3 µs: %4\ncritical: %5")
-                               .arg(t->timing.index)
-                               .arg(t->text.isEmpty() ? QString() : "\"" + t->text + "\"")
-                               .arg((t->timing.simEnd - t->timing.simStart) * kUs, 0, 'f', 2)
-                               .arg(causes, QString::fromStdString(t->criticalRegionName)),
-                           m_view);
+        QToolTip::showText(
+            mouse->globalPosition().toPoint(),
+            tr("token %1 %2\n%3 µs: %4\ncritical: %5")
+                .arg(t->timing.index)
+                .arg(t->piece.empty() ? QString() : "\"" + QString::fromStdString(t->piece) + "\"")
+                .arg((t->timing.simEnd - t->timing.simStart) * kUs, 0, 'f', 2)
+                .arg(causes, QString::fromStdString(t->criticalRegionName)),
+            m_view);
       }
     }
   }

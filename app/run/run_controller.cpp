@@ -65,8 +65,9 @@ struct RunController::FunctionalModel {
 struct RunController::Observers {
   sim::TokenTimeline timeline;
   sim::BottleneckReport bottlenecks;
+  // The heatmap's fields and the op each region runs (for its inspector),
+  // attached when the run has fields.
   sim::OpHistory ops;
-  // The heatmap's fields, when the run has them.
   std::unique_ptr<sim::ActivityField> activity;
   std::unique_ptr<sim::SramField> sram;
   std::unique_ptr<sim::LinkField> link;
@@ -280,13 +281,14 @@ void RunController::startEngine(bool fields) {
   m_observers = std::make_unique<Observers>(*m_placement);
   Observers& o = *m_observers;
   for (sim::EngineObserver* observer :
-       std::initializer_list<sim::EngineObserver*>{&o.timeline, &o.bottlenecks, &o.ops}) {
+       std::initializer_list<sim::EngineObserver*>{&o.timeline, &o.bottlenecks}) {
     m_engine->addObserver(observer);
   }
   if (fields) {
+    // The heatmap's planes and, for its inspector, the op each region runs.
     o.addFields(*m_placement);
     for (sim::EngineObserver* observer : std::initializer_list<sim::EngineObserver*>{
-             o.activity.get(), o.sram.get(), o.link.get()}) {
+             o.activity.get(), o.sram.get(), o.link.get(), &o.ops}) {
       m_engine->addObserver(observer);
     }
   }
