@@ -78,6 +78,7 @@ void runRun(const RunArgs& a) {
     std::fflush(stdout);
   }
   std::fputs("\n\n", stdout);
+  std::fflush(stdout); // before the stderr line, where both go to one terminal
   const app::FinishedEvent finished = controller.finishRun();
   std::fprintf(stderr, "[%lld tokens, stop: %s, prompt %lld tokens%s]\n",
                static_cast<long long>(finished.generatedTokens), finished.stopReason.c_str(),
