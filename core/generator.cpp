@@ -5,6 +5,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 namespace ws::core {
 namespace {
@@ -107,12 +108,19 @@ bool TokenEmitter::emit(int32_t id, double hostSeconds) {
 
 Generator::Generator(InferenceContext& context, const Tokenizer* tokenizer)
     : m_context(context), m_tokenizer(tokenizer),
-      m_eos(endOfSequenceId(context.model(), tokenizer)) {}
+      m_eos(endOfSequenceId(context.model(), tokenizer)),
+      m_capture([this](const GeneratedToken& token) {
+        m_emitted = token;
+        return true;
+      }) {
+  m_context.setCancelFlag(&m_cancelled);
+}
 
-GenerationResult Generator::generate(std::span<const int32_t> promptIds,
-                                     const GenerationOptions& options,
-                                     const TokenCallback& onToken) {
-  m_cancelled.store(false, std::memory_order_relaxed);
+Generator::~Generator() {
+  m_context.setCancelFlag(nullptr);
+}
+
+void Generator::start(std::span<const int32_t> promptIds, const GenerationOptions& options) {
   if (promptIds.empty()) {
     throw std::invalid_argument("the prompt has no tokens");
   }
@@ -124,42 +132,78 @@ GenerationResult Generator::generate(std::span<const int32_t> promptIds,
   if (options.maxTokens < 0) {
     throw std::invalid_argument("the token limit must not be negative");
   }
-  Sampler sampler(options.sampler);
-  GenerationResult result;
-  std::vector<int32_t> history(promptIds.begin(), promptIds.end());
-
+  m_cancelled.store(false, std::memory_order_relaxed);
+  m_options = options;
+  m_history.assign(promptIds.begin(), promptIds.end());
+  m_promptSize = promptIds.size();
+  m_sampler.emplace(m_options.sampler);
+  m_result = GenerationResult();
+  m_result.reason = StopReason::TokenLimit;
+  m_emitter.reset();
+  m_emitter.emplace(m_tokenizer, m_eos, std::span<const int32_t>(m_history), m_options, m_capture,
+                    m_result);
+  m_generated = 0;
+  m_finished = false;
   m_context.reset();
-  const Clock::time_point promptStart = Clock::now();
-  for (size_t i = 0; i + 1 < promptIds.size(); ++i) {
-    if (m_cancelled.load(std::memory_order_relaxed)) {
-      result.reason = StopReason::Cancelled;
-      return result;
-    }
-    m_context.forward(promptIds[i]);
-  }
-  result.promptSeconds = secondsSince(promptStart);
-  TokenEmitter emitter(m_tokenizer, m_eos, promptIds, options, onToken, result);
+}
 
-  int32_t next = promptIds.back();
-  result.reason = StopReason::TokenLimit;
-  for (int generated = 0; generated < options.maxTokens; ++generated) {
-    if (m_cancelled.load(std::memory_order_relaxed)) {
-      result.reason = StopReason::Cancelled;
-      break;
+std::optional<GeneratedToken> Generator::next() {
+  if (m_finished) {
+    return std::nullopt;
+  }
+  const auto end = [&](StopReason reason) {
+    m_result.reason = reason;
+    m_finished = true;
+    return std::nullopt;
+  };
+  if (m_cancelled.load(std::memory_order_relaxed)) {
+    return end(StopReason::Cancelled);
+  }
+  if (m_generated >= m_options.maxTokens) {
+    return end(StopReason::TokenLimit);
+  }
+  try {
+    if (m_generated == 0 && m_promptSize > 1) {
+      // All prompt tokens but the last as one batched pass; the last one's
+      // forward pass gives the first token's logits, as every later token's does.
+      const Clock::time_point promptStart = Clock::now();
+      m_context.forwardPrompt(std::span<const int32_t>(m_history).first(m_promptSize - 1));
+      m_result.promptSeconds = secondsSince(promptStart);
     }
     if (m_context.position() >= m_context.maxPositions()) {
-      result.reason = StopReason::ContextFull;
-      break;
+      return end(StopReason::ContextFull);
     }
     const Clock::time_point tokenStart = Clock::now();
-    const std::span<const float> logits = m_context.forward(next);
-    next = sampler.sample(logits, history);
-    history.push_back(next);
-    if (!emitter.emit(next, secondsSince(tokenStart))) {
-      break;
+    const std::span<const float> logits = m_context.forward(m_history.back());
+    const int32_t id = m_sampler->sample(logits, m_history);
+    m_history.push_back(id);
+    ++m_generated;
+    m_emitted.reset();
+    m_finished = !m_emitter->emit(id, secondsSince(tokenStart));
+    // Ending here rather than at the next call lets a caller tell that this
+    // token was the last one before asking for another.
+    if (!m_finished && m_generated >= m_options.maxTokens) {
+      end(StopReason::TokenLimit);
+    } else if (!m_finished && m_context.position() >= m_context.maxPositions()) {
+      end(StopReason::ContextFull);
+    }
+    return std::exchange(m_emitted, std::nullopt);
+  } catch (const CancelledError&) {
+    return end(StopReason::Cancelled);
+  }
+}
+
+GenerationResult Generator::generate(std::span<const int32_t> promptIds,
+                                     const GenerationOptions& options,
+                                     const TokenCallback& onToken) {
+  start(promptIds, options);
+  while (const std::optional<GeneratedToken> token = next()) {
+    if (onToken && !onToken(*token) && !m_finished) {
+      m_result.reason = StopReason::Callback;
+      m_finished = true;
     }
   }
-  return result;
+  return m_result;
 }
 
 } // namespace ws::core

@@ -58,6 +58,7 @@ std::span<const float> InferenceContext::forward(int32_t token) {
   decodeRow(m_model.tokenEmbedding(), token, m_x);
   const Rope::Angles angles = m_rope.angles(m_position);
   for (int i = 0; i < m_model.layerCount(); ++i) {
+    throwIfCancelled();
     const LlamaLayer& layer = m_model.layers()[static_cast<size_t>(i)];
     attentionBlock(layer, i, angles);
     if (layer.isMoe()) {
@@ -191,6 +192,7 @@ void InferenceContext::promptBlock(std::span<const int32_t> tokens) {
   const AttentionShape shape{m_model.heads(), m_model.kvHeads(), m_model.headDim()};
   const float scale = 1.0f / std::sqrt(static_cast<float>(m_model.headDim()));
   for (int i = 0; i < m_model.layerCount(); ++i) {
+    throwIfCancelled();
     const LlamaLayer& layer = m_model.layers()[static_cast<size_t>(i)];
     for (size_t t = 0; t < count; ++t) {
       rmsNorm(row(m_blockX, t, hidden), layer.attentionNorm, m_model.rmsNormEps(),
@@ -201,6 +203,8 @@ void InferenceContext::promptBlock(std::span<const int32_t> tokens) {
                                  {layer.value, m_cache.value(i, m_position), kvDim}};
     matmulBatch(qkv, m_blockNormed.data(), hidden, n, m_pool, m_blockScratch);
     for (size_t t = 0; t < count; ++t) {
+      // Attention over a long context: one check per prompt token.
+      throwIfCancelled();
       const int position = m_position + static_cast<int>(t);
       const std::span<float> q = row(m_blockQ, t, qDim);
       const std::span<float> key(m_cache.key(i, position), kvDim);
@@ -222,12 +226,14 @@ void InferenceContext::promptBlock(std::span<const int32_t> tokens) {
     if (layer.isMoe()) {
       // Each token picks its own experts: run them a token at a time.
       for (size_t t = 0; t < count; ++t) {
+        throwIfCancelled();
         std::copy_n(m_blockX.data() + t * hidden, hidden, m_x.data());
         expertsBlock(layer);
         std::copy_n(m_x.data(), hidden, m_blockX.data() + t * hidden);
       }
       continue;
     }
+    throwIfCancelled();
     for (size_t t = 0; t < count; ++t) {
       rmsNorm(row(m_blockX, t, hidden), layer.ffnNorm, m_model.rmsNormEps(),
               row(m_blockNormed, t, hidden));
@@ -236,6 +242,7 @@ void InferenceContext::promptBlock(std::span<const int32_t> tokens) {
                                     {layer.ffnUp, m_blockUp.data(), ffn}};
     matmulBatch(gateUp, m_blockNormed.data(), hidden, n, m_pool, m_blockScratch);
     siluMulInPlace(m_blockGate, m_blockUp);
+    throwIfCancelled();
     const MatmulProduct down[] = {{layer.ffnDown, m_blockProjected.data(), hidden}};
     matmulBatch(down, m_blockGate.data(), ffn, n, m_pool, m_blockScratch);
     addInPlace(m_blockX, m_blockProjected);

@@ -9,6 +9,7 @@
 #include "core/rope.h"
 #include "core/thread_pool.h"
 
+#include <atomic>
 #include <cstdint>
 #include <span>
 #include <stdexcept>
@@ -23,6 +24,12 @@ struct ContextOptions {
 
 // forward() past the context limit.
 class ContextFullError : public std::runtime_error {
+public:
+  using std::runtime_error::runtime_error;
+};
+
+// A forward pass stopped by the cancel flag (setCancelFlag).
+class CancelledError : public std::runtime_error {
 public:
   using std::runtime_error::runtime_error;
 };
@@ -57,6 +64,12 @@ public:
   // 0 <= positions <= position().
   void truncate(int positions);
   int position() const { return m_position; }
+  // While `flag` (null: none) is set, forward(), forwardPrompt() and
+  // forwardSequence() throw CancelledError at the next layer or prompt token
+  // they reach, so that a stop request does not wait for a whole prompt. The
+  // flag must outlive its use here. position() then counts only the tokens
+  // (or prompt blocks) completed before the cancellation.
+  void setCancelFlag(const std::atomic<bool>* flag) { m_cancel = flag; }
   int maxPositions() const { return m_cache.maxPositions(); }
   int threads() const { return m_pool.size(); }
   const LlamaModel& model() const { return m_model; }
@@ -66,6 +79,11 @@ private:
   void ffnBlock(const LlamaLayer& layer);
   void expertsBlock(const LlamaLayer& layer);
   void promptBlock(std::span<const int32_t> tokens);
+  void throwIfCancelled() const {
+    if (m_cancel != nullptr && m_cancel->load(std::memory_order_relaxed)) {
+      throw CancelledError("cancelled");
+    }
+  }
   // Per-head RMSNorm of Q and K (qwen3), then RoPE.
   void normAndRotate(const LlamaLayer& layer, std::span<float> q, std::span<float> key,
                      const Rope::Angles& angles);
@@ -76,6 +94,7 @@ private:
   KvCache m_cache;
   MatvecScratch m_scratch;
   int m_position = 0;
+  const std::atomic<bool>* m_cancel = nullptr;
 
   std::vector<float> m_x;      // residual stream
   std::vector<float> m_normed; // RMSNorm output

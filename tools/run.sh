@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # README command 1: install, build, and start the main job. With a display the
-# GUI opens; without one, the built-in model writes code on the CPU and a
-# headless run on a simulated wse3 writes a report and a heatmap PNG into
-# waferscope-out/, printing where.
+# GUI opens; without one, `waferscope-cli run` has the built-in model write
+# code on the CPU, each token timed on a simulated wse3, and writes a report,
+# a trace and a heatmap PNG into waferscope-out/, printing where.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${WS_BUILD_DIR:-$root/build}

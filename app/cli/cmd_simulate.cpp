@@ -1,44 +1,29 @@
-// waferscope-cli simulate: maps a model on a chip, runs prefill and decode on a
-// timing engine and writes the summary, a JSON report, a Perfetto trace and a
-// heatmap PNG.
+// waferscope-cli simulate: the timing-only run of the RunController
+// (app/run): maps a model on a chip, runs prefill and decode on a timing
+// engine and writes the summary, a JSON report, a Perfetto trace and a
+// heatmap PNG. `run` (cmd_run.cpp) is the same controller generating the
+// tokens on the host as well.
 #include "app/cli/command.h"
+#include "app/cli/heatmap_field.h"
 #include "app/cli/output_path.h"
 #include "app/cli/progress_bar.h"
 #include "app/cli/serving_profile_run.h"
-#include "core/builtin_model.h"
-#include "core/gguf.h"
+#include "app/run/atomic_file.h"
+#include "app/run/run_controller.h"
 #include "core/model_spec.h"
-#include "core/tokenizer.h"
-#include "render/offscreen_renderer.h"
-#include "sim/bottleneck_report.h"
 #include "sim/chip_spec.h"
-#include "sim/decode_run.h"
-#include "sim/fields.h"
-#include "sim/gpu_baseline.h"
 #include "sim/mapper.h"
 #include "sim/mesh_dataflow.h"
-#include "sim/run_report.h"
-#include "sim/timing_engine.h"
-#include "sim/token_timeline.h"
-#include "sim/trace_writer.h"
-#include "sim/work_budget.h"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include <algorithm>
-#include <cmath>
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <memory>
-#include <optional>
 #include <stdexcept>
 
 namespace ws::cli {
 namespace {
-
-namespace fs = std::filesystem;
 
 // The most systems a run may span (--wafers), also the bound of --fewest-wafers.
 constexpr int kMaxWafers = 4096;
@@ -66,64 +51,6 @@ struct SimulateArgs {
   std::string serving;          // --serving: a serving profile (serving_profile_run.h)
   std::string sweepDraftTokens; // --sweep-draft-tokens A..B
 };
-
-// "builtin" is the shipped model file; anything else goes to loadModelSpec.
-std::string resolveModel(const std::string& model) {
-  if (model == "builtin") {
-    return core::builtinModelPath().string();
-  }
-  return model;
-}
-
-// Prompt tokens: counted with the model file's tokenizer, or the built-in
-// model's when the model is a card without one.
-int64_t countPromptTokens(const std::string& modelPath, const std::string& prompt) {
-  std::string gguf;
-  if (fs::path(modelPath).extension() == ".gguf") {
-    gguf = modelPath;
-  } else {
-    gguf = core::builtinModelPath().string();
-  }
-  if (!fs::is_regular_file(gguf)) {
-    throw std::runtime_error(fmt::format(
-        "--prompt needs a tokenizer and {} does not exist: give --prompt-tokens N instead", gguf));
-  }
-  const core::GgufFile file = core::GgufFile::open(gguf);
-  const auto tokenizer = core::Tokenizer::fromGguf(file);
-  return int64_t(tokenizer->encode(prompt, true).size());
-}
-
-render::Field toField(const sim::Placement& placement, const float* data) {
-  render::Field field;
-  field.width = uint32_t(placement.width());
-  field.height = uint32_t(placement.height());
-  field.values.assign(data, data + size_t(field.width) * field.height);
-  // Unused PEs are "no data", not idle.
-  const auto& index = placement.regionIndex();
-  for (size_t i = 0; i < index.size(); ++i) {
-    if (index[i] < 0) {
-      field.values[i] = std::nanf("");
-    }
-  }
-  return field;
-}
-
-render::FieldOverlays overlaysFor(const sim::Placement& placement) {
-  render::FieldOverlays overlays;
-  overlays.dies = {uint32_t(placement.chip().diesX * placement.wafers()),
-                   uint32_t(placement.chip().diesY)};
-  // Experts are too many to outline one by one on a wafer-wide picture.
-  for (const sim::Region& r : placement.regions()) {
-    if (r.kind == sim::RegionKind::Expert) {
-      continue;
-    }
-    render::RegionOutline o;
-    o.rect = {uint32_t(r.rect.x), uint32_t(r.rect.y), uint32_t(r.rect.w), uint32_t(r.rect.h)};
-    o.label = sim::shortLabel(r);
-    overlays.regions.push_back(std::move(o));
-  }
-  return overlays;
-}
 
 // WaferLLM's dataflow: one layer on a grid x grid sub-grid, times the layer
 // count, in closed form (sim/mesh_dataflow.h), as its published tables were
@@ -174,11 +101,7 @@ void runMeshDataflow(const SimulateArgs& a, const core::ModelSpec& model, const 
       breakdown[sim::TimeBreakdown::categoryName(c)] = layer.category(c) / chip.clockHz;
     }
     j["decode_layer_breakdown_s"] = breakdown;
-    std::ofstream out(a.report, std::ios::binary | std::ios::trunc);
-    out << j.dump(2) << "\n";
-    if (!out) {
-      throw std::runtime_error(a.report + ": cannot be written");
-    }
+    app::writeTextAtomically(a.report, j.dump(2) + "\n");
   }
 }
 
@@ -192,18 +115,16 @@ void runSimulate(const SimulateArgs& a) {
   if (a.weightBits < 0 || a.weightBits > 64) {
     throw std::runtime_error(fmt::format("--weight-bits must be 1..64, got {}", a.weightBits));
   }
-  if (a.field != "activity" && a.field != "sram" && a.field != "links") {
-    throw std::runtime_error("--field must be activity, sram or links, got '" + a.field + "'");
-  }
-  const std::string modelPath = resolveModel(a.model);
-  const core::ModelSpec model = core::loadModelSpec(modelPath);
-  const sim::ChipSpec chip = sim::loadChipSpec(a.chip);
+  const app::HeatmapField field = heatmapField(a.field);
+  app::RunController controller;
+  controller.loadModel(a.model);
+  controller.setChip(a.chip);
   int64_t promptTokens = a.promptTokens;
   if (!a.prompt.empty()) {
     if (promptTokens >= 0) {
       throw std::runtime_error("give --prompt or --prompt-tokens, not both");
     }
-    promptTokens = countPromptTokens(modelPath, a.prompt);
+    promptTokens = controller.countPromptTokens(a.prompt);
   }
   if (promptTokens < 0) {
     promptTokens = 128;
@@ -216,7 +137,7 @@ void runSimulate(const SimulateArgs& a) {
       throw std::runtime_error("--serving applies to the layer-pipelined mapping, not "
                                "--dataflow waferllm");
     }
-    runMeshDataflow(a, model, chip, promptTokens);
+    runMeshDataflow(a, controller.modelSpec(), controller.chip(), promptTokens);
     return;
   }
   if (a.dataflow != "pipeline") {
@@ -243,111 +164,27 @@ void runSimulate(const SimulateArgs& a) {
   const ServingRequest serving{
       a.serving, a.sweepDraftTokens, a.weightBits > 0,
       !a.trace.empty() || !a.heatmap.empty() || a.engine != "fast" || a.sequences > 1, a.report};
-  if (runServingProfile(serving, model, chip, options)) {
+  if (runServingProfile(serving, controller.modelSpec(), controller.chip(), options)) {
     return;
   }
-  const sim::Placement placement = sim::mapModel(model, chip, options);
-  sim::checkWorkBudget(sim::estimateRunWork(placement, a.engine == "detailed", promptTokens,
-                                            a.genTokens, a.sequences),
-                       "this run");
-  auto engine = sim::makeTimingEngine(sim::engineKindFromString(a.engine), placement);
+  controller.map(options);
+  controller.setEngine(sim::engineKindFromString(a.engine));
+  controller.setGpuBaselines(a.gpus);
 
-  sim::TokenTimeline timeline;
-  sim::BottleneckReport bottlenecks(placement);
-  engine->addObserver(&timeline);
-  engine->addObserver(&bottlenecks);
-  std::unique_ptr<sim::TraceWriter> trace;
-  if (!a.trace.empty()) {
-    trace = std::make_unique<sim::TraceWriter>(placement, a.trace);
-    engine->addObserver(trace.get());
-  }
-  std::unique_ptr<sim::ActivityField> activity;
-  std::unique_ptr<sim::SramField> sram;
-  std::unique_ptr<sim::LinkField> links;
-  if (!a.heatmap.empty()) {
-    if (a.field == "activity") {
-      activity = std::make_unique<sim::ActivityField>(placement);
-      engine->addObserver(activity.get());
-    } else if (a.field == "sram") {
-      sram = std::make_unique<sim::SramField>(placement);
-      engine->addObserver(sram.get());
-    } else {
-      links = std::make_unique<sim::LinkField>(placement);
-      engine->addObserver(links.get());
-    }
-  }
-
-  const int64_t steps = int64_t(a.sequences) * (1 + a.genTokens);
-  ProgressBar progress("simulating", steps);
+  ProgressBar progress("simulating", int64_t(a.sequences) * (1 + a.genTokens));
   int64_t done = 0;
-  sim::runPrefillAndDecode(*engine, promptTokens, a.genTokens, a.sequences,
-                           [&] { progress.update(++done); });
+  const app::FinishedEvent finished = controller.timeRun(
+      promptTokens, a.genTokens, a.sequences, !a.heatmap.empty(), [&] { progress.update(++done); });
   progress.finish();
-  if (trace) {
-    trace->finish();
-  }
-
-  std::vector<sim::GpuSpec> gpus;
-  for (const std::string& g : a.gpus) {
-    gpus.push_back(sim::loadGpuSpec(g));
-  }
-  const sim::RunReport report =
-      sim::makeRunReport(placement, a.engine, timeline, bottlenecks, gpus);
-  std::fputs(report.summary().c_str(), stdout);
+  std::fputs(finished.report.summary().c_str(), stdout);
   if (!a.report.empty()) {
-    std::ofstream out(a.report, std::ios::binary | std::ios::trunc);
-    out << report.toJson().dump(2) << "\n";
-    if (!out) {
-      throw std::runtime_error(a.report + ": cannot be written");
-    }
+    controller.exportReport(a.report);
+  }
+  if (!a.trace.empty()) {
+    controller.exportTrace(a.trace);
   }
   if (!a.heatmap.empty()) {
-    // The window: the step containing --at, else the last step.
-    const auto& tokens = timeline.tokens();
-    const sim::TokenTiming* window = &tokens.back();
-    if (a.at >= 0) {
-      window = nullptr;
-      for (const auto& t : tokens) {
-        if (t.simStart <= a.at && a.at < t.simEnd) {
-          window = &t;
-        }
-      }
-      if (window == nullptr) {
-        throw std::runtime_error(
-            fmt::format("--at {} s is outside the run (0 .. {} s)", a.at, tokens.back().simEnd));
-      }
-    }
-    render::HeatmapStyle style;
-    render::Field field;
-    if (activity) {
-      activity->evaluate(window->simStart, window->simEnd);
-      field = toField(placement, activity->data());
-      style.colormap = render::Colormap::Magma;
-      // In single-sequence decode a layer is busy for a small part of a step:
-      // scale to the busiest PE so the pattern shows (the legend has the range).
-      style.range = render::ValueRange::automaticRange();
-      style.units = "busy fraction";
-    } else if (sram) {
-      sram->setContext(window->contextLength);
-      field = toField(placement, sram->data());
-      style.colormap = render::Colormap::Viridis;
-      style.range = render::ValueRange::fixed(0.0f, 1.0f);
-      style.units = "SRAM used";
-    } else {
-      links->evaluate(window->simStart, window->simEnd);
-      field = toField(placement, links->data());
-      style.colormap = render::Colormap::Magma;
-      style.range = render::ValueRange::fixed(0.0f, 1.0f);
-      style.units = "link load";
-    }
-    style.title = fmt::format("{} on {}: {} of {} {} ({:.1f}-{:.1f} us)", placement.model().name,
-                              chip.name, a.field, window->prefill ? "prefill" : "token",
-                              window->index, window->simStart * 1e6, window->simEnd * 1e6);
-    const uint32_t height = 800;
-    const uint32_t width = std::clamp<uint32_t>(
-        uint32_t(std::lround(height * double(field.width) / field.height)) + 160, 640, 2400);
-    render::OffscreenRenderer renderer(width, height);
-    render::writePng(renderer.render(field, overlaysFor(placement), style), a.heatmap);
+    controller.exportHeatmap(a.heatmap, field, a.at);
   }
 }
 

@@ -34,21 +34,21 @@ constexpr const char* kPreferredGpu = "h100-sxm";
 
 QString tokenTooltip(const TokenEvent& event) {
   QString tip = QString("token %1 (id %2)\nsimulated %3 (%4 – %5)")
-                    .arg(event.index)
+                    .arg(event.timing.index)
                     .arg(event.id)
-                    .arg(formatSimTime(event.simEnd - event.simStart),
-                         formatSimTime(event.simStart), formatSimTime(event.simEnd));
+                    .arg(formatSimTime(event.timing.simEnd - event.timing.simStart),
+                         formatSimTime(event.timing.simStart), formatSimTime(event.timing.simEnd));
   tip += "\n";
   for (int c = 0; c < sim::TimeBreakdown::kCategories; ++c) {
     tip += QString("%1%2 %3").arg(c == 0 ? "" : (c == 4 ? ",\n" : ", "),
                                   sim::TimeBreakdown::categoryName(c),
-                                  formatSimTime(event.breakdown.category(c)));
+                                  formatSimTime(event.timing.breakdown.category(c)));
   }
   if (!event.criticalRegionName.empty()) {
     tip += "\ncritical region: " + QString::fromStdString(event.criticalRegionName);
   }
   tip += QString("\nhost forward pass %1 ms").arg(event.hostSeconds * 1e3, 0, 'f', 2);
-  if (event.prefill) {
+  if (event.timing.prefill) {
     tip += "\n(first token: its time is the prefill)";
   }
   return tip;
@@ -183,6 +183,8 @@ MainWindow::MainWindow(const MainWindowOptions& options, QWidget* parent) : QMai
   });
   connect(m_runPanel, &RunPanel::stepRequested, this, [&session] { session.step(); });
   connect(m_runPanel, &RunPanel::stopRequested, this, [&session] { session.stop(); });
+  connect(m_runPanel, &RunPanel::engineChanged, this,
+          [&session](sim::EngineKind engine) { session.setEngine(engine); });
   connect(m_runPanel, &RunPanel::speedChanged, this,
           [&session](PlaybackSpeed speed) { session.setPlaybackSpeed(speed); });
   connect(m_timeline, &TokenTimelinePanel::scrubbed, this,
@@ -308,6 +310,8 @@ void MainWindow::onMapped(const MappedEvent& event) {
   m_placement = event.placement;
   m_chipName = QString::fromStdString(event.chip.name);
   m_chipPanel->showMapping(event);
+  m_runPanel->setDetailedEngineLimit(
+      QString::fromStdString(RunController::detailedEngineLimit(event.chip.pes)));
   m_heatmap->setMapping(event.placement);
   QStringList names;
   QStringList groups;
@@ -341,22 +345,15 @@ void MainWindow::onRunStarted(const RunStartedEvent& event) {
 }
 
 void MainWindow::onToken(const TokenEvent& event) {
-  const double latency = event.simEnd - event.simStart;
-  m_text->appendToken(QString::fromStdString(event.piece), latency, tokenTooltip(event));
-  TokenPoint point;
-  point.index = int(event.index);
-  point.simStart = event.simStart;
-  point.simEnd = event.simEnd;
-  point.breakdown = event.breakdown;
-  point.criticalRegion = QString::fromStdString(event.criticalRegionName);
-  point.text = QString::fromStdString(event.piece);
-  m_timeline->addToken(point);
-  if (event.prefill) {
-    m_timeToFirstToken = event.simEnd;
-    m_timeline->setTimeToFirstToken(event.simEnd);
+  const sim::TokenTiming& timing = event.timing;
+  m_text->appendToken(QString::fromStdString(event.piece), timing.seconds(), tokenTooltip(event));
+  m_timeline->addToken(event);
+  if (timing.prefill) {
+    m_timeToFirstToken = timing.simEnd;
+    m_timeline->setTimeToFirstToken(timing.simEnd);
   }
-  m_sramChart->addSample(event.simEnd, event.sramBytesPerPe);
-  m_runPanel->setSimulatedClock(event.simEnd);
+  m_sramChart->addSample(timing.simEnd, event.sramBytesPerPe);
+  m_runPanel->setSimulatedClock(timing.simEnd);
   if (event.decodeTokensPerSecond > 0.0) {
     m_tokensPerSecond = event.decodeTokensPerSecond;
   }

@@ -13,6 +13,7 @@
 #include <QSettings>
 #include <QSignalBlocker>
 #include <QSpinBox>
+#include <QStandardItemModel>
 #include <QVBoxLayout>
 
 #include <limits>
@@ -60,6 +61,14 @@ RunPanel::RunPanel(QWidget* parent) : QWidget(parent) {
   m_maxTokens->setRange(1, 4096);
   m_maxTokens->setValue(64);
   form->addRow("Max tokens", m_maxTokens);
+  m_engine = new QComboBox(this);
+  m_engine->setObjectName("engine");
+  m_engine->addItem("fast", int(sim::EngineKind::Fast));
+  m_engine->addItem("detailed", int(sim::EngineKind::Detailed));
+  form->addRow("Engine", m_engine);
+  connect(m_engine, &QComboBox::currentIndexChanged, this,
+          [this] { emit engineChanged(engine()); });
+  setDetailedEngineLimit("");
   m_speed = new QComboBox(this);
   m_speed->setObjectName("playbackSpeed");
   for (PlaybackSpeed speed : allPlaybackSpeeds()) {
@@ -112,6 +121,27 @@ void RunPanel::setPrompt(const QString& prompt) {
 }
 void RunPanel::setMaxTokens(int tokens) {
   m_maxTokens->setValue(tokens);
+}
+
+sim::EngineKind RunPanel::engine() const {
+  return sim::EngineKind(m_engine->currentData().toInt());
+}
+
+void RunPanel::setDetailedEngineLimit(const QString& limit) {
+  auto* items = qobject_cast<QStandardItemModel*>(m_engine->model());
+  QStandardItem* detailed = items->item(m_engine->findData(int(sim::EngineKind::Detailed)));
+  detailed->setEnabled(limit.isEmpty());
+  if (limit.isEmpty()) {
+    m_engine->setToolTip("fast: closed forms per region and op; detailed: discrete-event per PE "
+                         "and wavelet, the fast engine's reference (slower)");
+    detailed->setToolTip(QString());
+    return;
+  }
+  m_engine->setToolTip("detailed engine unavailable: " + limit);
+  detailed->setToolTip(limit);
+  if (engine() == sim::EngineKind::Detailed) {
+    m_engine->setCurrentIndex(m_engine->findData(int(sim::EngineKind::Fast)));
+  }
 }
 
 PlaybackSpeed RunPanel::speed() const {

@@ -1,7 +1,7 @@
 #pragma once
 // Run dock: the prompt (with a few coding prompts to pick), sampling
-// settings, Run / Pause / Step / Stop, the playback speed in simulated time
-// and the simulated clock.
+// settings, the timing engine, Run / Pause / Step / Stop, the playback speed
+// in simulated time and the simulated clock.
 #include "app/session/session.h"
 
 #include <QWidget>
@@ -26,6 +26,12 @@ public:
   RunSettings settings() const;
   void setPrompt(const QString& prompt);
   void setMaxTokens(int tokens);
+  // The timing engine. The detailed one is offered where the mapped chip is
+  // small enough for it: `limit` (RunController::detailedEngineLimit, "" when
+  // it fits) disables it and says why in the tooltip.
+  sim::EngineKind engine() const;
+  void setDetailedEngineLimit(const QString& limit);
+  QComboBox* engineBox() const { return m_engine; }
   PlaybackSpeed speed() const;
   void setSpeed(PlaybackSpeed speed);
   void setState(bool running, bool paused);
@@ -46,6 +52,7 @@ signals:
   void stepRequested();
   void stopRequested();
   void speedChanged(ws::app::PlaybackSpeed speed);
+  void engineChanged(ws::sim::EngineKind engine);
 
 private:
   QComboBox* m_examples = nullptr;
@@ -55,6 +62,7 @@ private:
   QDoubleSpinBox* m_topP = nullptr;
   QSpinBox* m_seed = nullptr;
   QSpinBox* m_maxTokens = nullptr;
+  QComboBox* m_engine = nullptr;
   QPushButton* m_run = nullptr;
   QPushButton* m_pause = nullptr;
   QPushButton* m_step = nullptr;

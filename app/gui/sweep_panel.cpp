@@ -1,6 +1,6 @@
 #include "app/gui/sweep_panel.h"
 
-#include "app/session/atomic_file.h"
+#include "app/run/atomic_file.h"
 #include "app/sweep/point_eval.h"
 
 #include <QChart>

@@ -20,8 +20,8 @@ namespace ws::app {
 namespace {
 constexpr double kUs = 1e6;
 
-double category(const TokenPoint& t, int k) {
-  return t.breakdown.category(k);
+double category(const TokenEvent& t, int k) {
+  return t.timing.breakdown.category(k);
 }
 } // namespace
 
@@ -96,9 +96,9 @@ void TokenTimelinePanel::clear() {
   updateAxes();
 }
 
-void TokenTimelinePanel::addToken(const TokenPoint& token) {
+void TokenTimelinePanel::addToken(const TokenEvent& token) {
   m_tokens.push_back(token);
-  const double x = token.index;
+  const double x = token.timing.index;
   m_baseline->append(x, 0.0);
   double cumulative = 0.0;
   for (int k = 0; k < kCategories; ++k) {
@@ -106,8 +106,10 @@ void TokenTimelinePanel::addToken(const TokenPoint& token) {
     m_upper[k]->append(x, cumulative);
   }
   // The breakdown follows the critical path; the bar height is the latency.
-  m_maxLatencyUs = std::max({m_maxLatencyUs, cumulative, (token.simEnd - token.simStart) * kUs});
-  if (!m_highlighted.isEmpty() && token.criticalRegion == m_highlighted) {
+  m_maxLatencyUs =
+      std::max({m_maxLatencyUs, cumulative, (token.timing.simEnd - token.timing.simStart) * kUs});
+  if (!m_highlighted.isEmpty() &&
+      QString::fromStdString(token.criticalRegionName) == m_highlighted) {
     m_highlight->append(x, cumulative);
   }
   updateTtftLine();
@@ -129,12 +131,12 @@ void TokenTimelinePanel::rebuildHighlight() {
   QList<QPointF> points;
   if (!m_highlighted.isEmpty()) {
     for (const auto& t : m_tokens) {
-      if (t.criticalRegion == m_highlighted) {
+      if (QString::fromStdString(t.criticalRegionName) == m_highlighted) {
         double sum = 0.0;
         for (int k = 0; k < kCategories; ++k) {
           sum += category(t, k) * kUs;
         }
-        points.append(QPointF(t.index, sum));
+        points.append(QPointF(t.timing.index, sum));
       }
     }
   }
@@ -149,40 +151,42 @@ void TokenTimelinePanel::updateTtftLine() {
     m_ttftLine->setName(tr("time to first token"));
     return;
   }
-  const double first = m_tokens.empty() ? 0.0 : m_tokens.front().index;
-  const double last = m_tokens.empty() ? 1.0 : std::max(first + 1.0, double(m_tokens.back().index));
+  const double first = m_tokens.empty() ? 0.0 : m_tokens.front().timing.index;
+  const double last =
+      m_tokens.empty() ? 1.0 : std::max(first + 1.0, double(m_tokens.back().timing.index));
   m_ttftLine->append(first, m_ttft * kUs);
   m_ttftLine->append(last, m_ttft * kUs);
   m_ttftLine->setName(tr("time to first token: %1 µs").arg(m_ttft * kUs, 0, 'f', 1));
 }
 
 void TokenTimelinePanel::updateAxes() {
-  const double first = m_tokens.empty() ? 0.0 : m_tokens.front().index;
-  const double last = m_tokens.empty() ? 1.0 : std::max(first + 1.0, double(m_tokens.back().index));
+  const double first = m_tokens.empty() ? 0.0 : m_tokens.front().timing.index;
+  const double last =
+      m_tokens.empty() ? 1.0 : std::max(first + 1.0, double(m_tokens.back().timing.index));
   m_xAxis->setRange(first, last);
   const double top = std::max({m_maxLatencyUs, m_ttft * kUs, 1.0});
   m_yAxis->setRange(0.0, top * 1.1);
 }
 
-const TokenPoint* TokenTimelinePanel::tokenAt(QPointF viewportPos) const {
+const TokenEvent* TokenTimelinePanel::tokenAt(QPointF viewportPos) const {
   if (m_tokens.empty()) {
     return nullptr;
   }
   const QPointF value = m_chart->mapToValue(m_view->mapToScene(viewportPos.toPoint()));
   // Tokens are indexed consecutively, so the nearest one is found by rounding.
-  const long index = std::lround(value.x()) - m_tokens.front().index;
+  const long index = std::lround(value.x()) - m_tokens.front().timing.index;
   return &m_tokens[size_t(std::clamp<long>(index, 0, long(m_tokens.size()) - 1))];
 }
 
 void TokenTimelinePanel::scrubAt(QPointF viewportPos) {
-  const TokenPoint* found = tokenAt(viewportPos);
+  const TokenEvent* found = tokenAt(viewportPos);
   if (!found) {
     return;
   }
-  const TokenPoint& token = *found;
-  m_cursor->replace(
-      QList<QPointF>{{double(token.index), 0.0}, {double(token.index), m_yAxis->max()}});
-  emit scrubbed(0.5 * (token.simStart + token.simEnd));
+  const TokenEvent& token = *found;
+  m_cursor->replace(QList<QPointF>{{double(token.timing.index), 0.0},
+                                   {double(token.timing.index), m_yAxis->max()}});
+  emit scrubbed(0.5 * (token.timing.simStart + token.timing.simEnd));
 }
 
 bool TokenTimelinePanel::eventFilter(QObject* watched, QEvent* event) {
@@ -195,20 +199,21 @@ bool TokenTimelinePanel::eventFilter(QObject* watched, QEvent* event) {
     }
     if (event->type() == QEvent::MouseMove) {
       auto* mouse = static_cast<QMouseEvent*>(event);
-      if (const TokenPoint* t = tokenAt(mouse->position())) {
+      if (const TokenEvent* t = tokenAt(mouse->position())) {
         QString causes;
         for (int k = 0; k < kCategories; ++k) {
           causes += QString("%1%2 %3")
                         .arg(k == 0 ? "" : ", ", tr(sim::TimeBreakdown::categoryName(k)))
                         .arg(category(*t, k) * kUs, 0, 'f', 2);
         }
-        QToolTip::showText(mouse->globalPosition().toPoint(),
-                           tr("token %1 %2\n%3 µs: %4\ncritical: %5")
-                               .arg(t->index)
-                               .arg(t->text.isEmpty() ? QString() : "\"" + t->text + "\"")
-                               .arg((t->simEnd - t->simStart) * kUs, 0, 'f', 2)
-                               .arg(causes, t->criticalRegion),
-                           m_view);
+        QToolTip::showText(
+            mouse->globalPosition().toPoint(),
+            tr("token %1 %2\n%3 µs: %4\ncritical: %5")
+                .arg(t->timing.index)
+                .arg(t->piece.empty() ? QString() : "\"" + QString::fromStdString(t->piece) + "\"")
+                .arg((t->timing.simEnd - t->timing.simStart) * kUs, 0, 'f', 2)
+                .arg(causes, QString::fromStdString(t->criticalRegionName)),
+            m_view);
       }
     }
   }

@@ -3,6 +3,7 @@
 // (compute / fabric / memory / synchronisation), with a time-to-first-token
 // marker. Clicking or dragging on the chart scrubs: it emits the simulated time
 // under the cursor so the heatmap can show that moment.
+#include "app/run/run_events.h"
 #include "sim/engine_observer.h"
 
 #include <QPointF>
@@ -21,29 +22,20 @@ QT_END_NAMESPACE
 
 namespace ws::app {
 
-struct TokenPoint {
-  int index = 0;         // 1.. for generated tokens
-  double simStart = 0.0; // seconds of simulated time
-  double simEnd = 0.0;
-  sim::TimeBreakdown breakdown; // seconds along the critical path, by mechanism
-  QString criticalRegion;       // name of the region with the largest share
-  QString text;                 // decoded piece, for the tooltip
-};
-
 class TokenTimelinePanel : public QWidget {
   Q_OBJECT
 public:
   explicit TokenTimelinePanel(QWidget* parent = nullptr);
 
   void clear();
-  void addToken(const TokenPoint& token);
+  void addToken(const TokenEvent& token);
   // Prefill latency (time to first token), drawn as a marker line.
   void setTimeToFirstToken(double seconds);
   // Tokens whose critical region is `name` are drawn highlighted; "" clears.
   void highlightRegion(const QString& name);
 
   int tokenCount() const { return int(m_tokens.size()); }
-  const std::vector<TokenPoint>& tokens() const { return m_tokens; }
+  const std::vector<TokenEvent>& tokens() const { return m_tokens; }
 
 signals:
   // Simulated time (seconds) of the token under the cursor when the user
@@ -59,9 +51,9 @@ private:
   void updateAxes();
   void updateTtftLine();
   void scrubAt(QPointF viewportPos);
-  const TokenPoint* tokenAt(QPointF viewportPos) const;
+  const TokenEvent* tokenAt(QPointF viewportPos) const;
 
-  std::vector<TokenPoint> m_tokens;
+  std::vector<TokenEvent> m_tokens;
   QString m_highlighted;
   double m_ttft = -1.0;
   double m_maxLatencyUs = 0.0;

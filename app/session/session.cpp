@@ -1,27 +1,10 @@
 #include "app/session/session.h"
 
-#include "app/session/atomic_file.h"
-#include "app/session/op_history.h"
-#include "core/builtin_model.h"
-#include "core/generator.h"
-#include "core/inference_context.h"
-#include "core/llama_model.h"
 #include "core/thread_check.h"
-#include "core/tokenizer.h"
-#include "sim/bottleneck_report.h"
-#include "sim/fields.h"
-#include "sim/gpu_baseline.h"
 #include "sim/mapper.h"
-#include "sim/run_report.h"
-#include "sim/timing_engine.h"
-#include "sim/token_timeline.h"
-#include "sim/trace_writer.h"
 
 #include <algorithm>
 #include <chrono>
-#include <filesystem>
-#include <optional>
-#include <sstream>
 #include <stdexcept>
 
 namespace ws::app {
@@ -40,152 +23,14 @@ double secondsSince(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-// A runnable model and its tokenizer.
-struct FunctionalModel {
-  std::unique_ptr<core::LlamaModel> model;
-  std::unique_ptr<core::Tokenizer> tokenizer;
-  std::unique_ptr<core::InferenceContext> context; // made on first run, reused after
-};
-
-FunctionalModel loadFunctional(const std::filesystem::path& path) {
-  FunctionalModel functional;
-  functional.model = core::LlamaModel::load(path);
-  functional.tokenizer = core::Tokenizer::fromGguf(functional.model->file());
-  return functional;
-}
-
-std::string csvField(const std::string& text) {
-  if (text.find_first_of(",\"\n\r") == std::string::npos) {
-    return text;
-  }
-  std::string quoted = "\"";
-  for (char c : text) {
-    quoted += c;
-    if (c == '"') {
-      quoted += '"';
-    }
-  }
-  return quoted + "\"";
-}
-
 } // namespace
 
-// State the worker thread alone touches.
+// State the worker thread alone touches (with m_controller).
 struct Session::Worker {
   std::thread::id thread;
-
-  // Model
-  std::optional<core::ModelSpec> spec;
-  std::optional<FunctionalModel> ownWeights; // the model's own, when core can run them
-  std::optional<FunctionalModel> builtin;    // token source for timing-only models
-  bool hasWeights = false;
-  std::string note;
-
-  // Chip and mapping
-  std::optional<sim::ChipSpec> chip;
-  std::shared_ptr<const sim::Placement> placement;
-  std::optional<std::vector<sim::GpuSpec>> gpus;
-
-  // The latest run; kept after it ends for scrubbing and exports.
-  std::unique_ptr<sim::TimingEngine> engine;
-  std::unique_ptr<sim::ActivityField> activity;
-  std::unique_ptr<sim::SramField> sram;
-  std::unique_ptr<sim::LinkField> link;
-  std::unique_ptr<sim::TokenTimeline> timeline;
-  std::unique_ptr<sim::BottleneckReport> bottlenecks;
-  std::unique_ptr<OpHistory> ops;
-  std::vector<TokenEvent> tokens;
-  std::optional<sim::RunReport> report;
-  int64_t promptTokens = 0;
-
-  uint64_t frameSerial = 0;
+  // Playback of the latest run: where the last published frame ended.
   double lastFrameSim = 0.0;
   Clock::time_point lastFrameWall{};
-
-  void clearRun() {
-    engine.reset();
-    activity.reset();
-    sram.reset();
-    link.reset();
-    timeline.reset();
-    bottlenecks.reset();
-    ops.reset();
-    tokens.clear();
-    report.reset();
-    promptTokens = 0;
-    lastFrameSim = 0.0;
-  }
-
-  FunctionalModel& tokenSource() {
-    if (ownWeights) {
-      return *ownWeights;
-    }
-    if (!builtin) {
-      const auto path = core::builtinModelPath();
-      try {
-        builtin = loadFunctional(path);
-      } catch (const std::exception& error) {
-        throw std::runtime_error("built-in model (token source of timing-only runs): " +
-                                 std::string(error.what()));
-      }
-    }
-    return *builtin;
-  }
-
-  const std::vector<sim::GpuSpec>& gpuBaselines() {
-    if (!gpus) {
-      gpus.emplace();
-      for (const auto& name : sim::listGpuPresets()) {
-        gpus->push_back(sim::loadGpuSpec(name));
-      }
-    }
-    return *gpus;
-  }
-
-  // The fields over [start, end) of simulated time, SRAM at `context`.
-  std::shared_ptr<const Frame> makeFrame(double start, double end, int64_t context) {
-    auto frame = std::make_shared<Frame>();
-    frame->serial = ++frameSerial;
-    frame->simStart = start;
-    frame->simEnd = end;
-    frame->contextTokens = context;
-    frame->width = placement->width();
-    frame->height = placement->height();
-    const size_t cells = size_t(frame->width) * size_t(frame->height);
-    if (sram->contextTokens() != context) {
-      sram->setContext(context);
-    }
-    frame->sram.assign(sram->data(), sram->data() + cells);
-    if (end > start) {
-      activity->evaluate(start, end);
-      link->evaluate(start, end);
-      frame->activity.assign(activity->data(), activity->data() + cells);
-      frame->link.assign(link->data(), link->data() + cells);
-    } else {
-      frame->activity.assign(cells, 0.0f);
-      frame->link.assign(cells, 0.0f);
-    }
-    const double clockHz = placement->chip().clockHz;
-    frame->regionOp = ops->opsIn(start * clockHz, end * clockHz, placement->regions().size());
-    return frame;
-  }
-
-  // Observers for a new run over the current placement.
-  void startRun() {
-    clearRun();
-    engine = sim::makeTimingEngine(sim::EngineKind::Fast, *placement);
-    activity = std::make_unique<sim::ActivityField>(*placement);
-    sram = std::make_unique<sim::SramField>(*placement);
-    link = std::make_unique<sim::LinkField>(*placement);
-    timeline = std::make_unique<sim::TokenTimeline>();
-    bottlenecks = std::make_unique<sim::BottleneckReport>(*placement);
-    ops = std::make_unique<OpHistory>();
-    for (sim::EngineObserver* observer : std::initializer_list<sim::EngineObserver*>{
-             activity.get(), sram.get(), link.get(), timeline.get(), bottlenecks.get(),
-             ops.get()}) {
-      engine->addObserver(observer);
-    }
-  }
 };
 
 const char* toString(PlaybackSpeed speed) {
@@ -262,51 +107,20 @@ void Session::stopRunsUpTo(uint64_t runId) {
   uint64_t current = m_stopUpTo.load();
   while (current < runId && !m_stopUpTo.compare_exchange_weak(current, runId)) {
   }
+  // The run in progress, if any, has an id up to runId: a new run's id is
+  // taken before this is called, and its start clears the cancellation.
+  m_controller.cancel();
   m_controlChanged.notify_all();
 }
 
 void Session::loadModel(const std::string& nameOrPath) {
   stopRunsUpTo(m_lastRunId.load());
   enqueue("model", [this, nameOrPath] {
-    Worker& w = *m_worker;
     publish(ProgressEvent{"loading model", 0.0});
-    w.clearRun();
-    w.placement.reset();
-    w.spec.reset();
-    w.ownWeights.reset();
-    w.hasWeights = false;
-    w.note.clear();
-
-    std::filesystem::path path = nameOrPath == kBuiltinModelName
-                                     ? core::builtinModelPath()
-                                     : std::filesystem::path(nameOrPath);
-    std::error_code ignored;
-    const bool isFile = std::filesystem::is_regular_file(path, ignored);
-    if (isFile && path.extension() == ".safetensors") {
-      path = path.parent_path(); // its config.json describes the model
-    }
-    if (isFile && path.extension() == ".gguf") {
-      try {
-        w.ownWeights = loadFunctional(path);
-        w.spec = w.ownWeights->model->spec();
-        w.hasWeights = true;
-      } catch (const std::exception& error) {
-        // The shape may still be readable when core cannot run the weights.
-        w.ownWeights.reset();
-        w.note = std::string("weights not runnable (") + error.what() +
-                 "): timing only, tokens replayed from the built-in model";
-      }
-    }
-    if (!w.spec) {
-      w.spec = core::loadModelSpec(path.string());
-      w.spec->validate();
-      if (w.note.empty()) {
-        w.note = "no weights: timing only, tokens replayed from the built-in model";
-      }
-    }
+    ModelLoadedEvent loaded = m_controller.loadModel(nameOrPath);
     publish(ProgressEvent{"loading model", 1.0});
-    publish(ModelLoadedEvent{*w.spec, w.hasWeights, w.note});
-    if (w.chip) {
+    publish(std::move(loaded));
+    if (m_controller.hasChip()) {
       workerMap();
     }
   });
@@ -315,14 +129,15 @@ void Session::loadModel(const std::string& nameOrPath) {
 void Session::setChip(const std::string& nameOrPath) {
   stopRunsUpTo(m_lastRunId.load());
   enqueue("chip", [this, nameOrPath] {
-    Worker& w = *m_worker;
-    w.clearRun();
-    w.placement.reset();
-    w.chip = sim::loadChipSpec(nameOrPath);
-    if (w.spec) {
+    m_controller.setChip(nameOrPath);
+    if (m_controller.hasModel()) {
       workerMap();
     }
   });
+}
+
+void Session::setEngine(sim::EngineKind kind) {
+  enqueue("engine", [this, kind] { m_controller.setEngine(kind); });
 }
 
 void Session::checkWorkerThread(const core::CallSite& where) const {
@@ -331,34 +146,19 @@ void Session::checkWorkerThread(const core::CallSite& where) const {
 
 void Session::workerMap() {
   checkWorkerThread();
-  Worker& w = *m_worker;
   publish(ProgressEvent{"mapping", 0.0});
-  sim::MapOptions options;
-  options.contextTokens = std::min<int64_t>(options.contextTokens, int64_t(w.spec->contextLength));
+  MappedEvent mapped;
   try {
-    w.placement = std::make_shared<const sim::Placement>(sim::mapModel(*w.spec, *w.chip, options));
+    mapped = m_controller.map();
   } catch (const sim::FitError& error) {
     publish(ProgressEvent{"mapping", 1.0});
     publish(ErrorEvent{error.what(), true});
     return;
   }
-  const sim::ChipSpec& chip = w.placement->chip();
-  MappedEvent mapped;
-  mapped.chip = {chip.name,
-                 chip.description,
-                 int64_t(chip.pesPerWafer()) * w.placement->wafers(),
-                 double(chip.sramBytesPerPe) * double(chip.pesPerWafer()) * w.placement->wafers(),
-                 chip.clockHz,
-                 w.placement->wafers()};
-  mapped.placement = w.placement;
-  mapped.sramUsed = w.placement->sramTotal();
-  mapped.pesUsed = w.placement->usedPes();
   publish(ProgressEvent{"mapping", 1.0});
   publish(std::move(mapped));
-
-  // The mapping before any run: SRAM with an empty KV cache, nothing busy.
-  w.startRun();
-  m_frames.publish(w.makeFrame(0.0, 0.0, 0));
+  m_worker->lastFrameSim = 0.0;
+  m_frames.publish(m_controller.makeFrame(0.0, 0.0, 0));
   notifyConsumer();
 }
 
@@ -375,80 +175,27 @@ void Session::workerRun(const RunSettings& settings, uint64_t runId) {
   if (workerStopRequested(runId)) {
     return;
   }
-  if (!w.placement) {
-    publish(
-        ErrorEvent{w.spec ? "no mapping: choose a chip the model fits" : "no model loaded", false});
-    return;
+  RunStartedEvent started = m_controller.startRun(settings);
+  if (workerStopRequested(runId)) {
+    m_controller.cancel(); // a stop that came while the run was being set up
   }
-  if (settings.maxTokens < 1) {
-    publish(ErrorEvent{"max tokens must be at least 1", false});
-    return;
-  }
-  FunctionalModel& source = w.tokenSource();
-  if (!source.context) {
-    source.context = std::make_unique<core::InferenceContext>(*source.model);
-  }
-  const std::vector<int32_t> promptIds = source.tokenizer->encode(settings.prompt, true);
-  if (promptIds.empty()) {
-    publish(ErrorEvent{"the prompt is empty", false});
-    return;
-  }
-
-  w.startRun();
-  w.promptTokens = int64_t(promptIds.size());
   m_simClock = 0.0;
+  w.lastFrameSim = 0.0;
   w.lastFrameWall = Clock::now();
   m_running = true;
   publish(StateEvent{true, m_paused.load()});
-  publish(RunStartedEvent{settings.prompt, w.promptTokens, settings.maxTokens, !w.hasWeights,
-                          w.hasWeights ? std::string() : w.note});
+  publish(std::move(started));
 
-  core::Generator generator(*source.context, source.tokenizer.get());
-  core::GenerationOptions options;
-  options.maxTokens = settings.maxTokens;
-  options.sampler = settings.sampler;
-  bool stopped = false;
   std::string failure;
   bool fitFailure = false;
-
-  auto onToken = [&](const core::GeneratedToken& generated) {
-    if (!workerAwaitTurn(runId)) {
-      stopped = true;
-      return false;
-    }
-    const sim::TokenTiming timing =
-        w.tokens.empty() ? w.engine->prefill(w.promptTokens) : w.engine->decodeStep();
-    if (!workerPlay(timing, runId)) {
-      stopped = true;
-      return false;
-    }
-    TokenEvent token;
-    token.index = int64_t(w.tokens.size()) + 1;
-    token.id = generated.id;
-    token.piece = generated.piece;
-    token.prefill = timing.prefill;
-    token.simStart = timing.simStart;
-    token.simEnd = timing.simEnd;
-    token.breakdown = timing.breakdown;
-    token.criticalRegion = timing.criticalRegion;
-    if (timing.criticalRegion >= 0) {
-      token.criticalRegionName = w.placement->regions()[size_t(timing.criticalRegion)].name;
-    }
-    token.hostSeconds = generated.hostSeconds;
-    token.contextLength = timing.contextLength;
-    token.decodeTokensPerSecond = w.timeline->decodeTokensPerSecond();
-    token.sramBytesPerPe.reserve(w.placement->regions().size());
-    for (const sim::Region& region : w.placement->regions()) {
-      token.sramBytesPerPe.push_back(w.placement->sramPerPe(region, timing.contextLength).total());
-    }
-    w.tokens.push_back(token);
-    publish(std::move(token));
-    return true;
-  };
-
-  core::GenerationResult result;
   try {
-    result = generator.generate(promptIds, options, onToken);
+    while (!m_controller.runEnded() && workerAwaitTurn(runId)) {
+      std::optional<TokenEvent> token = m_controller.nextToken();
+      if (!token || !workerPlay(token->timing, runId)) {
+        break;
+      }
+      publish(std::move(*token));
+    }
   } catch (const sim::FitError& error) {
     failure = error.what();
     fitFailure = true;
@@ -456,23 +203,18 @@ void Session::workerRun(const RunSettings& settings, uint64_t runId) {
     failure = error.what();
   }
 
-  if (!w.tokens.empty()) {
-    const TokenEvent& last = w.tokens.back();
+  FinishedEvent finished = m_controller.finishRun();
+  const std::vector<TokenEvent>& tokens = m_controller.tokens();
+  if (!tokens.empty()) {
+    const sim::TokenTiming& last = tokens.back().timing;
     // The closing frame covers at least the last token: playback may already
     // have published a frame that ends where the run ends.
-    m_frames.publish(
-        w.makeFrame(std::min(w.lastFrameSim, last.simStart), last.simEnd, last.contextLength));
+    m_frames.publish(m_controller.makeFrame(std::min(w.lastFrameSim, last.simStart), last.simEnd,
+                                            last.contextLength));
     m_simClock = last.simEnd;
-    w.report = sim::makeRunReport(*w.placement, sim::toString(w.engine->kind()), *w.timeline,
-                                  *w.bottlenecks, w.gpuBaselines());
-    w.report->model = w.spec->name;
-    FinishedEvent finished;
-    finished.report = *w.report;
-    finished.stopReason = stopped ? "stopped" : core::stopReasonName(result.reason);
     if (!failure.empty()) {
       finished.stopReason = "error";
     }
-    finished.generatedTokens = int64_t(w.tokens.size());
     publish(std::move(finished));
   }
   if (!failure.empty()) {
@@ -526,7 +268,7 @@ bool Session::workerPlay(const sim::TokenTiming& timing, uint64_t runId) {
     simNow = std::min(timing.simEnd, anchorSim + secondsSince(anchorWall) / slowdown);
     m_simClock = simNow;
     if (secondsSince(w.lastFrameWall) >= kFrameIntervalSeconds && simNow > w.lastFrameSim) {
-      m_frames.publish(w.makeFrame(w.lastFrameSim, simNow, timing.contextLength));
+      m_frames.publish(m_controller.makeFrame(w.lastFrameSim, simNow, timing.contextLength));
       w.lastFrameSim = simNow;
       w.lastFrameWall = Clock::now();
       notifyConsumer();
@@ -538,7 +280,7 @@ bool Session::workerPlay(const sim::TokenTiming& timing, uint64_t runId) {
   }
   m_simClock = timing.simEnd;
   if (secondsSince(w.lastFrameWall) >= kFrameIntervalSeconds && timing.simEnd > w.lastFrameSim) {
-    m_frames.publish(w.makeFrame(w.lastFrameSim, timing.simEnd, timing.contextLength));
+    m_frames.publish(m_controller.makeFrame(w.lastFrameSim, timing.simEnd, timing.contextLength));
     w.lastFrameSim = timing.simEnd;
     w.lastFrameWall = Clock::now();
     notifyConsumer();
@@ -550,16 +292,17 @@ void Session::scrub(double simTime) {
   enqueue(
       "scrub",
       [this, simTime] {
-        Worker& w = *m_worker;
-        if (w.tokens.empty()) {
+        const std::vector<TokenEvent>& tokens = m_controller.tokens();
+        if (tokens.empty()) {
           return;
         }
         // The token whose interval holds simTime (the last one that started before it).
-        auto it =
-            std::upper_bound(w.tokens.begin(), w.tokens.end(), simTime,
-                             [](double t, const TokenEvent& token) { return t < token.simStart; });
-        const TokenEvent& token = it == w.tokens.begin() ? w.tokens.front() : *std::prev(it);
-        m_frames.publish(w.makeFrame(token.simStart, token.simEnd, token.contextLength));
+        auto it = std::upper_bound(
+            tokens.begin(), tokens.end(), simTime,
+            [](double t, const TokenEvent& token) { return t < token.timing.simStart; });
+        const sim::TokenTiming& token =
+            it == tokens.begin() ? tokens.front().timing : std::prev(it)->timing;
+        m_frames.publish(m_controller.makeFrame(token.simStart, token.simEnd, token.contextLength));
         notifyConsumer();
       },
       true);
@@ -567,61 +310,21 @@ void Session::scrub(double simTime) {
 
 void Session::exportTrace(const std::string& path) {
   enqueue("", [this, path] {
-    Worker& w = *m_worker;
-    if (w.tokens.empty()) {
-      throw std::runtime_error(path + ": nothing to export: run the model first");
-    }
-    // The engine is deterministic, so the trace is the latest run simulated
-    // again with a TraceWriter attached, rather than a copy kept in memory.
-    writeFileAtomically(path, [&](const std::filesystem::path& temp) {
-      auto engine = sim::makeTimingEngine(w.engine->kind(), *w.placement);
-      sim::TraceWriter writer(*w.placement, temp.string());
-      engine->addObserver(&writer);
-      engine->prefill(w.promptTokens);
-      for (size_t i = 1; i < w.tokens.size(); ++i) {
-        engine->decodeStep();
-      }
-      writer.finish();
-    });
+    m_controller.exportTrace(path);
     publish(ExportedEvent{"trace", path});
   });
 }
 
 void Session::exportCsv(const std::string& path) {
   enqueue("", [this, path] {
-    Worker& w = *m_worker;
-    if (w.tokens.empty()) {
-      throw std::runtime_error(path + ": nothing to export: run the model first");
-    }
-    std::ostringstream csv;
-    csv.precision(9);
-    csv << "index,prefill,token_id,text,sim_start_s,sim_end_s,latency_s,";
-    for (int c = 0; c < sim::TimeBreakdown::kCategories; ++c) {
-      csv << sim::TimeBreakdown::categoryName(c) << "_s,";
-    }
-    csv << "critical_region,context_length,host_s\n";
-    for (const TokenEvent& token : w.tokens) {
-      csv << token.index << ',' << (token.prefill ? 1 : 0) << ',' << token.id << ','
-          << csvField(token.piece) << ',' << token.simStart << ',' << token.simEnd << ','
-          << token.simEnd - token.simStart << ',';
-      for (int c = 0; c < sim::TimeBreakdown::kCategories; ++c) {
-        csv << token.breakdown.category(c) << ',';
-      }
-      csv << csvField(token.criticalRegionName) << ',' << token.contextLength << ','
-          << token.hostSeconds << '\n';
-    }
-    writeTextAtomically(path, csv.str());
+    m_controller.exportCsv(path);
     publish(ExportedEvent{"csv", path});
   });
 }
 
 void Session::exportReport(const std::string& path) {
   enqueue("", [this, path] {
-    Worker& w = *m_worker;
-    if (!w.report) {
-      throw std::runtime_error(path + ": nothing to export: run the model to the end first");
-    }
-    writeTextAtomically(path, w.report->toJson().dump(2) + "\n");
+    m_controller.exportReport(path);
     publish(ExportedEvent{"report", path});
   });
 }

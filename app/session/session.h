@@ -1,19 +1,21 @@
 #pragma once
-// The one narrow interface the GUI and the CLI drive a run through. A Session
-// owns one worker thread fed by tagged requests (RenderDoc's AsyncInvoke): a
-// new request with the same tag replaces the stale one still queued, so
-// scrubbing the timeline never queues a hundred frames. The worker loads,
-// maps and runs; the consumer receives events (drained in batches) and the
-// newest frame (a triple buffer: the worker publishes, the consumer takes the
-// latest, neither blocks).
+// The GUI's threads around a run: a Session owns one worker thread fed by
+// tagged requests (RenderDoc's AsyncInvoke): a new request with the same tag
+// replaces the stale one still queued, so scrubbing the timeline never queues
+// a hundred frames. On the worker, a RunController (app/run) loads, maps,
+// runs and exports; the Session adds what is about threads: the queue,
+// pause/step/stop, playback pacing of simulated time, and the hand-off of
+// events (drained in batches) and of the newest frame (a triple buffer: the
+// worker publishes, the consumer takes the latest, neither blocks).
+// waferscope-cli drives the same RunController without a Session.
 //
 // Threads: methods marked [consumer] are called from the thread that owns the
 // Session (the UI thread in the GUI); they never block on the worker except
 // the destructor and waitUntilIdle(). Methods marked [any] are thread-safe.
 // Everything prefixed `worker` in the implementation runs on the worker.
+#include "app/run/run_controller.h"
 #include "app/session/frame_buffer.h"
 #include "app/session/session_events.h"
-#include "core/sampler.h"
 #include "core/thread_check.h"
 
 #include <atomic>
@@ -36,15 +38,6 @@ double wallSecondsPerSimSecond(PlaybackSpeed speed);
 // All speeds, fastest pacing last, for menus.
 std::vector<PlaybackSpeed> allPlaybackSpeeds();
 
-struct RunSettings {
-  std::string prompt;
-  core::SamplerSettings sampler;
-  int maxTokens = 64;
-};
-
-// The name the built-in model is loaded by (core::resolveModelPath).
-inline constexpr const char* kBuiltinModelName = "builtin";
-
 class Session {
 public:
   Session();
@@ -64,6 +57,9 @@ public:
   void loadModel(const std::string& nameOrPath);
   // Chip: a preset name or a chip JSON file. Maps the loaded model when there is one.
   void setChip(const std::string& nameOrPath);
+  // Timing engine of the next run (RunController::detailedEngineLimit says
+  // which chips the detailed one takes; a run on a larger one is an error).
+  void setEngine(sim::EngineKind kind);
   void run(const RunSettings& settings);
   // Heatmap at a moment of the latest run: the token whose interval holds
   // simTime. Droppable: only the newest scrub waiting in the queue runs.
@@ -73,8 +69,8 @@ public:
   void exportCsv(const std::string& path);
   void exportReport(const std::string& path);
 
-  // [any] Run control, effective at the next token boundary (pause, step,
-  // stop) or at once (speed).
+  // [any] Run control, effective at the next token boundary (pause, step),
+  // within a layer of the host's forward pass (stop) or at once (speed).
   void pause();
   void resume();
   void step(); // lets one token through, then pauses
@@ -123,6 +119,8 @@ private:
   void notifyConsumer();            // [worker]
 
   std::unique_ptr<Worker> m_worker; // state only the worker thread touches
+  // Worker-owned like m_worker, but for cancel(), which stop() calls from any thread.
+  RunController m_controller;
   FrameBuffer m_frames;
 
   std::mutex m_queueMutex;

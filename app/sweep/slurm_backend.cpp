@@ -1,6 +1,6 @@
 #include "app/sweep/slurm_backend.h"
 
-#include "app/session/atomic_file.h"
+#include "app/run/atomic_file.h"
 #include "app/sweep/point_runner.h"
 
 #include <fmt/format.h>

@@ -1,6 +1,6 @@
 #include "app/sweep/sweep_store.h"
 
-#include "app/session/atomic_file.h"
+#include "app/run/atomic_file.h"
 #include "app/sweep/point_eval.h"
 
 #include <fmt/format.h>

@@ -194,7 +194,7 @@ TEST_F(GuiTest, RunsTheBuiltinModelOnTheTeachingChipWithPauseStepAndScreenshots)
   EXPECT_NE(inspector.find("SRAM"), std::string::npos) << inspector;
 
   // Scrubbing the timeline shows the heatmap at that token.
-  const TokenPoint& third = window->timelinePanel()->tokens()[2];
+  const sim::TokenTiming& third = window->timelinePanel()->tokens()[2].timing;
   emit window->timelinePanel()->scrubbed(0.5 * (third.simStart + third.simEnd));
   ASSERT_TRUE(waitUntil(
       [&] {

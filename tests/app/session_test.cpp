@@ -1,4 +1,5 @@
 #include "app/session/session.h"
+#include "core/synthetic_model.h"
 #include "tests/app/session_test_util.h"
 #include "tests/test_paths.h"
 
@@ -7,6 +8,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -73,19 +76,20 @@ TEST(SessionTest, RunsTheBuiltinModelOnTheTeachingChip) {
 
   const auto tokens = events.all<TokenEvent>();
   ASSERT_EQ(tokens.size(), 8u);
-  EXPECT_TRUE(tokens[0].prefill);
+  EXPECT_TRUE(tokens[0].timing.prefill);
   std::string text;
   for (size_t i = 0; i < tokens.size(); ++i) {
-    EXPECT_EQ(tokens[i].index, int64_t(i) + 1);
-    EXPECT_GT(tokens[i].simEnd, tokens[i].simStart);
-    EXPECT_NEAR(tokens[i].breakdown.total(), tokens[i].simEnd - tokens[i].simStart,
-                1e-9 + 1e-6 * tokens[i].simEnd);
+    EXPECT_EQ(tokens[i].timing.index, int64_t(i)); // 0: the prefill's token
+    EXPECT_GT(tokens[i].timing.simEnd, tokens[i].timing.simStart);
+    EXPECT_NEAR(tokens[i].timing.breakdown.total(),
+                tokens[i].timing.simEnd - tokens[i].timing.simStart,
+                1e-9 + 1e-6 * tokens[i].timing.simEnd);
     EXPECT_EQ(tokens[i].sramBytesPerPe.size(), mapped[0].placement->regions().size());
     if (i > 0) {
-      EXPECT_FALSE(tokens[i].prefill);
-      EXPECT_GE(tokens[i].simStart, tokens[i - 1].simEnd - 1e-12);
+      EXPECT_FALSE(tokens[i].timing.prefill);
+      EXPECT_GE(tokens[i].timing.simStart, tokens[i - 1].timing.simEnd - 1e-12);
       EXPECT_GT(tokens[i].decodeTokensPerSecond, 0.0);
-      EXPECT_EQ(tokens[i].contextLength, tokens[i - 1].contextLength + 1);
+      EXPECT_EQ(tokens[i].timing.contextLength, tokens[i - 1].timing.contextLength + 1);
     }
     text += tokens[i].piece;
   }
@@ -95,9 +99,9 @@ TEST(SessionTest, RunsTheBuiltinModelOnTheTeachingChip) {
   ASSERT_EQ(finished.size(), 1u);
   EXPECT_EQ(finished[0].generatedTokens, 8);
   EXPECT_GT(finished[0].report.decodeTokensPerSecond, 0.0);
-  EXPECT_NEAR(finished[0].report.timeToFirstTokenSeconds, tokens[0].simEnd,
-              1e-9 + 1e-6 * tokens[0].simEnd);
-  EXPECT_DOUBLE_EQ(session.simulatedClock(), tokens.back().simEnd);
+  EXPECT_NEAR(finished[0].report.timeToFirstTokenSeconds, tokens[0].timing.simEnd,
+              1e-9 + 1e-6 * tokens[0].timing.simEnd);
+  EXPECT_DOUBLE_EQ(session.simulatedClock(), tokens.back().timing.simEnd);
 
   auto frame = session.takeFrame();
   ASSERT_NE(frame, nullptr);
@@ -219,8 +223,8 @@ TEST(SessionTest, ClosingFrameShowsTheLastTokenAfterPlaybackPublishedItsEnd) {
   ASSERT_EQ(tokens.size(), 1u);
   const auto frame = session.takeFrame();
   ASSERT_NE(frame, nullptr);
-  EXPECT_LE(frame->simStart, tokens[0].simStart);
-  EXPECT_EQ(frame->simEnd, tokens[0].simEnd);
+  EXPECT_LE(frame->simStart, tokens[0].timing.simStart);
+  EXPECT_EQ(frame->simEnd, tokens[0].timing.simEnd);
   EXPECT_GT(*std::max_element(frame->activity.begin(), frame->activity.end()), 0.0f);
 }
 
@@ -238,6 +242,77 @@ TEST(SessionTest, StopEndsTheRunEarly) {
   EXPECT_LT(events.count<TokenEvent>(), 50u);
 }
 
+// Qwen2.5-Coder-0.5B's shape (24 layers, hidden 896, 14 heads / 2 KV heads,
+// FFN 4864, vocabulary 151936; bench/bench_inference.cpp) with random Q8_0
+// weights and no tokenizer, its context cut to 8192 positions to keep the KV
+// cache small. Written once per test output directory (atomically: a file
+// there is complete).
+std::filesystem::path qwen05bShapedModel() {
+  const auto path = test::outputDir() / "qwen2.5-0.5b-shaped-q8_0.gguf";
+  if (!std::filesystem::exists(path)) {
+    core::SyntheticModelShape shape;
+    shape.architecture = "qwen2";
+    shape.layers = 24;
+    shape.hiddenSize = 896;
+    shape.heads = 14;
+    shape.kvHeads = 2;
+    shape.ffnSize = 4864;
+    shape.vocabSize = 151936;
+    shape.contextLength = 8192;
+    shape.ropeTheta = 1000000.0f;
+    shape.matrixType = core::GgmlType::Q8_0;
+    auto temp = path;
+    temp += ".partial";
+    core::writeSyntheticModel(shape, 15, temp);
+    std::filesystem::rename(temp, path);
+  }
+  return path;
+}
+
+// Issue 15: Stop during a long prompt returns within 100 ms. A 4000-token
+// prompt takes the host many seconds; the stop cancels its forward pass at
+// the next layer (or next prompt token's attention), not at its end.
+TEST(SessionTest, StopDuringALongPromptReturnsWithin100Milliseconds) {
+  const std::filesystem::path model = qwen05bShapedModel();
+  Session session;
+  SessionEvents events(session);
+  loadAndMap(session, events, model.string(), "wse3");
+  events.clear();
+  RunSettings run;
+  run.maxTokens = 4;
+  for (int i = 0; i < 4000; ++i) {
+    run.promptIds.push_back(int32_t((i * 7919 + 11) % 151936));
+  }
+  session.run(run);
+  ASSERT_TRUE(events.waitFor<RunStartedEvent>(60));
+  // Well inside the prompt's forward pass.
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  ASSERT_TRUE(session.running());
+  EXPECT_FALSE(session.waitUntilIdle(0.0));
+
+  const auto stopAt = std::chrono::steady_clock::now();
+  session.stop();
+  ASSERT_TRUE(session.waitUntilIdle(30));
+  const double stopMs =
+      1e3 * std::chrono::duration<double>(std::chrono::steady_clock::now() - stopAt).count();
+#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+  // The sanitizers slow every instruction 2-15x; their builds check the
+  // stop path for races and memory errors, the bound is the release build's.
+  constexpr double kBoundMs = 1000.0;
+#else
+  constexpr double kBoundMs = 100.0;
+#endif
+  EXPECT_LT(stopMs, kBoundMs) << "stop took " << stopMs << " ms";
+  RecordProperty("stop_ms", std::to_string(stopMs));
+  std::printf("stop during a 4000-token prompt: idle after %.1f ms\n", stopMs);
+  EXPECT_FALSE(session.running());
+  events.collectUntil([](const auto&) { return true; });
+  EXPECT_EQ(events.count<TokenEvent>(), 0u) << "the prompt finished before the stop";
+  for (const auto& error : events.all<ErrorEvent>()) {
+    FAIL() << error.message;
+  }
+}
+
 TEST(SessionTest, PacedPlaybackFollowsTheSimulatedClock) {
   Session session;
   SessionEvents events(session);
@@ -252,7 +327,7 @@ TEST(SessionTest, PacedPlaybackFollowsTheSimulatedClock) {
   const auto tokens = events.all<TokenEvent>();
   ASSERT_EQ(tokens.size(), 2u);
   // 1/1000x: a simulated second takes 1000 wall seconds.
-  EXPECT_GE(wall, 1000.0 * tokens.back().simEnd * 0.95);
+  EXPECT_GE(wall, 1000.0 * tokens.back().timing.simEnd * 0.95);
 }
 
 TEST(SessionTest, ScrubShowsTheTokenAtThatMomentAndDropsStaleRequests) {
@@ -266,25 +341,25 @@ TEST(SessionTest, ScrubShowsTheTokenAtThatMomentAndDropsStaleRequests) {
   session.takeFrame();
 
   const TokenEvent& third = tokens[2];
-  session.scrub(0.5 * (third.simStart + third.simEnd));
+  session.scrub(0.5 * (third.timing.simStart + third.timing.simEnd));
   ASSERT_TRUE(session.waitUntilIdle(30));
   auto frame = session.takeFrame();
   ASSERT_NE(frame, nullptr);
-  EXPECT_DOUBLE_EQ(frame->simStart, third.simStart);
-  EXPECT_DOUBLE_EQ(frame->simEnd, third.simEnd);
-  EXPECT_EQ(frame->contextTokens, third.contextLength);
+  EXPECT_DOUBLE_EQ(frame->simStart, third.timing.simStart);
+  EXPECT_DOUBLE_EQ(frame->simEnd, third.timing.simEnd);
+  EXPECT_EQ(frame->contextTokens, third.timing.contextLength);
 
   // Many scrubs queued behind a slow request: only the newest one runs.
   const uint64_t before = frame->serial;
   session.exportTrace((test::outputDir() / "scrub_trace.json").string());
   for (int i = 0; i < 100; ++i) {
-    session.scrub(tokens[size_t(i) % tokens.size()].simStart);
+    session.scrub(tokens[size_t(i) % tokens.size()].timing.simStart);
   }
   ASSERT_TRUE(session.waitUntilIdle(60));
   frame = session.takeFrame();
   ASSERT_NE(frame, nullptr);
   EXPECT_LE(frame->serial - before, 3u) << "stale scrubs were not dropped";
-  EXPECT_DOUBLE_EQ(frame->simStart, tokens[99 % tokens.size()].simStart);
+  EXPECT_DOUBLE_EQ(frame->simStart, tokens[99 % tokens.size()].timing.simStart);
 }
 
 TEST(SessionTest, ExportsTraceCsvAndReport) {

@@ -1,9 +1,11 @@
 #include "core/generator.h"
 #include "core/gguf.h"
+#include "core/synthetic_model.h"
 #include "tests/core/model_test_support.h"
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <stdexcept>
@@ -136,6 +138,74 @@ TEST_F(GeneratorTest, CancelFromAnotherThreadStopsBeforeTheNextToken) {
   // The next generate() runs normally.
   options.maxTokens = 2;
   EXPECT_EQ(generator.generate(prompt, options).reason, StopReason::TokenLimit);
+}
+
+TEST_F(GeneratorTest, PullStreamYieldsWhatGenerateHandsTheCallback) {
+  InferenceContext context(*model, {2, 0});
+  Generator generator(context, tokenizer.get());
+  GenerationOptions options;
+  options.maxTokens = 12;
+  std::vector<GeneratedToken> handed;
+  const GenerationResult pushed = generator.generate(prompt, options, [&](const GeneratedToken& t) {
+    handed.push_back(t);
+    return true;
+  });
+
+  generator.start(prompt, options);
+  EXPECT_FALSE(generator.finished());
+  std::vector<GeneratedToken> pulled;
+  while (const auto token = generator.next()) {
+    pulled.push_back(*token);
+  }
+  EXPECT_TRUE(generator.finished());
+  EXPECT_FALSE(generator.next().has_value());
+  ASSERT_EQ(pulled.size(), handed.size());
+  for (size_t i = 0; i < pulled.size(); ++i) {
+    EXPECT_EQ(pulled[i].id, handed[i].id) << i;
+    EXPECT_EQ(pulled[i].piece, handed[i].piece) << i;
+  }
+  EXPECT_EQ(generator.result().ids, pushed.ids);
+  EXPECT_EQ(generator.result().text, pushed.text);
+  EXPECT_EQ(generator.result().reason, StopReason::TokenLimit);
+}
+
+// cancel() reaches into the forward pass: a long prompt stops at the next
+// layer, not after its last token.
+TEST(GeneratorCancelTest, CancelStopsALongPromptInsideItsForwardPass) {
+  SyntheticModelShape shape;
+  shape.layers = 8;
+  shape.hiddenSize = 256;
+  shape.heads = 4;
+  shape.kvHeads = 2;
+  shape.ffnSize = 1024;
+  shape.vocabSize = 1000;
+  shape.contextLength = 4096;
+  const auto path = test::outputDir() / "generator-cancel-model.gguf";
+  writeSyntheticModel(shape, 5, path);
+  const auto model = LlamaModel::load(path);
+  InferenceContext context(*model, {1, 0});
+  Generator generator(context, nullptr);
+  std::vector<int32_t> longPrompt;
+  for (int i = 0; i < 4000; ++i) {
+    longPrompt.push_back(i % 1000);
+  }
+  GenerationOptions options;
+  options.maxTokens = 4;
+  generator.start(longPrompt, options);
+  std::optional<GeneratedToken> token;
+  std::thread worker([&] { token = generator.next(); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  generator.cancel();
+  worker.join();
+  EXPECT_FALSE(token.has_value());
+  EXPECT_EQ(generator.result().reason, StopReason::Cancelled);
+  EXPECT_LT(context.position(), 3999) << "the prompt ran to its end";
+  // The next stream runs normally.
+  generator.start(std::vector<int32_t>{1, 2, 3}, options);
+  while (generator.next()) {
+  }
+  EXPECT_NE(generator.result().reason, StopReason::Cancelled);
+  EXPECT_GE(context.position(), 3);
 }
 
 TEST_F(GeneratorTest, ContextOverflowIsAClearError) {

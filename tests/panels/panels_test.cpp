@@ -1,6 +1,7 @@
 #include "app/gui/comparison_panel.h"
 #include "app/gui/generated_text_panel.h"
 #include "app/gui/python_highlighter.h"
+#include "app/gui/run_panel.h"
 #include "app/gui/sram_chart_panel.h"
 #include "app/gui/token_timeline_panel.h"
 
@@ -10,9 +11,11 @@
 #include <QApplication>
 #include <QChart>
 #include <QChartView>
+#include <QComboBox>
 #include <QLabel>
 #include <QLineSeries>
 #include <QSignalSpy>
+#include <QStandardItemModel>
 #include <QTableWidget>
 #include <QTest>
 #include <QTextBlock>
@@ -35,15 +38,15 @@ protected:
   void SetUp() override { app(); }
 };
 
-TokenPoint token(int index, double start, double us) {
-  TokenPoint t;
-  t.index = index;
-  t.simStart = start;
-  t.simEnd = start + us * 1e-6;
-  t.breakdown.compute = us * 0.25e-6;
-  t.breakdown.hop = us * 0.5e-6;
-  t.breakdown.dispatch = us * 0.25e-6;
-  t.criticalRegion = index % 2 ? "layer 1 ffn" : "layer 0 attention";
+TokenEvent token(int index, double start, double us) {
+  TokenEvent t;
+  t.timing.index = index;
+  t.timing.simStart = start;
+  t.timing.simEnd = start + us * 1e-6;
+  t.timing.breakdown.compute = us * 0.25e-6;
+  t.timing.breakdown.hop = us * 0.5e-6;
+  t.timing.breakdown.dispatch = us * 0.25e-6;
+  t.criticalRegionName = index % 2 ? "layer 1 ffn" : "layer 0 attention";
   return t;
 }
 
@@ -86,6 +89,31 @@ TEST_F(Panels, TimelineHighlightsTokensWhoseCriticalRegionIsSelected) {
     }
   }
   EXPECT_EQ(highlighted, 5); // odd indices
+}
+
+// Issue 15: the detailed engine is offered where the chip is small enough
+// and disabled, naming the limit, on a larger one.
+TEST_F(Panels, RunPanelOffersTheDetailedEngineWhereTheChipAllowsIt) {
+  RunPanel panel;
+  QSignalSpy changed(&panel, &RunPanel::engineChanged);
+  QComboBox* box = panel.engineBox();
+  auto* items = qobject_cast<QStandardItemModel*>(box->model());
+  ASSERT_NE(items, nullptr);
+  const int detailed = box->findData(int(ws::sim::EngineKind::Detailed));
+  ASSERT_GE(detailed, 0);
+  EXPECT_EQ(panel.engine(), ws::sim::EngineKind::Fast);
+  box->setCurrentIndex(detailed);
+  EXPECT_EQ(panel.engine(), ws::sim::EngineKind::Detailed);
+  EXPECT_EQ(changed.count(), 1);
+
+  const QString limit = QString::fromStdString(RunController::detailedEngineLimit(900000));
+  panel.setDetailedEngineLimit(limit);
+  EXPECT_FALSE(items->item(detailed)->isEnabled());
+  EXPECT_TRUE(box->toolTip().contains(limit)) << box->toolTip().toStdString();
+  EXPECT_EQ(panel.engine(), ws::sim::EngineKind::Fast) << "a disabled engine stayed selected";
+
+  panel.setDetailedEngineLimit(QString::fromStdString(RunController::detailedEngineLimit(32 * 32)));
+  EXPECT_TRUE(items->item(detailed)->isEnabled());
 }
 
 TEST_F(Panels, SramChartGroupsLargeMappingsAndKeepsTheSelectedRegionsHistory) {

@@ -9,14 +9,14 @@
 #include <deque>
 #include <vector>
 
-namespace ws::app {
+namespace ws::sim {
 
-class OpHistory : public sim::EngineObserver {
+class OpHistory : public EngineObserver {
 public:
   // At most this many op intervals are kept (oldest tokens dropped first).
   explicit OpHistory(size_t maxRecords = size_t(1) << 20) : m_maxRecords(maxRecords) {}
 
-  void onOp(const sim::OpEvent& event) override;
+  void onOp(const OpEvent& event) override;
   // Per region (regionCount entries): the op that started last among those
   // overlapping [startCycle, endCycle) (the op running at startCycle for an
   // empty window); -1 when the region ran none then or that time is no
@@ -44,4 +44,4 @@ private:
   std::deque<Step> m_steps;
 };
 
-} // namespace ws::app
+} // namespace ws::sim

@@ -1,10 +1,10 @@
-#include "app/session/op_history.h"
+#include "sim/op_history.h"
 
 #include <algorithm>
 
-namespace ws::app {
+namespace ws::sim {
 
-void OpHistory::onOp(const sim::OpEvent& event) {
+void OpHistory::onOp(const OpEvent& event) {
   const int64_t token = event.prefill ? 0 : event.token;
   if (m_steps.empty() || m_steps.back().token != token ||
       m_steps.back().sequence != event.sequence) {
@@ -44,4 +44,4 @@ std::vector<int> OpHistory::opsIn(double startCycle, double endCycle, size_t reg
   return ops;
 }
 
-} // namespace ws::app
+} // namespace ws::sim

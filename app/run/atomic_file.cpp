@@ -1,4 +1,4 @@
-#include "app/session/atomic_file.h"
+#include "app/run/atomic_file.h"
 
 #include <unistd.h>
 

@@ -1,12 +1,12 @@
-#include "app/session/op_history.h"
+#include "sim/op_history.h"
 
 #include <gtest/gtest.h>
 
-namespace ws::app {
+namespace ws::sim {
 namespace {
 
-sim::OpEvent op(int region, int index, int64_t token, double start, double end) {
-  sim::OpEvent event;
+OpEvent op(int region, int index, int64_t token, double start, double end) {
+  OpEvent event;
   event.region = region;
   event.op = index;
   event.token = token;
@@ -52,4 +52,4 @@ TEST(OpHistoryTest, DropsTheOldestTokensBeyondItsBound) {
 }
 
 } // namespace
-} // namespace ws::app
+} // namespace ws::sim
