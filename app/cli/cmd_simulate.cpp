@@ -4,6 +4,8 @@
 #include "app/cli/command.h"
 #include "app/cli/output_path.h"
 #include "app/cli/progress_bar.h"
+#include "app/frame/field_adapter.h"
+#include "app/frame/frame_builder.h"
 #include "core/builtin_model.h"
 #include "core/gguf.h"
 #include "core/model_spec.h"
@@ -12,7 +14,6 @@
 #include "sim/bottleneck_report.h"
 #include "sim/chip_spec.h"
 #include "sim/decode_run.h"
-#include "sim/fields.h"
 #include "sim/gpu_baseline.h"
 #include "sim/mapper.h"
 #include "sim/mesh_dataflow.h"
@@ -58,6 +59,7 @@ struct SimulateArgs {
   std::string report;
   std::string heatmap;
   std::string field = "activity";
+  std::string heatmapScale = "absolute";
   double at = -1.0;
   std::vector<std::string> gpus{"h100-sxm", "b200"};
   std::string dataflow = "pipeline";
@@ -88,38 +90,6 @@ int64_t countPromptTokens(const std::string& modelPath, const std::string& promp
   const core::GgufFile file = core::GgufFile::open(gguf);
   const auto tokenizer = core::Tokenizer::fromGguf(file);
   return int64_t(tokenizer->encode(prompt, true).size());
-}
-
-render::Field toField(const sim::Placement& placement, const float* data) {
-  render::Field field;
-  field.width = uint32_t(placement.width());
-  field.height = uint32_t(placement.height());
-  field.values.assign(data, data + size_t(field.width) * field.height);
-  // Unused PEs are "no data", not idle.
-  const auto& index = placement.regionIndex();
-  for (size_t i = 0; i < index.size(); ++i) {
-    if (index[i] < 0) {
-      field.values[i] = std::nanf("");
-    }
-  }
-  return field;
-}
-
-render::FieldOverlays overlaysFor(const sim::Placement& placement) {
-  render::FieldOverlays overlays;
-  overlays.dies = {uint32_t(placement.chip().diesX * placement.wafers()),
-                   uint32_t(placement.chip().diesY)};
-  // Experts are too many to outline one by one on a wafer-wide picture.
-  for (const sim::Region& r : placement.regions()) {
-    if (r.kind == sim::RegionKind::Expert) {
-      continue;
-    }
-    render::RegionOutline o;
-    o.rect = {uint32_t(r.rect.x), uint32_t(r.rect.y), uint32_t(r.rect.w), uint32_t(r.rect.h)};
-    o.label = sim::shortLabel(r);
-    overlays.regions.push_back(std::move(o));
-  }
-  return overlays;
 }
 
 // WaferLLM's dataflow: one layer on a grid x grid sub-grid, times the layer
@@ -192,6 +162,13 @@ void runSimulate(const SimulateArgs& a) {
   if (a.field != "activity" && a.field != "sram" && a.field != "links") {
     throw std::runtime_error("--field must be activity, sram or links, got '" + a.field + "'");
   }
+  if (a.heatmapScale != "absolute" && a.heatmapScale != "data") {
+    throw std::runtime_error("--heatmap-scale must be absolute or data, got '" + a.heatmapScale +
+                             "'");
+  }
+  const app::Plane plane = a.field == "activity" ? app::Plane::Activity
+                           : a.field == "sram"   ? app::Plane::Sram
+                                                 : app::Plane::Links;
   const std::string modelPath = resolveModel(a.model);
   const core::ModelSpec model = core::loadModelSpec(modelPath);
   const sim::ChipSpec chip = sim::loadChipSpec(a.chip);
@@ -248,19 +225,11 @@ void runSimulate(const SimulateArgs& a) {
     trace = std::make_unique<sim::TraceWriter>(placement, a.trace);
     engine->addObserver(trace.get());
   }
-  std::unique_ptr<sim::ActivityField> activity;
-  std::unique_ptr<sim::SramField> sram;
-  std::unique_ptr<sim::LinkField> links;
+  std::optional<app::FrameBuilder> frames;
   if (!a.heatmap.empty()) {
-    if (a.field == "activity") {
-      activity = std::make_unique<sim::ActivityField>(placement);
-      engine->addObserver(activity.get());
-    } else if (a.field == "sram") {
-      sram = std::make_unique<sim::SramField>(placement);
-      engine->addObserver(sram.get());
-    } else {
-      links = std::make_unique<sim::LinkField>(placement);
-      engine->addObserver(links.get());
+    frames.emplace(placement);
+    for (sim::EngineObserver* observer : frames->newRun({plane})) {
+      engine->addObserver(observer);
     }
   }
 
@@ -304,29 +273,13 @@ void runSimulate(const SimulateArgs& a) {
             fmt::format("--at {} s is outside the run (0 .. {} s)", a.at, tokens.back().simEnd));
       }
     }
-    render::HeatmapStyle style;
-    render::Field field;
-    if (activity) {
-      activity->evaluate(window->simStart, window->simEnd);
-      field = toField(placement, activity->data());
-      style.colormap = render::Colormap::Magma;
-      // In single-sequence decode a layer is busy for a small part of a step:
-      // scale to the busiest PE so the pattern shows (the legend has the range).
-      style.range = render::ValueRange::automaticRange();
-      style.units = "busy fraction";
-    } else if (sram) {
-      sram->setContext(window->contextLength);
-      field = toField(placement, sram->data());
-      style.colormap = render::Colormap::Viridis;
-      style.range = render::ValueRange::fixed(0.0f, 1.0f);
-      style.units = "SRAM used";
-    } else {
-      links->evaluate(window->simStart, window->simEnd);
-      field = toField(placement, links->data());
-      style.colormap = render::Colormap::Magma;
-      style.range = render::ValueRange::fixed(0.0f, 1.0f);
-      style.units = "link load";
-    }
+    // The same adapter, colours and outlines as the GUI's heatmap; experts
+    // are too many to outline one by one on a wafer-wide picture.
+    const std::shared_ptr<const app::Frame> frame =
+        frames->build({window->simStart, window->simEnd, window->contextLength}, plane);
+    const render::Field& field = frame->field;
+    render::HeatmapStyle style = app::planeStyle(
+        plane, a.heatmapScale == "data" ? app::ColourScale::Data : app::ColourScale::Absolute);
     style.title = fmt::format("{} on {}: {} of {} {} ({:.1f}-{:.1f} us)", placement.model().name,
                               chip.name, a.field, window->prefill ? "prefill" : "token",
                               window->index, window->simStart * 1e6, window->simEnd * 1e6);
@@ -334,7 +287,10 @@ void runSimulate(const SimulateArgs& a) {
     const uint32_t width = std::clamp<uint32_t>(
         uint32_t(std::lround(height * double(field.width) / field.height)) + 160, 640, 2400);
     render::OffscreenRenderer renderer(width, height);
-    render::writePng(renderer.render(field, overlaysFor(placement), style), a.heatmap);
+    render::writePng(renderer.render(std::shared_ptr<const render::Field>(frame, &frame->field),
+                                     app::regionOverlays(placement, {.outlineExperts = false}),
+                                     style),
+                     a.heatmap);
   }
 }
 
@@ -366,6 +322,10 @@ const bool registered = registerCommand(
       cmd.add_option("--report", a->report, "write the JSON report")->check(writableOutputFile());
       cmd.add_option("--heatmap", a->heatmap, "write a heatmap PNG")->check(writableOutputFile());
       cmd.add_option("--field", a->field, "heatmap field: activity, sram or links")
+          ->capture_default_str();
+      cmd.add_option("--heatmap-scale", a->heatmapScale,
+                     "heatmap colours: absolute (0-100 % of capacity) or data (stretched to the "
+                     "frame's own range, named in the legend)")
           ->capture_default_str();
       cmd.add_option("--at", a->at, "heatmap time in simulated seconds (default: the last step)");
       cmd.add_option("--gpu", a->gpus, "GPU baselines (presets or JSON files)");

@@ -1,5 +1,6 @@
 #include "app/session/session.h"
 
+#include "app/frame/frame_builder.h"
 #include "app/session/atomic_file.h"
 #include "app/session/op_history.h"
 #include "core/builtin_model.h"
@@ -9,7 +10,6 @@
 #include "core/thread_check.h"
 #include "core/tokenizer.h"
 #include "sim/bottleneck_report.h"
-#include "sim/fields.h"
 #include "sim/gpu_baseline.h"
 #include "sim/mapper.h"
 #include "sim/run_report.h"
@@ -84,13 +84,11 @@ struct Session::Worker {
   // Chip and mapping
   std::optional<sim::ChipSpec> chip;
   std::shared_ptr<const sim::Placement> placement;
+  std::unique_ptr<FrameBuilder> frames; // of `placement`: its used PEs found once
   std::optional<std::vector<sim::GpuSpec>> gpus;
 
   // The latest run; kept after it ends for scrubbing and exports.
   std::unique_ptr<sim::TimingEngine> engine;
-  std::unique_ptr<sim::ActivityField> activity;
-  std::unique_ptr<sim::SramField> sram;
-  std::unique_ptr<sim::LinkField> link;
   std::unique_ptr<sim::TokenTimeline> timeline;
   std::unique_ptr<sim::BottleneckReport> bottlenecks;
   std::unique_ptr<OpHistory> ops;
@@ -99,14 +97,12 @@ struct Session::Worker {
   int64_t promptTokens = 0;
 
   uint64_t frameSerial = 0;
+  FrameWindow lastFrameWindow; // of the latest frame, built again when the plane changes
   double lastFrameSim = 0.0;
   Clock::time_point lastFrameWall{};
 
   void clearRun() {
     engine.reset();
-    activity.reset();
-    sram.reset();
-    link.reset();
     timeline.reset();
     bottlenecks.reset();
     ops.reset();
@@ -142,29 +138,11 @@ struct Session::Worker {
     return *gpus;
   }
 
-  // The fields over [start, end) of simulated time, SRAM at `context`.
-  std::shared_ptr<const Frame> makeFrame(double start, double end, int64_t context) {
-    auto frame = std::make_shared<Frame>();
+  // The plane over [start, end) of simulated time, SRAM at `context`.
+  std::shared_ptr<const Frame> makeFrame(double start, double end, int64_t context, Plane plane) {
+    lastFrameWindow = {start, end, context};
+    std::shared_ptr<Frame> frame = frames->build(lastFrameWindow, plane);
     frame->serial = ++frameSerial;
-    frame->simStart = start;
-    frame->simEnd = end;
-    frame->contextTokens = context;
-    frame->width = placement->width();
-    frame->height = placement->height();
-    const size_t cells = size_t(frame->width) * size_t(frame->height);
-    if (sram->contextTokens() != context) {
-      sram->setContext(context);
-    }
-    frame->sram.assign(sram->data(), sram->data() + cells);
-    if (end > start) {
-      activity->evaluate(start, end);
-      link->evaluate(start, end);
-      frame->activity.assign(activity->data(), activity->data() + cells);
-      frame->link.assign(link->data(), link->data() + cells);
-    } else {
-      frame->activity.assign(cells, 0.0f);
-      frame->link.assign(cells, 0.0f);
-    }
     const double clockHz = placement->chip().clockHz;
     frame->regionOp = ops->opsIn(start * clockHz, end * clockHz, placement->regions().size());
     return frame;
@@ -174,15 +152,14 @@ struct Session::Worker {
   void startRun() {
     clearRun();
     engine = sim::makeTimingEngine(sim::EngineKind::Fast, *placement);
-    activity = std::make_unique<sim::ActivityField>(*placement);
-    sram = std::make_unique<sim::SramField>(*placement);
-    link = std::make_unique<sim::LinkField>(*placement);
     timeline = std::make_unique<sim::TokenTimeline>();
     bottlenecks = std::make_unique<sim::BottleneckReport>(*placement);
     ops = std::make_unique<OpHistory>();
+    for (sim::EngineObserver* observer : frames->newRun()) {
+      engine->addObserver(observer);
+    }
     for (sim::EngineObserver* observer : std::initializer_list<sim::EngineObserver*>{
-             activity.get(), sram.get(), link.get(), timeline.get(), bottlenecks.get(),
-             ops.get()}) {
+             timeline.get(), bottlenecks.get(), ops.get()}) {
       engine->addObserver(observer);
     }
   }
@@ -271,6 +248,7 @@ void Session::loadModel(const std::string& nameOrPath) {
     Worker& w = *m_worker;
     publish(ProgressEvent{"loading model", 0.0});
     w.clearRun();
+    w.frames.reset();
     w.placement.reset();
     w.spec.reset();
     w.ownWeights.reset();
@@ -317,6 +295,7 @@ void Session::setChip(const std::string& nameOrPath) {
   enqueue("chip", [this, nameOrPath] {
     Worker& w = *m_worker;
     w.clearRun();
+    w.frames.reset();
     w.placement.reset();
     w.chip = sim::loadChipSpec(nameOrPath);
     if (w.spec) {
@@ -337,6 +316,7 @@ void Session::workerMap() {
   options.contextTokens = std::min<int64_t>(options.contextTokens, int64_t(w.spec->contextLength));
   try {
     w.placement = std::make_shared<const sim::Placement>(sim::mapModel(*w.spec, *w.chip, options));
+    w.frames = std::make_unique<FrameBuilder>(*w.placement);
   } catch (const sim::FitError& error) {
     publish(ProgressEvent{"mapping", 1.0});
     publish(ErrorEvent{error.what(), true});
@@ -358,7 +338,7 @@ void Session::workerMap() {
 
   // The mapping before any run: SRAM with an empty KV cache, nothing busy.
   w.startRun();
-  m_frames.publish(w.makeFrame(0.0, 0.0, 0));
+  m_frames.publish(w.makeFrame(0.0, 0.0, 0, m_framePlane.load()));
   notifyConsumer();
 }
 
@@ -460,8 +440,8 @@ void Session::workerRun(const RunSettings& settings, uint64_t runId) {
     const TokenEvent& last = w.tokens.back();
     // The closing frame covers at least the last token: playback may already
     // have published a frame that ends where the run ends.
-    m_frames.publish(
-        w.makeFrame(std::min(w.lastFrameSim, last.simStart), last.simEnd, last.contextLength));
+    m_frames.publish(w.makeFrame(std::min(w.lastFrameSim, last.simStart), last.simEnd,
+                                 last.contextLength, m_framePlane.load()));
     m_simClock = last.simEnd;
     w.report = sim::makeRunReport(*w.placement, sim::toString(w.engine->kind()), *w.timeline,
                                   *w.bottlenecks, w.gpuBaselines());
@@ -526,7 +506,8 @@ bool Session::workerPlay(const sim::TokenTiming& timing, uint64_t runId) {
     simNow = std::min(timing.simEnd, anchorSim + secondsSince(anchorWall) / slowdown);
     m_simClock = simNow;
     if (secondsSince(w.lastFrameWall) >= kFrameIntervalSeconds && simNow > w.lastFrameSim) {
-      m_frames.publish(w.makeFrame(w.lastFrameSim, simNow, timing.contextLength));
+      m_frames.publish(
+          w.makeFrame(w.lastFrameSim, simNow, timing.contextLength, m_framePlane.load()));
       w.lastFrameSim = simNow;
       w.lastFrameWall = Clock::now();
       notifyConsumer();
@@ -538,12 +519,32 @@ bool Session::workerPlay(const sim::TokenTiming& timing, uint64_t runId) {
   }
   m_simClock = timing.simEnd;
   if (secondsSince(w.lastFrameWall) >= kFrameIntervalSeconds && timing.simEnd > w.lastFrameSim) {
-    m_frames.publish(w.makeFrame(w.lastFrameSim, timing.simEnd, timing.contextLength));
+    m_frames.publish(
+        w.makeFrame(w.lastFrameSim, timing.simEnd, timing.contextLength, m_framePlane.load()));
     w.lastFrameSim = timing.simEnd;
     w.lastFrameWall = Clock::now();
     notifyConsumer();
   }
   return true;
+}
+
+void Session::setFramePlane(Plane plane) {
+  m_framePlane = plane;
+  // The latest frame again in the new plane (a run in progress sends its next
+  // frames in it anyway).
+  enqueue(
+      "frame-plane",
+      [this] {
+        Worker& w = *m_worker;
+        if (!w.frames || !w.engine) {
+          return;
+        }
+        const FrameWindow& last = w.lastFrameWindow;
+        m_frames.publish(
+            w.makeFrame(last.start, last.end, last.contextTokens, m_framePlane.load()));
+        notifyConsumer();
+      },
+      true);
 }
 
 void Session::scrub(double simTime) {
@@ -559,7 +560,8 @@ void Session::scrub(double simTime) {
             std::upper_bound(w.tokens.begin(), w.tokens.end(), simTime,
                              [](double t, const TokenEvent& token) { return t < token.simStart; });
         const TokenEvent& token = it == w.tokens.begin() ? w.tokens.front() : *std::prev(it);
-        m_frames.publish(w.makeFrame(token.simStart, token.simEnd, token.contextLength));
+        m_frames.publish(
+            w.makeFrame(token.simStart, token.simEnd, token.contextLength, m_framePlane.load()));
         notifyConsumer();
       },
       true);

@@ -68,6 +68,9 @@ public:
   // Heatmap at a moment of the latest run: the token whose interval holds
   // simTime. Droppable: only the newest scrub waiting in the queue runs.
   void scrub(double simTime);
+  // [any] The heatmap plane frames carry (only that one is built); the latest
+  // frame is published again in it.
+  void setFramePlane(Plane plane);
   // Atomic writes (temp file, then rename) of the latest run.
   void exportTrace(const std::string& path);
   void exportCsv(const std::string& path);
@@ -146,6 +149,7 @@ private:
   std::atomic<int> m_stepBudget{0};
   std::atomic<PlaybackSpeed> m_speed{PlaybackSpeed::AsFastAsPossible};
   std::atomic<double> m_simClock{0.0};
+  std::atomic<Plane> m_framePlane{Plane::Activity};
 
   std::thread m_thread; // last: started after every member above exists
 };
