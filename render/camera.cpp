@@ -22,16 +22,22 @@ void Camera::fitToView(uint32_t fieldWidth, uint32_t fieldHeight, double marginP
 
 void Camera::fitToRect(uint32_t fieldWidth, uint32_t fieldHeight, glm::dvec2 rectMin,
                        glm::dvec2 rectMax) {
-  if (fieldWidth == 0 || fieldHeight == 0) {
+  fitCellsToRect({0.0, 0.0}, {double(fieldWidth), double(fieldHeight)}, rectMin, rectMax);
+}
+
+void Camera::fitCellsToRect(glm::dvec2 cellMin, glm::dvec2 cellMax, glm::dvec2 rectMin,
+                            glm::dvec2 rectMax) {
+  const glm::dvec2 cells = cellMax - cellMin;
+  if (cells.x <= 0.0 || cells.y <= 0.0) {
     m_center = {0.0, 0.0};
     setZoom(1.0);
     return;
   }
   const glm::dvec2 usable = glm::max(rectMax - rectMin, glm::dvec2(1.0));
-  setZoom(std::min(usable.x / fieldWidth, usable.y / fieldHeight));
-  // The field centre goes to the rectangle centre.
+  setZoom(std::min(usable.x / cells.x, usable.y / cells.y));
+  // The cells' centre goes to the rectangle centre.
   const glm::dvec2 rectCenter = (rectMin + rectMax) * 0.5;
-  m_center = glm::dvec2(fieldWidth, fieldHeight) * 0.5 - (rectCenter - m_viewport * 0.5) / m_zoom;
+  m_center = (cellMin + cellMax) * 0.5 - (rectCenter - m_viewport * 0.5) / m_zoom;
 }
 
 void Camera::panByPixels(glm::dvec2 deltaPx) {

@@ -32,6 +32,10 @@ public:
   void fitToView(uint32_t fieldWidth, uint32_t fieldHeight, double marginPx = 0.0);
   // Whole field visible and centred inside the screen rectangle [rectMin, rectMax).
   void fitToRect(uint32_t fieldWidth, uint32_t fieldHeight, glm::dvec2 rectMin, glm::dvec2 rectMax);
+  // The cells [cellMin, cellMax) visible and centred inside the screen
+  // rectangle [rectMin, rectMax) (a part of the field: the used region).
+  void fitCellsToRect(glm::dvec2 cellMin, glm::dvec2 cellMax, glm::dvec2 rectMin,
+                      glm::dvec2 rectMax);
   // Moves the content by deltaPx on screen (drag).
   void panByPixels(glm::dvec2 deltaPx);
   // Multiplies the zoom by factor keeping the cell under screenPx fixed.

@@ -85,6 +85,8 @@ struct HeatmapStyle {
   Colormap colormap = Colormap::Viridis;
   ValueRange range;
   std::string units; // shown in the legend, e.g. "% busy"
+  // The legend and inspector show value x displayScale (100: fractions as percent).
+  float displayScale = 1.0f;
   std::string title; // drawn at the top left when not empty
   bool showLegend = true;
 };

@@ -62,11 +62,11 @@ float pixelCentre(double v) {
   return float(std::floor(v) + 0.5);
 }
 
-std::string formatValue(float v) {
+std::string formatValue(float v, float scale) {
   if (std::isnan(v)) {
     return "no data";
   }
-  return fmt::format("{:.4g}", v);
+  return fmt::format("{:.4g}", v * scale);
 }
 
 void drawDieGrid(ImDrawList* dl, const Field& field, const DieGrid& dies, const Camera& cam) {
@@ -163,8 +163,8 @@ void drawLegend(ImDrawList* dl, const HeatmapStyle& style, const ResolvedRange& 
     dl->AddText(ImVec2(x0, textY), textColour, "no data");
     return;
   }
-  const std::string lo = formatValue(range.min);
-  const std::string hi = formatValue(range.max);
+  const std::string lo = formatValue(range.min, style.displayScale);
+  const std::string hi = formatValue(range.max, style.displayScale);
   dl->AddText(ImVec2(x0, textY), textColour, lo.c_str());
   dl->AddText(ImVec2(x1 - ImGui::CalcTextSize(hi.c_str()).x, textY), textColour, hi.c_str());
   std::string middle = style.units;
@@ -187,7 +187,8 @@ void drawLegend(ImDrawList* dl, const HeatmapStyle& style, const ResolvedRange& 
 std::string inspectorLines(const OverlayFrame& f) {
   const glm::ivec2 c = *f.hoveredCell;
   const float v = f.field->at(uint32_t(c.x), uint32_t(c.y));
-  std::string text = fmt::format("cell x {}, y {}\nvalue {}", c.x, c.y, formatValue(v));
+  std::string text =
+      fmt::format("cell x {}, y {}\nvalue {}", c.x, c.y, formatValue(v, f.style->displayScale));
   if (!std::isnan(v) && !f.style->units.empty()) {
     text += " " + f.style->units;
   }
@@ -206,9 +207,14 @@ double HeatmapOverlay::legendHeight(const HeatmapStyle& style) {
 
 void HeatmapOverlay::fitCamera(Camera& camera, uint32_t fieldWidth, uint32_t fieldHeight,
                                const HeatmapStyle& style) {
+  fitCamera(camera, CellRect{0, 0, fieldWidth, fieldHeight}, style);
+}
+
+void HeatmapOverlay::fitCamera(Camera& camera, const CellRect& rect, const HeatmapStyle& style) {
   const double margin = 4.0;
-  camera.fitToRect(fieldWidth, fieldHeight, glm::dvec2(margin),
-                   camera.viewport() - glm::dvec2(margin, margin + legendHeight(style)));
+  camera.fitCellsToRect(glm::dvec2(rect.x, rect.y), glm::dvec2(rect.x + rect.w, rect.y + rect.h),
+                        glm::dvec2(margin),
+                        camera.viewport() - glm::dvec2(margin, margin + legendHeight(style)));
 }
 
 HeatmapOverlay::HeatmapOverlay(const VulkanDevice& device, VkRenderPass renderPass,

@@ -56,6 +56,8 @@ public:
   // Fits the field into the viewport above the legend strip.
   static void fitCamera(Camera& camera, uint32_t fieldWidth, uint32_t fieldHeight,
                         const HeatmapStyle& style);
+  // Fits the cells of `rect` into the same space.
+  static void fitCamera(Camera& camera, const CellRect& rect, const HeatmapStyle& style);
 
 private:
   ImGuiContext* m_context = nullptr;

@@ -231,15 +231,19 @@ void HeatmapRenderer::uploadLut() {
 }
 
 void HeatmapRenderer::setField(Field field) {
-  validateField(field);
-  m_range = resolveRange(m_style.range, field);
+  setField(std::make_shared<const Field>(std::move(field)));
+}
+
+void HeatmapRenderer::setField(std::shared_ptr<const Field> field) {
+  validateField(*field);
+  m_range = resolveRange(m_style.range, *field);
   m_field = std::move(field);
   m_uploadPending = true;
 }
 
 void HeatmapRenderer::setStyle(const HeatmapStyle& style) {
   if (!(style.range == m_style.range)) {
-    m_range = resolveRange(style.range, m_field); // one pass over the field, only on a change
+    m_range = resolveRange(style.range, *m_field); // one pass over the field, only on a change
   }
   m_style = style;
 }
@@ -262,27 +266,27 @@ void HeatmapRenderer::rebuildTiles() {
   // frames in flight that still sample the old tiles is acceptable here.
   checkVk(vkDeviceWaitIdle(m_dev.device), "vkDeviceWaitIdle");
   destroyTiles();
-  const VkDeviceSize bytes = VkDeviceSize(m_field.width) * m_field.height * sizeof(float);
+  const VkDeviceSize bytes = VkDeviceSize(m_field->width) * m_field->height * sizeof(float);
   for (Buffer& b : m_staging) {
     if (b.size < bytes) {
       destroyBuffer(m_dev.device, b);
       b = createHostBuffer(m_dev, bytes, VK_BUFFER_USAGE_TRANSFER_SRC_BIT);
     }
   }
-  for (uint32_t y = 0; y < m_field.height; y += m_maxTileSize) {
-    for (uint32_t x = 0; x < m_field.width; x += m_maxTileSize) {
+  for (uint32_t y = 0; y < m_field->height; y += m_maxTileSize) {
+    for (uint32_t x = 0; x < m_field->width; x += m_maxTileSize) {
       Tile tile;
       tile.x = x;
       tile.y = y;
       tile.texture =
-          createTexture(m_dev, VK_FORMAT_R32_SFLOAT, std::min(m_maxTileSize, m_field.width - x),
-                        std::min(m_maxTileSize, m_field.height - y),
+          createTexture(m_dev, VK_FORMAT_R32_SFLOAT, std::min(m_maxTileSize, m_field->width - x),
+                        std::min(m_maxTileSize, m_field->height - y),
                         VK_IMAGE_USAGE_SAMPLED_BIT | VK_IMAGE_USAGE_TRANSFER_DST_BIT);
       m_tiles.push_back(tile);
     }
   }
-  m_tilesWidth = m_field.width;
-  m_tilesHeight = m_field.height;
+  m_tilesWidth = m_field->width;
+  m_tilesHeight = m_field->height;
   if (m_tiles.empty()) {
     return; // an empty field draws nothing
   }
@@ -324,14 +328,14 @@ void HeatmapRenderer::recordUploads(VkCommandBuffer cmd, uint32_t frameSlot) {
     return;
   }
   m_uploadPending = false;
-  if (m_field.width != m_tilesWidth || m_field.height != m_tilesHeight) {
+  if (m_field->width != m_tilesWidth || m_field->height != m_tilesHeight) {
     rebuildTiles();
   }
   if (m_tiles.empty()) {
     return;
   }
   Buffer& staging = m_staging[frameSlot % m_framesInFlight];
-  std::memcpy(staging.mapped, m_field.values.data(), m_field.values.size() * sizeof(float));
+  std::memcpy(staging.mapped, m_field->values.data(), m_field->values.size() * sizeof(float));
   for (Tile& tile : m_tiles) {
     // Earlier frames' shader reads must finish before the copy overwrites the tile.
     imageBarrier(cmd, tile.texture.image,
@@ -340,9 +344,9 @@ void HeatmapRenderer::recordUploads(VkCommandBuffer cmd, uint32_t frameSlot) {
                  VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, VK_PIPELINE_STAGE_FRAGMENT_SHADER_BIT, 0,
                  VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT);
     VkBufferImageCopy region{};
-    region.bufferOffset = (VkDeviceSize(tile.y) * m_field.width + tile.x) * sizeof(float);
-    region.bufferRowLength = m_field.width;
-    region.bufferImageHeight = m_field.height;
+    region.bufferOffset = (VkDeviceSize(tile.y) * m_field->width + tile.x) * sizeof(float);
+    region.bufferRowLength = m_field->width;
+    region.bufferImageHeight = m_field->height;
     region.imageSubresource = {VK_IMAGE_ASPECT_COLOR_BIT, 0, 0, 1};
     region.imageExtent = {tile.texture.width, tile.texture.height, 1};
     vkCmdCopyBufferToImage(cmd, staging.buffer, tile.texture.image,

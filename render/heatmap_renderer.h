@@ -15,6 +15,7 @@
 #include "render/vulkan_device.h"
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 namespace ws::render {
@@ -29,8 +30,12 @@ public:
   HeatmapRenderer& operator=(const HeatmapRenderer&) = delete;
 
   // Latest field wins. Throws std::invalid_argument for a malformed field.
+  // The shared overload keeps the caller's values without a copy (the GUI's
+  // frames): the only copy left is into the staging buffer.
   void setField(Field field);
-  const Field& field() const { return m_field; }
+  void setField(std::shared_ptr<const Field> field);
+  const Field& field() const { return *m_field; }
+  const std::shared_ptr<const Field>& sharedField() const { return m_field; }
   // Throws std::invalid_argument for a non-finite or reversed fixed range.
   void setStyle(const HeatmapStyle& style);
   const HeatmapStyle& style() const { return m_style; }
@@ -68,7 +73,7 @@ private:
   uint32_t m_tilesHeight = 0;
   std::vector<Buffer> m_staging; // one per frame slot
 
-  Field m_field;
+  std::shared_ptr<const Field> m_field = std::make_shared<const Field>(); // never null
   bool m_uploadPending = false;
   HeatmapStyle m_style;
   ResolvedRange m_range;

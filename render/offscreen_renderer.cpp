@@ -307,14 +307,16 @@ struct OffscreenRenderer::Impl {
   }
 
   // Records and submits one frame; returns the fence that signals its completion.
-  VkFence submitFrame(const Field& field, const FieldOverlays& overlays, const HeatmapStyle& style,
-                      const std::optional<Camera>& requested, bool withReadback) {
+  VkFence submitFrame(std::shared_ptr<const Field> shared, const FieldOverlays& overlays,
+                      const HeatmapStyle& style, const std::optional<Camera>& requested,
+                      bool withReadback) {
+    const Field& field = *shared;
     validateField(field);
     heatmap->setStyle(style); // validates the range before any GPU work
     const uint32_t slot = uint32_t(frameIndex % kFramesInFlight);
     VkFence fence = fences[slot];
     checkVk(vkWaitForFences(dev.device, 1, &fence, VK_TRUE, UINT64_MAX), "vkWaitForFences");
-    heatmap->setField(field);
+    heatmap->setField(std::move(shared));
 
     Camera camera;
     if (requested) {
@@ -411,7 +413,12 @@ OffscreenRenderer::~OffscreenRenderer() {
 
 Image OffscreenRenderer::render(const Field& field, const FieldOverlays& overlays,
                                 const HeatmapStyle& style, std::optional<Camera> camera) {
-  VkFence fence = m_impl->submitFrame(field, overlays, style, camera, true);
+  return render(std::make_shared<const Field>(field), overlays, style, camera);
+}
+
+Image OffscreenRenderer::render(std::shared_ptr<const Field> field, const FieldOverlays& overlays,
+                                const HeatmapStyle& style, std::optional<Camera> camera) {
+  VkFence fence = m_impl->submitFrame(std::move(field), overlays, style, camera, true);
   checkVk(vkWaitForFences(m_impl->dev.device, 1, &fence, VK_TRUE, UINT64_MAX), "vkWaitForFences");
   Image image;
   image.width = m_impl->width;
@@ -423,7 +430,13 @@ Image OffscreenRenderer::render(const Field& field, const FieldOverlays& overlay
 
 void OffscreenRenderer::renderFrame(const Field& field, const FieldOverlays& overlays,
                                     const HeatmapStyle& style, std::optional<Camera> camera) {
-  m_impl->submitFrame(field, overlays, style, camera, false);
+  renderFrame(std::make_shared<const Field>(field), overlays, style, camera);
+}
+
+void OffscreenRenderer::renderFrame(std::shared_ptr<const Field> field,
+                                    const FieldOverlays& overlays, const HeatmapStyle& style,
+                                    std::optional<Camera> camera) {
+  m_impl->submitFrame(std::move(field), overlays, style, camera, false);
 }
 
 void OffscreenRenderer::finish() {

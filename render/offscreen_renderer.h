@@ -40,11 +40,17 @@ public:
   // to the image. Throws std::invalid_argument for a malformed field.
   Image render(const Field& field, const FieldOverlays& overlays, const HeatmapStyle& style,
                std::optional<Camera> camera = {});
+  // The same without copying the values (the renderer keeps the field until
+  // the next one).
+  Image render(std::shared_ptr<const Field> field, const FieldOverlays& overlays,
+               const HeatmapStyle& style, std::optional<Camera> camera = {});
 
   // Benchmark path: uploads the field and draws one frame without reading it
   // back; up to two frames are in flight. finish() waits for all of them.
   void renderFrame(const Field& field, const FieldOverlays& overlays, const HeatmapStyle& style,
                    std::optional<Camera> camera = {});
+  void renderFrame(std::shared_ptr<const Field> field, const FieldOverlays& overlays,
+                   const HeatmapStyle& style, std::optional<Camera> camera = {});
   void finish();
 
   uint32_t width() const;

@@ -37,12 +37,14 @@ struct RunArgs {
   std::string csv;
   std::string heatmap;
   std::string field = "activity";
+  std::string heatmapScale = "absolute";
   double at = -1.0;
   std::string text;
 };
 
 void runRun(const RunArgs& a) {
-  const app::HeatmapField field = heatmapField(a.field);
+  const app::Plane plane = heatmapPlane(a.field);
+  const app::ColourScale scale = heatmapScale(a.heatmapScale);
   app::RunController controller;
   const app::ModelLoadedEvent loaded = controller.loadModel(a.model);
   if (!loaded.hasWeights) {
@@ -101,7 +103,7 @@ void runRun(const RunArgs& a) {
     controller.exportCsv(a.csv);
   }
   if (!a.heatmap.empty()) {
-    controller.exportHeatmap(a.heatmap, field, a.at);
+    controller.exportHeatmap(a.heatmap, plane, a.at, scale);
   }
 }
 
@@ -141,6 +143,10 @@ const bool registered = registerCommand(
       cmd.add_option("--csv", a->csv, "write the tokens as CSV")->check(writableOutputFile());
       cmd.add_option("--heatmap", a->heatmap, "write a heatmap PNG")->check(writableOutputFile());
       cmd.add_option("--field", a->field, "heatmap field: activity, sram or links")
+          ->capture_default_str();
+      cmd.add_option("--heatmap-scale", a->heatmapScale,
+                     "heatmap colours: absolute (0-100 % of capacity) or data (stretched to the "
+                     "frame's own range, named in the legend)")
           ->capture_default_str();
       cmd.add_option("--at", a->at, "heatmap time in simulated seconds (default: the last step)");
       cmd.add_option("--text", a->text, "write the prompt and the generated text to a file")

@@ -44,6 +44,7 @@ struct SimulateArgs {
   std::string report;
   std::string heatmap;
   std::string field = "activity";
+  std::string heatmapScale = "absolute";
   double at = -1.0;
   std::vector<std::string> gpus{"h100-sxm", "b200"};
   std::string dataflow = "pipeline";
@@ -115,7 +116,8 @@ void runSimulate(const SimulateArgs& a) {
   if (a.weightBits < 0 || a.weightBits > 64) {
     throw std::runtime_error(fmt::format("--weight-bits must be 1..64, got {}", a.weightBits));
   }
-  const app::HeatmapField field = heatmapField(a.field);
+  const app::Plane plane = heatmapPlane(a.field);
+  const app::ColourScale scale = heatmapScale(a.heatmapScale);
   app::RunController controller;
   controller.loadModel(a.model);
   controller.setChip(a.chip);
@@ -184,7 +186,7 @@ void runSimulate(const SimulateArgs& a) {
     controller.exportTrace(a.trace);
   }
   if (!a.heatmap.empty()) {
-    controller.exportHeatmap(a.heatmap, field, a.at);
+    controller.exportHeatmap(a.heatmap, plane, a.at, scale);
   }
 }
 
@@ -216,6 +218,10 @@ const bool registered = registerCommand(
       cmd.add_option("--report", a->report, "write the JSON report")->check(writableOutputFile());
       cmd.add_option("--heatmap", a->heatmap, "write a heatmap PNG")->check(writableOutputFile());
       cmd.add_option("--field", a->field, "heatmap field: activity, sram or links")
+          ->capture_default_str();
+      cmd.add_option("--heatmap-scale", a->heatmapScale,
+                     "heatmap colours: absolute (0-100 % of capacity) or data (stretched to the "
+                     "frame's own range, named in the legend)")
           ->capture_default_str();
       cmd.add_option("--at", a->at, "heatmap time in simulated seconds (default: the last step)");
       cmd.add_option("--gpu", a->gpus, "GPU baselines (presets or JSON files)");

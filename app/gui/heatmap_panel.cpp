@@ -3,6 +3,7 @@
 #include "app/gui/units.h"
 #include "render/qt/heatmap_window.h"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -10,83 +11,8 @@
 #include <QVBoxLayout>
 
 #include <cmath>
-#include <limits>
 
 namespace ws::app {
-
-namespace {
-
-// Outline colours by region kind (RGBA), so layers read apart at a glance.
-glm::vec4 outlineColour(sim::RegionKind kind) {
-  switch (kind) {
-  case sim::RegionKind::Embedding:
-    return {0.95f, 0.95f, 0.95f, 0.9f};
-  case sim::RegionKind::Attention:
-    return {0.35f, 0.75f, 1.0f, 0.9f};
-  case sim::RegionKind::Ffn:
-    return {1.0f, 0.75f, 0.3f, 0.9f};
-  case sim::RegionKind::Expert:
-    return {0.6f, 1.0f, 0.5f, 0.7f};
-  case sim::RegionKind::SharedExpert:
-    return {0.9f, 0.5f, 1.0f, 0.8f};
-  case sim::RegionKind::LmHead:
-    return {1.0f, 0.4f, 0.4f, 0.9f};
-  }
-  return {1.0f, 1.0f, 1.0f, 1.0f};
-}
-
-const std::vector<float>& modeValues(const Frame& frame, HeatmapMode mode) {
-  switch (mode) {
-  case HeatmapMode::Activity:
-    return frame.activity;
-  case HeatmapMode::Sram:
-    return frame.sram;
-  case HeatmapMode::LinkLoad:
-    return frame.link;
-  }
-  return frame.activity;
-}
-
-render::HeatmapStyle modeStyle(HeatmapMode mode) {
-  // SRAM occupancy on a fixed 0..1 scale (how full the PEs are); activity and
-  // link load over the frame's own range, since a decode step keeps most PEs
-  // busy for only a small fraction of the time.
-  render::HeatmapStyle style;
-  style.range = mode == HeatmapMode::Sram ? render::ValueRange::fixed(0.0f, 1.0f)
-                                          : render::ValueRange::automaticRange();
-  switch (mode) {
-  case HeatmapMode::Activity:
-    style.colormap = render::Colormap::Magma;
-    style.units = "busy fraction";
-    style.title = "Activity";
-    break;
-  case HeatmapMode::Sram:
-    style.colormap = render::Colormap::Viridis;
-    style.units = "fraction of SRAM";
-    style.title = "SRAM occupancy";
-    break;
-  case HeatmapMode::LinkLoad:
-    style.colormap = render::Colormap::Magma;
-    style.units = "fraction of link capacity";
-    style.title = "Link load";
-    break;
-  }
-  return style;
-}
-
-} // namespace
-
-const char* toString(HeatmapMode mode) {
-  switch (mode) {
-  case HeatmapMode::Activity:
-    return "Activity";
-  case HeatmapMode::Sram:
-    return "SRAM occupancy";
-  case HeatmapMode::LinkLoad:
-    return "Link load";
-  }
-  return "?";
-}
 
 HeatmapPanel::HeatmapPanel(QWidget* parent) : QWidget(parent) {
   auto* layout = new QVBoxLayout(this);
@@ -94,11 +20,16 @@ HeatmapPanel::HeatmapPanel(QWidget* parent) : QWidget(parent) {
   auto* bar = new QHBoxLayout;
   m_modeBox = new QComboBox(this);
   m_modeBox->setObjectName("heatmapMode");
-  for (HeatmapMode mode : {HeatmapMode::Activity, HeatmapMode::Sram, HeatmapMode::LinkLoad}) {
+  for (HeatmapMode mode : {HeatmapMode::Activity, HeatmapMode::Sram, HeatmapMode::Links}) {
     m_modeBox->addItem(toString(mode), int(mode));
   }
   bar->addWidget(new QLabel("Heatmap:", this));
   bar->addWidget(m_modeBox);
+  m_stretch = new QCheckBox("Stretch to data", this);
+  m_stretch->setObjectName("heatmapStretch");
+  m_stretch->setToolTip("Spread the colours over the frame's own range instead of 0-100 % "
+                        "(the legend says so while on)");
+  bar->addWidget(m_stretch);
   m_legend = new QLabel(this);
   m_legend->setObjectName("heatmapLegend");
   bar->addWidget(m_legend, 1);
@@ -107,10 +38,12 @@ HeatmapPanel::HeatmapPanel(QWidget* parent) : QWidget(parent) {
   m_view = new render::HeatmapView(this);
   layout->addWidget(m_view, 1);
   m_view->setInspectorText([this](int x, int y) { return inspectorText(x, y); });
-  m_view->setStyle(modeStyle(m_mode));
+  updateStyle();
 
   connect(m_modeBox, &QComboBox::currentIndexChanged, this,
           [this](int index) { setMode(HeatmapMode(m_modeBox->itemData(index).toInt())); });
+  connect(m_stretch, &QCheckBox::toggled, this,
+          [this](bool on) { setColourScale(on ? ColourScale::Data : ColourScale::Absolute); });
   connect(m_view, &render::HeatmapView::cellClicked, this, [this](int x, int y) {
     const int region = m_placement ? m_placement->regionIdAt(x, y) : -1;
     selectRegion(region);
@@ -123,6 +56,8 @@ void HeatmapPanel::setMapping(std::shared_ptr<const sim::Placement> placement) {
   m_frame.reset();
   m_selected = -1;
   m_fitted = false;
+  const render::CellRect used = UsedCells(*m_placement).bounds();
+  m_view->setHomeRect(used.w > 0 ? std::optional<render::CellRect>(used) : std::nullopt);
   updateOverlays();
 }
 
@@ -130,17 +65,22 @@ void HeatmapPanel::clearMapping() {
   m_placement.reset();
   m_frame.reset();
   m_selected = -1;
-  m_view->setField({});
+  m_view->setHomeRect(std::nullopt);
+  m_view->setField(render::Field{});
   m_view->setOverlays({});
   m_legend->clear();
 }
 
 void HeatmapPanel::setFrame(std::shared_ptr<const Frame> frame) {
-  if (!m_placement || frame->width != m_placement->width() ||
-      frame->height != m_placement->height()) {
+  if (!m_placement || frame->field.width != uint32_t(m_placement->width()) ||
+      frame->field.height != uint32_t(m_placement->height())) {
     return; // a frame of a mapping that has been replaced
   }
+  const bool planeChanged = !m_frame || m_frame->plane != frame->plane;
   m_frame = std::move(frame);
+  if (planeChanged) {
+    updateStyle();
+  }
   updateField();
 }
 
@@ -153,9 +93,21 @@ void HeatmapPanel::setMode(HeatmapMode mode) {
     const QSignalBlocker blocker(m_modeBox);
     m_modeBox->setCurrentIndex(m_modeBox->findData(int(mode)));
   }
-  m_view->setStyle(modeStyle(mode));
-  updateField();
   emit modeChanged(mode);
+}
+
+void HeatmapPanel::setColourScale(ColourScale scale) {
+  if (m_scale == scale) {
+    return;
+  }
+  m_scale = scale;
+  {
+    const QSignalBlocker blocker(m_stretch);
+    m_stretch->setChecked(scale == ColourScale::Data);
+  }
+  updateStyle();
+  updateLegend();
+  emit colourScaleChanged(scale);
 }
 
 void HeatmapPanel::selectRegion(int region) {
@@ -163,51 +115,47 @@ void HeatmapPanel::selectRegion(int region) {
   updateOverlays();
 }
 
+void HeatmapPanel::updateStyle() {
+  // The style follows the plane actually drawn, so the legend never names
+  // another one while a mode change is on its way.
+  m_view->setStyle(planeStyle(m_frame ? m_frame->plane : m_mode, m_scale));
+}
+
 void HeatmapPanel::updateField() {
   if (!m_frame) {
     return;
   }
-  render::Field field;
-  field.width = uint32_t(m_frame->width);
-  field.height = uint32_t(m_frame->height);
-  field.values = modeValues(*m_frame, m_mode);
-  // PEs outside every region hold nothing of the model: drawn as "no data".
-  const std::vector<int32_t>& regionIndex = m_placement->regionIndex();
-  for (size_t i = 0; i < field.values.size(); ++i) {
-    if (regionIndex[i] < 0) {
-      field.values[i] = std::numeric_limits<float>::quiet_NaN();
-    }
-  }
-  m_view->setField(std::move(field));
+  // The frame's own field, shared (aliasing pointer): no copy on the UI thread.
+  m_view->setField(std::shared_ptr<const render::Field>(m_frame, &m_frame->field));
   if (!m_fitted) {
     m_view->fitToView();
     m_fitted = true;
   }
-  m_legend->setText(
-      QString("%1 over %2 – %3 of simulated time, KV context %4 tokens")
-          .arg(toString(m_mode), formatSimTime(m_frame->simStart), formatSimTime(m_frame->simEnd))
-          .arg(m_frame->contextTokens));
+  updateLegend();
+}
+
+QString HeatmapPanel::legendText() const {
+  if (!m_frame) {
+    return {};
+  }
+  QString text = QString("%1 over %2 – %3 of simulated time, KV context %4 tokens")
+                     .arg(toString(m_frame->plane), formatSimTime(m_frame->simStart),
+                          formatSimTime(m_frame->simEnd))
+                     .arg(m_frame->contextTokens);
+  text += m_scale == ColourScale::Data ? "; colours stretched to the data"
+                                       : "; colours 0-100 % of capacity";
+  return text;
+}
+
+void HeatmapPanel::updateLegend() {
+  m_legend->setText(legendText());
 }
 
 void HeatmapPanel::updateOverlays() {
-  render::FieldOverlays overlays;
-  if (m_placement) {
-    const sim::ChipSpec& chip = m_placement->chip();
-    overlays.dies = {uint32_t(chip.diesX * m_placement->wafers()), uint32_t(chip.diesY)};
-    for (const sim::Region& region : m_placement->regions()) {
-      render::RegionOutline outline;
-      outline.rect = {uint32_t(region.rect.x), uint32_t(region.rect.y), uint32_t(region.rect.w),
-                      uint32_t(region.rect.h)};
-      outline.label = sim::shortLabel(region);
-      outline.colour = outlineColour(region.kind);
-      outline.highlighted = region.id == m_selected;
-      overlays.regions.push_back(std::move(outline));
-      if (region.id == m_selected) {
-        overlays.selection = overlays.regions.back().rect;
-      }
-    }
-  }
-  m_view->setOverlays(std::move(overlays));
+  OverlayOptions options;
+  options.selectedRegion = m_selected;
+  m_view->setOverlays(m_placement ? regionOverlays(*m_placement, options)
+                                  : render::FieldOverlays{});
 }
 
 std::string HeatmapPanel::inspectorText(int x, int y) const {
@@ -228,7 +176,6 @@ std::string HeatmapPanel::inspectorText(int x, int y) const {
   if (region->layer >= 0) {
     text += QString("\nlayer: %1").arg(region->layer);
   }
-  const size_t cell = size_t(y) * size_t(m_placement->width()) + size_t(x);
   if (m_frame) {
     const int op =
         size_t(region->id) < m_frame->regionOp.size() ? m_frame->regionOp[size_t(region->id)] : -1;
@@ -236,8 +183,13 @@ std::string HeatmapPanel::inspectorText(int x, int y) const {
                 .arg(op >= 0 && size_t(op) < region->ops.size()
                          ? QString::fromStdString(region->ops[size_t(op)].name)
                          : QString("idle"));
-    text += QString("\nbusy: %1%").arg(100.0 * m_frame->activity[cell], 0, 'f', 1);
-    text += QString("\nlink load: %1%").arg(100.0 * m_frame->link[cell], 0, 'f', 1);
+    // The frame holds the plane shown; SRAM is itemised below in any mode.
+    const double percent = 100.0 * m_frame->field.at(uint32_t(x), uint32_t(y));
+    if (m_frame->plane == Plane::Activity) {
+      text += QString("\nbusy: %1%").arg(percent, 0, 'f', 2);
+    } else if (m_frame->plane == Plane::Links) {
+      text += QString("\nlink load: %1%").arg(percent, 0, 'f', 2);
+    }
   }
   const int64_t context = m_frame ? m_frame->contextTokens : 0;
   const sim::SramBreakdown sram = m_placement->sramPerPe(*region, context);

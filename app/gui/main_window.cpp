@@ -200,8 +200,10 @@ MainWindow::MainWindow(const MainWindowOptions& options, QWidget* parent) : QMai
           kStatusMessageMs);
     }
   });
-  connect(m_heatmap, &HeatmapPanel::modeChanged, this,
-          [this](HeatmapMode mode) { m_statusMode->setText(toString(mode)); });
+  connect(m_heatmap, &HeatmapPanel::modeChanged, this, [this, &session](HeatmapMode mode) {
+    m_statusMode->setText(toString(mode));
+    session.setFramePlane(mode);
+  });
   m_statusMode->setText(toString(m_heatmap->mode()));
   m_statusRate->setText("simulated — tokens/s");
 

@@ -97,12 +97,29 @@ void MainWindow::buildMenus() {
   QMenu* view = menuBar()->addMenu("&View");
   const std::pair<HeatmapMode, const char*> modes[] = {{HeatmapMode::Activity, "Ctrl+1"},
                                                        {HeatmapMode::Sram, "Ctrl+2"},
-                                                       {HeatmapMode::LinkLoad, "Ctrl+3"}};
+                                                       {HeatmapMode::Links, "Ctrl+3"}};
   for (const auto& [mode, key] : modes) {
     QAction* action = view->addAction(QString("Heatmap: ") + toString(mode));
     action->setShortcut(QKeySequence(key));
     connect(action, &QAction::triggered, this, [this, mode = mode] { m_heatmap->setMode(mode); });
   }
+  QAction* stretch = view->addAction("Heatmap: stretch colours to data");
+  stretch->setCheckable(true);
+  stretch->setShortcut(QKeySequence("Ctrl+D"));
+  connect(stretch, &QAction::toggled, this, [this](bool on) {
+    m_heatmap->setColourScale(on ? ColourScale::Data : ColourScale::Absolute);
+  });
+  connect(m_heatmap, &HeatmapPanel::colourScaleChanged, stretch, [stretch](ColourScale scale) {
+    const QSignalBlocker blocker(stretch);
+    stretch->setChecked(scale == ColourScale::Data);
+  });
+  // The heatmap opens on the PEs the mapping uses; its own keys are F and W.
+  QAction* used = view->addAction("Heatmap: fit the used region (F)");
+  used->setShortcut(QKeySequence("Ctrl+9"));
+  connect(used, &QAction::triggered, this, [this] { m_heatmap->view()->fitToView(); });
+  QAction* whole = view->addAction("Heatmap: whole wafer (W)");
+  whole->setShortcut(QKeySequence("Ctrl+0"));
+  connect(whole, &QAction::triggered, this, [this] { m_heatmap->view()->showWholeField(); });
   view->addSeparator();
   m_presenterAction = view->addAction("&Presenter mode");
   m_presenterAction->setCheckable(true);

@@ -44,7 +44,7 @@ QStringList saveModeScreenshots(MainWindow& window, const QString& dir) {
   window.activateWindow();
   const std::pair<HeatmapMode, const char*> modes[] = {{HeatmapMode::Activity, "activity"},
                                                        {HeatmapMode::Sram, "sram"},
-                                                       {HeatmapMode::LinkLoad, "link"}};
+                                                       {HeatmapMode::Links, "link"}};
   for (const auto& [mode, name] : modes) {
     window.heatmapPanel()->setMode(mode);
     int frames = 0;
@@ -52,8 +52,14 @@ QStringList saveModeScreenshots(MainWindow& window, const QString& dir) {
         QObject::connect(window.heatmapPanel()->view(), &render::HeatmapView::frameRendered,
                          [&frames](double) { ++frames; });
     window.heatmapPanel()->view()->window()->requestUpdate();
+    // The session sends a frame of the new plane; capture once it is drawn.
     waitUntil(
         [&] {
+          const auto frame = window.heatmapPanel()->frame();
+          if (!frame || frame->plane != mode) {
+            frames = 0;
+            return false;
+          }
           if (frames < kFramesBeforeCapture) {
             window.heatmapPanel()->view()->window()->requestUpdate();
           }

@@ -21,11 +21,13 @@ SramChartPanel::SramChartPanel(QWidget* parent) : QWidget(parent) {
   m_chart = new QChart;
   m_xAxis = new QValueAxis;
   m_xAxis->setTitleText(tr("ms (simulated)"));
-  m_xAxis->setLabelFormat("%.3g");
   m_yAxis = new QValueAxis;
   m_yAxis->setTitleText(tr("KiB per PE"));
   m_chart->addAxis(m_xAxis, Qt::AlignBottom);
   m_chart->addAxis(m_yAxis, Qt::AlignLeft);
+  // Before the first mapping: an empty chart with round ticks.
+  setTickedRange(m_xAxis, 0.0, 1.0);
+  setTickedRange(m_yAxis, 0.0, 1.0);
   m_view = fillWithCompactChart(this, m_chart);
 }
 
@@ -78,8 +80,8 @@ void SramChartPanel::reset(const QStringList& regionNames, const QStringList& gr
     m_lines.push_back(capacity);
     m_lineRegions.push_back({});
   }
-  m_xAxis->setRange(0.0, 1.0);
-  m_yAxis->setRange(0.0, std::max(1.0, m_capacity / kKiB * 1.05));
+  setTickedRange(m_xAxis, 0.0, 1.0);
+  setTickedRange(m_yAxis, 0.0, std::max(1.0, m_capacity / kKiB * 1.05));
 }
 
 double SramChartPanel::lineValue(int line, const std::vector<double>& bytesPerPe) const {
@@ -124,8 +126,8 @@ void SramChartPanel::addSample(double simTime, const std::vector<double>& bytesP
   for (double b : bytesPerPe) {
     maxKiB = std::max(maxKiB, b / kKiB);
   }
-  m_xAxis->setRange(0.0, std::max(m_maxTime, 1e-3));
-  m_yAxis->setRange(0.0, std::max(1.0, maxKiB * 1.05));
+  setTickedRange(m_xAxis, 0.0, std::max(m_maxTime, 1e-3));
+  setTickedRange(m_yAxis, 0.0, std::max(1.0, maxKiB * 1.05));
 }
 
 void SramChartPanel::highlightRegion(int region) {

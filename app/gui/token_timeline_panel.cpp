@@ -29,7 +29,6 @@ TokenTimelinePanel::TokenTimelinePanel(QWidget* parent) : QWidget(parent) {
   m_chart = new QChart;
   m_xAxis = new QValueAxis;
   m_xAxis->setTitleText(tr("token"));
-  m_xAxis->setLabelFormat("%.0f"); // values are doubles: "%d" would print garbage
   m_yAxis = new QValueAxis;
   m_yAxis->setTitleText(tr("µs"));
   m_chart->addAxis(m_xAxis, Qt::AlignBottom);
@@ -163,9 +162,9 @@ void TokenTimelinePanel::updateAxes() {
   const double first = m_tokens.empty() ? 0.0 : m_tokens.front().timing.index;
   const double last =
       m_tokens.empty() ? 1.0 : std::max(first + 1.0, double(m_tokens.back().timing.index));
-  m_xAxis->setRange(first, last);
+  setTickedRange(m_xAxis, first, last, 1.0); // token indices: integer ticks
   const double top = std::max({m_maxLatencyUs, m_ttft * kUs, 1.0});
-  m_yAxis->setRange(0.0, top * 1.1);
+  setTickedRange(m_yAxis, 0.0, top * 1.1);
 }
 
 const TokenEvent* TokenTimelinePanel::tokenAt(QPointF viewportPos) const {

@@ -1,23 +1,19 @@
 #pragma once
-// The heatmap PNG export: one of the run's fields over a window of simulated
-// time, drawn by render/'s off-screen Vulkan path. The sim-to-render
-// conversion (unused PEs as no data, die and region outlines) lives here
-// once for the controller.
+// The heatmap PNG export: one frame of a run drawn by render/'s off-screen
+// Vulkan path, with the outlines of app/frame's adapter (experts are too many
+// to outline one by one on a wafer-wide picture).
+#include "app/frame/frame.h"
+#include "render/field.h"
 #include "sim/placement.h"
 
 #include <filesystem>
-#include <string>
+#include <memory>
 
 namespace ws::app {
 
-struct HeatmapPicture {
-  const float* values = nullptr; // placement width x height, row-major
-  std::string field;             // "activity", "sram" or "links"
-  std::string title;
-};
-
-// Renders `picture` of `placement` to a PNG at `path` (throws what render/ throws).
-void writeHeatmapPng(const sim::Placement& placement, const HeatmapPicture& picture,
-                     const std::filesystem::path& path);
+// Renders `frame` of `placement` in `style` to a PNG at `path` (throws what
+// render/ throws).
+void writeHeatmapPng(const sim::Placement& placement, const std::shared_ptr<const Frame>& frame,
+                     const render::HeatmapStyle& style, const std::filesystem::path& path);
 
 } // namespace ws::app

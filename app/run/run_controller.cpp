@@ -65,41 +65,13 @@ struct RunController::FunctionalModel {
 struct RunController::Observers {
   sim::TokenTimeline timeline;
   sim::BottleneckReport bottlenecks;
-  // The heatmap's fields and the op each region runs (for its inspector),
-  // attached when the run has fields.
+  // The op each region runs (for the heatmap's inspector), attached with
+  // the frame builder's fields when the run has fields.
   sim::OpHistory ops;
-  std::unique_ptr<sim::ActivityField> activity;
-  std::unique_ptr<sim::SramField> sram;
-  std::unique_ptr<sim::LinkField> link;
+  bool fields = false;
 
   explicit Observers(const sim::Placement& placement) : bottlenecks(placement) {}
-  void addFields(const sim::Placement& placement) {
-    activity = std::make_unique<sim::ActivityField>(placement);
-    sram = std::make_unique<sim::SramField>(placement);
-    link = std::make_unique<sim::LinkField>(placement);
-  }
 };
-
-const char* toString(HeatmapField field) {
-  switch (field) {
-  case HeatmapField::Activity:
-    return "activity";
-  case HeatmapField::Sram:
-    return "sram";
-  case HeatmapField::Links:
-    return "links";
-  }
-  return "?";
-}
-
-HeatmapField heatmapFieldFromString(const std::string& name) {
-  for (HeatmapField field : {HeatmapField::Activity, HeatmapField::Sram, HeatmapField::Links}) {
-    if (name == toString(field)) {
-      return field;
-    }
-  }
-  throw std::invalid_argument("must be activity, sram or links, got '" + name + "'");
-}
 
 RunController::RunController() : m_gpuNames(sim::listGpuPresets()) {}
 
@@ -119,6 +91,12 @@ const sim::ChipSpec& RunController::chip() const {
   return *m_chip;
 }
 
+void RunController::forgetMapping() {
+  clearRun();
+  m_frames.reset(); // it refers to the placement
+  m_placement.reset();
+}
+
 void RunController::clearRun() {
   m_engine.reset();
   m_observers.reset();
@@ -129,8 +107,7 @@ void RunController::clearRun() {
 }
 
 ModelLoadedEvent RunController::loadModel(const std::string& nameOrPath) {
-  clearRun();
-  m_placement.reset();
+  forgetMapping();
   m_spec.reset();
   setActiveGenerator(nullptr);
   m_ownWeights.reset();
@@ -175,8 +152,7 @@ int64_t RunController::countPromptTokens(const std::string& prompt) {
 }
 
 void RunController::setChip(const std::string& nameOrPath) {
-  clearRun();
-  m_placement.reset();
+  forgetMapping();
   m_chip = sim::loadChipSpec(nameOrPath);
 }
 
@@ -188,9 +164,9 @@ MappedEvent RunController::map() {
 }
 
 MappedEvent RunController::map(const sim::MapOptions& options) {
-  clearRun();
-  m_placement.reset();
+  forgetMapping();
   m_placement = std::make_shared<const sim::Placement>(sim::mapModel(modelSpec(), chip(), options));
+  m_frames = std::make_unique<FrameBuilder>(*m_placement);
   const sim::ChipSpec& mapped = m_placement->chip();
   MappedEvent event;
   event.chip = {mapped.name,
@@ -286,11 +262,11 @@ void RunController::startEngine(bool fields) {
   }
   if (fields) {
     // The heatmap's planes and, for its inspector, the op each region runs.
-    o.addFields(*m_placement);
-    for (sim::EngineObserver* observer : std::initializer_list<sim::EngineObserver*>{
-             o.activity.get(), o.sram.get(), o.link.get(), &o.ops}) {
+    o.fields = true;
+    for (sim::EngineObserver* observer : m_frames->newRun()) {
       m_engine->addObserver(observer);
     }
+    m_engine->addObserver(&o.ops);
   }
 }
 
@@ -429,40 +405,23 @@ FinishedEvent RunController::timeRun(int64_t promptTokens, int64_t genTokens, in
   return finished;
 }
 
-std::shared_ptr<const Frame> RunController::makeFrame(double start, double end, int64_t context) {
+std::shared_ptr<const Frame> RunController::makeFrame(double start, double end, int64_t context,
+                                                      Plane plane) {
   if (!m_placement) {
     throw std::logic_error("makeFrame: no mapping");
   }
   if (!m_observers) {
     // The mapping before any run: SRAM with an empty KV cache, nothing busy.
     m_observers = std::make_unique<Observers>(*m_placement);
-    m_observers->addFields(*m_placement);
+    m_observers->fields = true;
+    m_frames->newRun();
   }
   Observers& o = *m_observers;
-  if (!o.activity) {
+  if (!o.fields) {
     throw std::logic_error("makeFrame: the run has no fields");
   }
-  auto frame = std::make_shared<Frame>();
+  std::shared_ptr<Frame> frame = m_frames->build({start, end, context}, plane);
   frame->serial = ++m_frameSerial;
-  frame->simStart = start;
-  frame->simEnd = end;
-  frame->contextTokens = context;
-  frame->width = m_placement->width();
-  frame->height = m_placement->height();
-  const size_t cells = size_t(frame->width) * size_t(frame->height);
-  if (o.sram->contextTokens() != context) {
-    o.sram->setContext(context);
-  }
-  frame->sram.assign(o.sram->data(), o.sram->data() + cells);
-  if (end > start) {
-    o.activity->evaluate(start, end);
-    o.link->evaluate(start, end);
-    frame->activity.assign(o.activity->data(), o.activity->data() + cells);
-    frame->link.assign(o.link->data(), o.link->data() + cells);
-  } else {
-    frame->activity.assign(cells, 0.0f);
-    frame->link.assign(cells, 0.0f);
-  }
   const double clockHz = m_placement->chip().clockHz;
   frame->regionOp = o.ops.opsIn(start * clockHz, end * clockHz, m_placement->regions().size());
   return frame;
@@ -520,12 +479,13 @@ void RunController::exportReport(const std::string& path) const {
   writeTextAtomically(path, m_report->toJson().dump(2) + "\n");
 }
 
-void RunController::exportHeatmap(const std::string& path, HeatmapField field, double atSeconds) {
+void RunController::exportHeatmap(const std::string& path, Plane plane, double atSeconds,
+                                  ColourScale scale) {
   if (!m_observers || m_observers->timeline.tokens().empty()) {
     throw std::runtime_error(path + ": nothing to export: run the model first");
   }
   Observers& o = *m_observers;
-  if (!o.activity) {
+  if (!o.fields) {
     throw std::logic_error("exportHeatmap: the run has no fields");
   }
   // The window: the step containing atSeconds, else the last step.
@@ -543,28 +503,15 @@ void RunController::exportHeatmap(const std::string& path, HeatmapField field, d
           fmt::format("--at {} s is outside the run (0 .. {} s)", atSeconds, steps.back().simEnd));
     }
   }
-  HeatmapPicture picture;
-  picture.field = toString(field);
-  switch (field) {
-  case HeatmapField::Activity:
-    o.activity->evaluate(window->simStart, window->simEnd);
-    picture.values = o.activity->data();
-    break;
-  case HeatmapField::Sram:
-    o.sram->setContext(window->contextLength);
-    picture.values = o.sram->data();
-    break;
-  case HeatmapField::Links:
-    o.link->evaluate(window->simStart, window->simEnd);
-    picture.values = o.link->data();
-    break;
-  }
-  picture.title =
+  const std::shared_ptr<const Frame> frame =
+      m_frames->build({window->simStart, window->simEnd, window->contextLength}, plane);
+  render::HeatmapStyle style = planeStyle(plane, scale);
+  style.title =
       fmt::format("{} on {}: {} of {} {} ({:.1f}-{:.1f} us)", m_placement->model().name,
-                  m_placement->chip().name, picture.field, window->prefill ? "prefill" : "token",
+                  m_placement->chip().name, cliName(plane), window->prefill ? "prefill" : "token",
                   window->index, window->simStart * 1e6, window->simEnd * 1e6);
   writeFileAtomically(path, [&](const std::filesystem::path& temp) {
-    writeHeatmapPng(*m_placement, picture, temp);
+    writeHeatmapPng(*m_placement, frame, style, temp);
   });
 }
 

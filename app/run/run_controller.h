@@ -9,7 +9,9 @@
 //
 // Threads: a controller belongs to the thread that calls its methods (one at
 // a time); cancel() alone may be called from any thread.
-#include "app/run/frame.h"
+#include "app/frame/field_adapter.h"
+#include "app/frame/frame.h"
+#include "app/frame/frame_builder.h"
 #include "app/run/run_events.h"
 #include "core/sampler.h"
 #include "sim/chip_spec.h"
@@ -43,12 +45,6 @@ struct RunSettings {
   core::SamplerSettings sampler;
   int maxTokens = 64;
 };
-
-// The field a heatmap PNG shows.
-enum class HeatmapField { Activity, Sram, Links };
-const char* toString(HeatmapField field);
-// "activity", "sram" or "links"; throws std::invalid_argument otherwise.
-HeatmapField heatmapFieldFromString(const std::string& name);
 
 class RunController {
 public:
@@ -118,8 +114,9 @@ public:
   int64_t promptTokens() const { return m_promptTokens; }
   const std::optional<sim::RunReport>& report() const { return m_report; }
 
-  // The fields over [start, end) of simulated time, SRAM at `context` tokens.
-  std::shared_ptr<const Frame> makeFrame(double start, double end, int64_t context);
+  // `plane` over [start, end) of simulated time, SRAM at `context` tokens
+  // (only that plane is evaluated; app/frame's adapter).
+  std::shared_ptr<const Frame> makeFrame(double start, double end, int64_t context, Plane plane);
 
   // Exports of the latest run, each written to a temporary file renamed over
   // `path`. Throw std::runtime_error naming the path when there is nothing to
@@ -127,7 +124,8 @@ public:
   void exportTrace(const std::string& path) const;
   void exportCsv(const std::string& path) const;
   void exportReport(const std::string& path) const;
-  void exportHeatmap(const std::string& path, HeatmapField field, double atSeconds = -1.0);
+  void exportHeatmap(const std::string& path, Plane plane, double atSeconds = -1.0,
+                     ColourScale scale = ColourScale::Absolute);
 
 private:
   struct FunctionalModel;
@@ -140,6 +138,7 @@ private:
 
   FunctionalModel& tokenSource();
   void clearRun();
+  void forgetMapping();
   void startEngine(bool fields);
   const std::vector<sim::GpuSpec>& gpuBaselines();
   void setActiveGenerator(core::Generator* generator);
@@ -155,6 +154,7 @@ private:
   // Chip, mapping, engine
   std::optional<sim::ChipSpec> m_chip;
   std::shared_ptr<const sim::Placement> m_placement;
+  std::unique_ptr<FrameBuilder> m_frames; // of m_placement: its used PEs found once
   sim::EngineKind m_engineKind = sim::EngineKind::Fast;
   std::vector<std::string> m_gpuNames;
   std::optional<std::vector<sim::GpuSpec>> m_gpus;

@@ -3,7 +3,7 @@
 // the worker publishes whole frames, the consumer takes the newest one; older
 // unread frames are dropped, and neither side ever waits for the other.
 
-#include "app/run/frame.h"
+#include "app/frame/frame.h"
 
 #include <atomic>
 #include <cstdint>

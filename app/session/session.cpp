@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 #include <stdexcept>
 
 namespace ws::app {
@@ -31,6 +32,8 @@ struct Session::Worker {
   // Playback of the latest run: where the last published frame ended.
   double lastFrameSim = 0.0;
   Clock::time_point lastFrameWall{};
+  // The window of the latest frame, built again when the plane changes.
+  std::optional<FrameWindow> lastFrameWindow;
 };
 
 const char* toString(PlaybackSpeed speed) {
@@ -158,7 +161,7 @@ void Session::workerMap() {
   publish(ProgressEvent{"mapping", 1.0});
   publish(std::move(mapped));
   m_worker->lastFrameSim = 0.0;
-  m_frames.publish(m_controller.makeFrame(0.0, 0.0, 0));
+  m_frames.publish(frameOf(0.0, 0.0, 0));
   notifyConsumer();
 }
 
@@ -209,8 +212,8 @@ void Session::workerRun(const RunSettings& settings, uint64_t runId) {
     const sim::TokenTiming& last = tokens.back().timing;
     // The closing frame covers at least the last token: playback may already
     // have published a frame that ends where the run ends.
-    m_frames.publish(m_controller.makeFrame(std::min(w.lastFrameSim, last.simStart), last.simEnd,
-                                            last.contextLength));
+    m_frames.publish(
+        frameOf(std::min(w.lastFrameSim, last.simStart), last.simEnd, last.contextLength));
     m_simClock = last.simEnd;
     if (!failure.empty()) {
       finished.stopReason = "error";
@@ -268,7 +271,7 @@ bool Session::workerPlay(const sim::TokenTiming& timing, uint64_t runId) {
     simNow = std::min(timing.simEnd, anchorSim + secondsSince(anchorWall) / slowdown);
     m_simClock = simNow;
     if (secondsSince(w.lastFrameWall) >= kFrameIntervalSeconds && simNow > w.lastFrameSim) {
-      m_frames.publish(m_controller.makeFrame(w.lastFrameSim, simNow, timing.contextLength));
+      m_frames.publish(frameOf(w.lastFrameSim, simNow, timing.contextLength));
       w.lastFrameSim = simNow;
       w.lastFrameWall = Clock::now();
       notifyConsumer();
@@ -280,12 +283,34 @@ bool Session::workerPlay(const sim::TokenTiming& timing, uint64_t runId) {
   }
   m_simClock = timing.simEnd;
   if (secondsSince(w.lastFrameWall) >= kFrameIntervalSeconds && timing.simEnd > w.lastFrameSim) {
-    m_frames.publish(m_controller.makeFrame(w.lastFrameSim, timing.simEnd, timing.contextLength));
+    m_frames.publish(frameOf(w.lastFrameSim, timing.simEnd, timing.contextLength));
     w.lastFrameSim = timing.simEnd;
     w.lastFrameWall = Clock::now();
     notifyConsumer();
   }
   return true;
+}
+
+std::shared_ptr<const Frame> Session::frameOf(double start, double end, int64_t context) {
+  m_worker->lastFrameWindow = FrameWindow{start, end, context};
+  return m_controller.makeFrame(start, end, context, m_framePlane.load());
+}
+
+void Session::setFramePlane(Plane plane) {
+  m_framePlane = plane;
+  // The latest frame again in the new plane (a run in progress sends its next
+  // frames in it anyway).
+  enqueue(
+      "frame-plane",
+      [this] {
+        const std::optional<FrameWindow> last = m_worker->lastFrameWindow;
+        if (!last || !m_controller.placement()) {
+          return;
+        }
+        m_frames.publish(frameOf(last->start, last->end, last->contextTokens));
+        notifyConsumer();
+      },
+      true);
 }
 
 void Session::scrub(double simTime) {
@@ -302,7 +327,7 @@ void Session::scrub(double simTime) {
             [](double t, const TokenEvent& token) { return t < token.timing.simStart; });
         const sim::TokenTiming& token =
             it == tokens.begin() ? tokens.front().timing : std::prev(it)->timing;
-        m_frames.publish(m_controller.makeFrame(token.simStart, token.simEnd, token.contextLength));
+        m_frames.publish(frameOf(token.simStart, token.simEnd, token.contextLength));
         notifyConsumer();
       },
       true);

@@ -64,6 +64,9 @@ public:
   // Heatmap at a moment of the latest run: the token whose interval holds
   // simTime. Droppable: only the newest scrub waiting in the queue runs.
   void scrub(double simTime);
+  // [any] The heatmap plane frames carry (only that one is built); the latest
+  // frame is published again in it.
+  void setFramePlane(Plane plane);
   // Atomic writes (temp file, then rename) of the latest run.
   void exportTrace(const std::string& path);
   void exportCsv(const std::string& path);
@@ -105,6 +108,9 @@ private:
   // [worker] Advances the simulated clock to the token's end at the playback
   // speed, publishing frames on the way; false when the run must stop.
   bool workerPlay(const sim::TokenTiming& timing, uint64_t runId);
+  // [worker] The frame of [start, end) in the plane shown, remembered for
+  // setFramePlane.
+  std::shared_ptr<const Frame> frameOf(double start, double end, int64_t context);
   // Aborts, in every build, when not called on the worker thread.
   void checkWorkerThread(const core::CallSite& where = core::CallSite()) const;
   void stopRunsUpTo(uint64_t runId);
@@ -144,6 +150,7 @@ private:
   std::atomic<int> m_stepBudget{0};
   std::atomic<PlaybackSpeed> m_speed{PlaybackSpeed::AsFastAsPossible};
   std::atomic<double> m_simClock{0.0};
+  std::atomic<Plane> m_framePlane{Plane::Activity};
 
   std::thread m_thread; // last: started after every member above exists
 };

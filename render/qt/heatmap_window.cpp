@@ -50,7 +50,8 @@ bool validationRequested() {
 } // namespace
 
 struct HeatmapWindow::State {
-  Field pendingField;
+  std::shared_ptr<const Field> pendingField;
+  std::optional<CellRect> homeRect;
   bool fieldPending = false;
   uint32_t fieldWidth = 0;
   uint32_t fieldHeight = 0;
@@ -99,7 +100,7 @@ public:
     HeatmapWindow::State& s = *m_window->m_state;
     m_failed = false;
     if (m_heatmap && !s.fieldPending) {
-      s.pendingField = m_heatmap->field();
+      s.pendingField = m_heatmap->sharedField();
       s.fieldPending = true;
     }
     m_overlay.reset();
@@ -159,7 +160,7 @@ private:
     }
     if (s.fieldPending) {
       m_heatmap->setField(std::move(s.pendingField)); // validated by HeatmapWindow::setField
-      s.pendingField = {};
+      s.pendingField.reset();
       s.fieldPending = false;
     }
   }
@@ -216,12 +217,17 @@ QVulkanWindowRenderer* HeatmapWindow::createRenderer() {
 }
 
 void HeatmapWindow::setField(Field field) {
-  validateField(field);
-  if (field.width != m_state->fieldWidth || field.height != m_state->fieldHeight) {
-    m_fitPending = true; // a new shape (another chip): show all of it
+  setField(std::make_shared<const Field>(std::move(field)));
+}
+
+void HeatmapWindow::setField(std::shared_ptr<const Field> field) {
+  validateField(*field);
+  if (field->width != m_state->fieldWidth || field->height != m_state->fieldHeight) {
+    m_fitPending = true; // a new shape (another chip): open on its home rectangle
+    m_fitWhole = false;
   }
-  m_state->fieldWidth = field.width;
-  m_state->fieldHeight = field.height;
+  m_state->fieldWidth = field->width;
+  m_state->fieldHeight = field->height;
   m_state->pendingField = std::move(field);
   m_state->fieldPending = true;
   if (m_fitPending && !swapChainImageSize().isEmpty()) {
@@ -247,8 +253,22 @@ void HeatmapWindow::setInspectorText(InspectorText text) {
   requestUpdate();
 }
 
+void HeatmapWindow::setHomeRect(std::optional<CellRect> rect) {
+  m_state->homeRect = rect;
+}
+
 void HeatmapWindow::fitToView() {
   m_fitPending = true;
+  m_fitWhole = false;
+  if (!swapChainImageSize().isEmpty()) {
+    applyFit();
+  }
+  requestUpdate();
+}
+
+void HeatmapWindow::showWholeField() {
+  m_fitPending = true;
+  m_fitWhole = true;
   if (!swapChainImageSize().isEmpty()) {
     applyFit();
   }
@@ -256,8 +276,14 @@ void HeatmapWindow::fitToView() {
 }
 
 void HeatmapWindow::applyFit() {
-  HeatmapOverlay::fitCamera(m_camera, m_state->fieldWidth, m_state->fieldHeight, m_state->style);
+  const std::optional<CellRect>& home = m_state->homeRect;
+  if (home && !m_fitWhole && home->w > 0 && home->h > 0) {
+    HeatmapOverlay::fitCamera(m_camera, *home, m_state->style);
+  } else {
+    HeatmapOverlay::fitCamera(m_camera, m_state->fieldWidth, m_state->fieldHeight, m_state->style);
+  }
   m_fitPending = false;
+  m_fitWhole = false;
 }
 
 void HeatmapWindow::setCamera(const Camera& camera) {
@@ -351,6 +377,9 @@ void HeatmapWindow::keyPressEvent(QKeyEvent* event) {
   switch (event->key()) {
   case Qt::Key_F:
     fitToView();
+    return;
+  case Qt::Key_W:
+    showWholeField();
     return;
   case Qt::Key_Plus:
   case Qt::Key_Equal:

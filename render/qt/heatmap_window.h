@@ -3,10 +3,12 @@
 // HeatmapRenderer and ImGui overlay as the off-screen path, and HeatmapView,
 // the QWidget that embeds it (QWidget::createWindowContainer).
 //
-// All methods run on the UI thread. setField is cheap (a move) and the
-// latest field wins: the upload happens in the next frame's command buffer.
+// All methods run on the UI thread. setField is cheap (a move, or a shared
+// pointer with no copy) and the latest field wins: the upload happens in the
+// next frame's command buffer.
 // Mouse: drag pans, wheel zooms towards the cursor, click emits cellClicked.
-// Keys: F fits the field, + / - zoom, arrows pan.
+// Keys: F fits the home rectangle (the used region when set, else the whole
+// field), W shows the whole field, + / - zoom, arrows pan.
 #include "render/camera.h"
 #include "render/field.h"
 
@@ -18,6 +20,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace ws::render {
@@ -36,10 +39,17 @@ public:
   QVulkanWindowRenderer* createRenderer() override;
 
   void setField(Field field);
+  void setField(std::shared_ptr<const Field> field);
   void setOverlays(FieldOverlays overlays);
   void setStyle(HeatmapStyle style);
   void setInspectorText(InspectorText text);
+  // The cells a new field shape opens on and F fits (e.g. the PEs a mapping
+  // uses); nothing = the whole field.
+  void setHomeRect(std::optional<CellRect> rect);
+  // Fits the home rectangle.
   void fitToView();
+  // Fits the whole field.
+  void showWholeField();
   const Camera& camera() const { return m_camera; }
   void setCamera(const Camera& camera);
 
@@ -76,6 +86,7 @@ private:
 
   Camera m_camera;
   bool m_fitPending = true;
+  bool m_fitWhole = false; // the pending fit shows the whole field, not the home rectangle
   std::unique_ptr<State> m_state;
   HeatmapWindowRenderer* m_renderer = nullptr;
 };
@@ -91,12 +102,15 @@ public:
   HeatmapWindow* window() const { return m_window; }
 
   void setField(Field field) { m_window->setField(std::move(field)); }
+  void setField(std::shared_ptr<const Field> field) { m_window->setField(std::move(field)); }
   void setOverlays(FieldOverlays overlays) { m_window->setOverlays(std::move(overlays)); }
   void setStyle(HeatmapStyle style) { m_window->setStyle(std::move(style)); }
   void setInspectorText(HeatmapWindow::InspectorText text) {
     m_window->setInspectorText(std::move(text));
   }
+  void setHomeRect(std::optional<CellRect> rect) { m_window->setHomeRect(rect); }
   void fitToView() { m_window->fitToView(); }
+  void showWholeField() { m_window->showWholeField(); }
   QImage grabFrame() { return m_window->grabFrame(); }
 
 signals:

@@ -146,7 +146,7 @@ TEST(RunControllerTest, TimingOnlyRunReportsEveryStepOfEverySequence) {
   EXPECT_EQ(finished.report.sequences, 2);
   EXPECT_GT(finished.report.decodeTokensPerSecond, 0.0);
   EXPECT_THROW(
-      controller.exportHeatmap((test::outputDir() / "never.png").string(), HeatmapField::Activity),
+      controller.exportHeatmap((test::outputDir() / "never.png").string(), Plane::Activity),
       std::logic_error);
   EXPECT_FALSE(std::filesystem::exists(test::outputDir() / "never.png"));
 }
@@ -161,10 +161,12 @@ TEST(RunControllerTest, ExportBeforeAnyRunNamesThePath) {
   }
 }
 
-TEST(RunControllerTest, HeatmapFieldsByName) {
-  EXPECT_EQ(heatmapFieldFromString("sram"), HeatmapField::Sram);
-  EXPECT_STREQ(toString(HeatmapField::Links), "links");
-  EXPECT_THROW(heatmapFieldFromString("heat"), std::invalid_argument);
+TEST(RunControllerTest, HeatmapPlanesAndScalesByName) {
+  EXPECT_EQ(planeFromCliName("sram"), Plane::Sram);
+  EXPECT_STREQ(cliName(Plane::Links), "links");
+  EXPECT_THROW(planeFromCliName("heat"), std::invalid_argument);
+  EXPECT_EQ(colourScaleFromCliName("data"), ColourScale::Data);
+  EXPECT_THROW(colourScaleFromCliName("log"), std::invalid_argument);
 }
 
 } // namespace

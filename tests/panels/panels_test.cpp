@@ -1,9 +1,17 @@
+#include "app/frame/frame_builder.h"
+#include "app/gui/compact_chart.h"
 #include "app/gui/comparison_panel.h"
 #include "app/gui/generated_text_panel.h"
+#include "app/gui/heatmap_panel.h"
 #include "app/gui/python_highlighter.h"
 #include "app/gui/run_panel.h"
 #include "app/gui/sram_chart_panel.h"
 #include "app/gui/token_timeline_panel.h"
+#include "core/builtin_model.h"
+#include "core/model_spec.h"
+#include "render/qt/heatmap_window.h"
+#include "sim/chip_spec.h"
+#include "sim/mapper.h"
 
 #include <gtest/gtest.h>
 
@@ -11,7 +19,9 @@
 #include <QApplication>
 #include <QChart>
 #include <QChartView>
+#include <QCheckBox>
 #include <QComboBox>
+#include <QKeyEvent>
 #include <QLabel>
 #include <QLineSeries>
 #include <QSignalSpy>
@@ -20,6 +30,10 @@
 #include <QTest>
 #include <QTextBlock>
 #include <QTextLayout>
+#include <QValueAxis>
+
+#include <cmath>
+#include <set>
 
 namespace {
 
@@ -217,6 +231,134 @@ TEST_F(Panels, ComparisonShowsTheBandOverUnconfirmedParameters) {
     headline = headline || label->text().contains("6.0–10.0×");
   }
   EXPECT_TRUE(headline);
+}
+
+// The labels a value axis draws: its dynamic ticks, printed with its format.
+QStringList tickLabels(const QValueAxis* axis) {
+  QStringList labels;
+  const double step = axis->tickInterval();
+  EXPECT_EQ(axis->tickType(), QValueAxis::TicksDynamic);
+  if (step <= 0.0) {
+    ADD_FAILURE() << "no tick interval";
+    return labels;
+  }
+  const double slack = 1e-9 * step;
+  for (double v = axis->tickAnchor(); v <= axis->max() + slack; v += step) {
+    if (v >= axis->min() - slack) {
+      labels << QString::asprintf(axis->labelFormat().toUtf8().constData(), v);
+    }
+  }
+  return labels;
+}
+
+void expectDistinctLabels(const QValueAxis* axis, const char* what) {
+  const QStringList labels = tickLabels(axis);
+  EXPECT_GE(labels.size(), 2) << what;
+  EXPECT_EQ(int(std::set<QString>(labels.begin(), labels.end()).size()), int(labels.size()))
+      << what << ": " << labels.join(", ").toStdString();
+}
+
+// Empty charts used to label their token axis "0, 0, 1, 1".
+TEST_F(Panels, EmptyAndFilledChartsHaveDistinctTickLabelsAndIntegerTokenTicks) {
+  TokenTimelinePanel timeline;
+  auto* chart = timeline.findChild<QChartView*>()->chart();
+  auto axes = [&](QChart* c, Qt::Orientation o) {
+    return static_cast<QValueAxis*>(c->axes(o).front());
+  };
+  expectDistinctLabels(axes(chart, Qt::Horizontal), "empty timeline, tokens");
+  expectDistinctLabels(axes(chart, Qt::Vertical), "empty timeline, µs");
+  for (const QString& label : tickLabels(axes(chart, Qt::Horizontal))) {
+    EXPECT_FALSE(label.contains('.')) << label.toStdString();
+  }
+  for (int i = 1; i <= 3; ++i) {
+    timeline.addToken(token(i, i * 1e-3, 500.0));
+  }
+  expectDistinctLabels(axes(chart, Qt::Horizontal), "three tokens");
+  EXPECT_EQ(tickLabels(axes(chart, Qt::Horizontal)), QStringList({"1", "2", "3"}));
+
+  SramChartPanel sram;
+  auto* sramChart = sram.findChild<QChartView*>()->chart();
+  expectDistinctLabels(axes(sramChart, Qt::Horizontal), "empty SRAM chart, ms");
+  expectDistinctLabels(axes(sramChart, Qt::Vertical), "empty SRAM chart, KiB");
+  sram.reset({"layer 0 attention"}, {"attention"}, 48 * 1024);
+  sram.addSample(0.0, {20000.0});
+  expectDistinctLabels(axes(sramChart, Qt::Horizontal), "one SRAM sample, ms");
+  expectDistinctLabels(axes(sramChart, Qt::Vertical), "one SRAM sample, KiB");
+}
+
+TEST_F(Panels, NiceTickStepsAreRoundAndIntegerWhereAsked) {
+  EXPECT_DOUBLE_EQ(niceTickStep(1.0), 0.5);
+  EXPECT_DOUBLE_EQ(niceTickStep(1.0, 1.0), 1.0);
+  EXPECT_DOUBLE_EQ(niceTickStep(31.0, 1.0), 10.0);
+  EXPECT_DOUBLE_EQ(niceTickStep(4000.0), 1000.0);
+  EXPECT_DOUBLE_EQ(niceTickStep(0.0, 1.0), 1.0);
+  EXPECT_DOUBLE_EQ(niceTickStep(7.0, 1.0), 2.0);
+}
+
+// A small model on a wafer: the heatmap opens on the used strip, W shows the
+// whole wafer, F goes back; colours are absolute until stretched, and the
+// legend says which.
+TEST_F(Panels, HeatmapOpensOnTheUsedRegionAndNamesItsColourScale) {
+  ws::sim::MapOptions options;
+  options.contextTokens = 256;
+  auto placement = std::make_shared<const ws::sim::Placement>(
+      ws::sim::mapModel(ws::core::loadModelSpec(ws::core::builtinModelPath().string()),
+                        ws::sim::loadChipSpec("wse3"), options));
+  const UsedCells used(*placement);
+  ASSERT_LT(used.count() * 4, placement->regionIndex().size()) << "not a small model";
+
+  HeatmapPanel panel;
+  panel.resize(800, 600);
+  panel.show();
+  panel.setMapping(placement);
+  FrameBuilder frames(*placement);
+  frames.newRun();
+  panel.setFrame(frames.build({0.0, 0.0, 16}, Plane::Activity));
+  int rendered = 0;
+  QObject::connect(panel.view(), &ws::render::HeatmapView::frameRendered,
+                   [&rendered](double) { ++rendered; });
+  for (int i = 0; i < 400 && rendered < 2; ++i) {
+    panel.view()->window()->requestUpdate();
+    QTest::qWait(10);
+  }
+  ASSERT_GE(rendered, 2) << "the heatmap never drew";
+
+  const ws::render::HeatmapWindow* window = panel.view()->window();
+  const glm::dvec2 viewport = window->camera().viewport();
+  auto onScreen = [&](glm::dvec2 cell) {
+    const glm::dvec2 px = window->camera().cellToScreen(cell);
+    return px.x >= -0.5 && px.y >= -0.5 && px.x <= viewport.x + 0.5 && px.y <= viewport.y + 0.5;
+  };
+  const ws::render::CellRect box = used.bounds();
+  const glm::dvec2 boxMin(box.x, box.y);
+  const glm::dvec2 boxMax(box.x + box.w, box.y + box.h);
+  EXPECT_TRUE(onScreen(boxMin) && onScreen(boxMax));
+  const double usedZoom = window->camera().zoom();
+  // The used region fills the view along one side.
+  const glm::dvec2 extent = (boxMax - boxMin) * usedZoom;
+  EXPECT_GT(std::max(extent.x / viewport.x, extent.y / viewport.y), 0.9);
+
+  QKeyEvent wholeKey(QEvent::KeyPress, Qt::Key_W, Qt::NoModifier, "w");
+  QCoreApplication::sendEvent(panel.view()->window(), &wholeKey);
+  EXPECT_LT(window->camera().zoom(), usedZoom);
+  EXPECT_TRUE(onScreen({0.0, 0.0}));
+  EXPECT_TRUE(onScreen({double(placement->width()), double(placement->height())}));
+  QKeyEvent fitKey(QEvent::KeyPress, Qt::Key_F, Qt::NoModifier, "f");
+  QCoreApplication::sendEvent(panel.view()->window(), &fitKey);
+  EXPECT_DOUBLE_EQ(window->camera().zoom(), usedZoom);
+
+  EXPECT_EQ(panel.colourScale(), ColourScale::Absolute);
+  EXPECT_TRUE(panel.legendText().contains("0-100 %")) << panel.legendText().toStdString();
+  auto* stretch = panel.findChild<QCheckBox*>("heatmapStretch");
+  ASSERT_NE(stretch, nullptr);
+  EXPECT_FALSE(stretch->isChecked());
+  QSignalSpy scaleChanged(&panel, &HeatmapPanel::colourScaleChanged);
+  stretch->setChecked(true);
+  EXPECT_EQ(panel.colourScale(), ColourScale::Data);
+  EXPECT_EQ(scaleChanged.count(), 1);
+  EXPECT_TRUE(panel.legendText().contains("stretched")) << panel.legendText().toStdString();
+  panel.setColourScale(ColourScale::Absolute);
+  EXPECT_FALSE(stretch->isChecked());
 }
 
 } // namespace

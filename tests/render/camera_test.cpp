@@ -110,5 +110,32 @@ TEST(Camera, FitToViewShowsTheWholeFieldCentred) {
   EXPECT_NEAR(cam.cellToScreen({50.0, 5.0}).y, 350.0, 1e-9);
 }
 
+// The heatmap opens on the PEs a mapping uses: a thin strip of a wafer fills
+// the view instead of sitting on a grey plate.
+TEST(Camera, FitCellsToRectShowsAPartOfTheFieldCentred) {
+  Camera cam;
+  cam.setViewport({1280.0, 800.0});
+  // A strip 700 x 40 cells at (30, 500) of a 762 x 1172 wafer.
+  cam.fitCellsToRect({30.0, 500.0}, {730.0, 540.0}, {0.0, 0.0}, {1280.0, 800.0});
+  EXPECT_NEAR(cam.zoom(), 1280.0 / 700.0, 1e-12); // width is the binding side
+  EXPECT_NEAR(cam.cellToScreen({30.0, 500.0}).x, 0.0, 1e-9);
+  EXPECT_NEAR(cam.cellToScreen({730.0, 540.0}).x, 1280.0, 1e-9);
+  EXPECT_NEAR(cam.cellToScreen({380.0, 520.0}).y, 400.0, 1e-9);
+
+  // The whole field is the same call over all of its cells.
+  Camera whole;
+  whole.setViewport({1280.0, 800.0});
+  whole.fitToRect(762, 1172, {0.0, 0.0}, {1280.0, 800.0});
+  cam.fitCellsToRect({0.0, 0.0}, {762.0, 1172.0}, {0.0, 0.0}, {1280.0, 800.0});
+  EXPECT_DOUBLE_EQ(cam.zoom(), whole.zoom());
+  EXPECT_DOUBLE_EQ(cam.center().x, whole.center().x);
+  EXPECT_DOUBLE_EQ(cam.center().y, whole.center().y);
+  EXPECT_GT(1280.0 / 700.0, whole.zoom() * 2.0) << "the strip should be shown much larger";
+
+  // No cells: a neutral camera, as for an empty field.
+  cam.fitCellsToRect({5.0, 5.0}, {5.0, 9.0}, {0.0, 0.0}, {1280.0, 800.0});
+  EXPECT_EQ(cam.zoom(), 1.0);
+}
+
 } // namespace
 } // namespace ws::render
