@@ -130,12 +130,16 @@ GenerationResult Generator::generate(std::span<const int32_t> promptIds,
 
   m_context.reset();
   const Clock::time_point promptStart = Clock::now();
-  for (size_t i = 0; i + 1 < promptIds.size(); ++i) {
+  // All but the last prompt token through the matrix-matrix prompt path, a
+  // block at a time so that a cancel is seen between blocks.
+  const std::span<const int32_t> prefix = promptIds.first(promptIds.size() - 1);
+  for (size_t i = 0; i < prefix.size(); i += InferenceContext::kPromptBlockTokens) {
     if (m_cancelled.load(std::memory_order_relaxed)) {
       result.reason = StopReason::Cancelled;
       return result;
     }
-    m_context.forward(promptIds[i]);
+    m_context.prefill(
+        prefix.subspan(i, std::min(InferenceContext::kPromptBlockTokens, prefix.size() - i)));
   }
   result.promptSeconds = secondsSince(promptStart);
   TokenEmitter emitter(m_tokenizer, m_eos, promptIds, options, onToken, result);

@@ -67,25 +67,82 @@ struct QuantizedInput {
   const float* s;
 };
 
+// One block by the rule above; q gets the rounded values, returns sum(q).
+int quantizeBlockPortable(const float* xb, int8_t* qb, float& d) {
+  float amax = 0.0f;
+  for (int64_t i = 0; i < kBlock; ++i) {
+    amax = std::max(amax, std::fabs(xb[i]));
+  }
+  d = amax / 127.0f;
+  const float id = d != 0.0f ? 1.0f / d : 0.0f;
+  int sum = 0;
+  for (int64_t i = 0; i < kBlock; ++i) {
+    qb[i] = static_cast<int8_t>(std::lround(xb[i] * id));
+    sum += qb[i];
+  }
+  return sum;
+}
+
+#if defined(__x86_64__)
+// quantizeBlockPortable on 8 lanes, with the same values: lround's
+// round-half-away-from-zero is the truncation plus one step away from zero
+// where the dropped fraction is at least one half (exact in float here).
+WS_AVX2 int quantizeBlockAvx2(const float* xb, int8_t* qb, float& d) {
+  const __m256 signBit = _mm256_set1_ps(-0.0f);
+  __m256 v[4];
+  __m256 maxAbs = _mm256_setzero_ps();
+  for (int k = 0; k < 4; ++k) {
+    v[k] = _mm256_loadu_ps(xb + 8 * k);
+    maxAbs = _mm256_max_ps(maxAbs, _mm256_andnot_ps(signBit, v[k]));
+  }
+  __m128 m = _mm_max_ps(_mm256_castps256_ps128(maxAbs), _mm256_extractf128_ps(maxAbs, 1));
+  m = _mm_max_ps(m, _mm_movehl_ps(m, m));
+  m = _mm_max_ss(m, _mm_movehdup_ps(m));
+  d = _mm_cvtss_f32(m) / 127.0f;
+  const __m256 id = _mm256_set1_ps(d != 0.0f ? 1.0f / d : 0.0f);
+  const __m256 half = _mm256_set1_ps(0.5f);
+  const __m256 oneF = _mm256_set1_ps(1.0f);
+  __m256i q[4];
+  __m256i sums = _mm256_setzero_si256();
+  for (int k = 0; k < 4; ++k) {
+    const __m256 scaled = _mm256_mul_ps(v[k], id);
+    const __m256 truncated = _mm256_round_ps(scaled, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
+    const __m256 dropped = _mm256_andnot_ps(signBit, _mm256_sub_ps(scaled, truncated));
+    const __m256 away = _mm256_and_ps(_mm256_cmp_ps(dropped, half, _CMP_GE_OQ),
+                                      _mm256_or_ps(_mm256_and_ps(scaled, signBit), oneF));
+    q[k] = _mm256_cvttps_epi32(_mm256_add_ps(truncated, away));
+    sums = _mm256_add_epi32(sums, q[k]);
+  }
+  // int32 -> int8 with the lanes put back in order (packs works per 128 bits).
+  const __m256i packed =
+      _mm256_packs_epi16(_mm256_packs_epi32(q[0], q[1]), _mm256_packs_epi32(q[2], q[3]));
+  const __m256i ordered =
+      _mm256_permutevar8x32_epi32(packed, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(qb), ordered);
+  __m128i s4 = _mm_add_epi32(_mm256_castsi256_si128(sums), _mm256_extracti128_si256(sums, 1));
+  s4 = _mm_add_epi32(s4, _mm_shuffle_epi32(s4, 0x4E));
+  s4 = _mm_add_epi32(s4, _mm_shuffle_epi32(s4, 0xB1));
+  return _mm_cvtsi128_si32(s4);
+}
+#endif
+
 QuantizedInput quantizeInput(std::span<const float> x, bool withSums, MatvecScratch& scratch) {
   const int64_t blocks = static_cast<int64_t>(x.size()) / kBlock;
   scratch.quants.resize(x.size());
   scratch.scales.resize(static_cast<size_t>(blocks));
   scratch.offsets.resize(withSums ? static_cast<size_t>(blocks) : 0);
+#if defined(__x86_64__)
+  const bool avx2 = activeKernelIsa() == KernelIsa::Avx2Fma;
+#endif
   for (int64_t b = 0; b < blocks; ++b) {
     const float* xb = x.data() + b * kBlock;
-    float amax = 0.0f;
-    for (int64_t i = 0; i < kBlock; ++i) {
-      amax = std::max(amax, std::fabs(xb[i]));
-    }
-    const float d = amax / 127.0f;
-    const float id = d != 0.0f ? 1.0f / d : 0.0f;
     int8_t* qb = scratch.quants.data() + b * kBlock;
-    int sum = 0;
-    for (int64_t i = 0; i < kBlock; ++i) {
-      qb[i] = static_cast<int8_t>(std::lround(xb[i] * id));
-      sum += qb[i];
-    }
+    float d = 0.0f;
+#if defined(__x86_64__)
+    const int sum = avx2 ? quantizeBlockAvx2(xb, qb, d) : quantizeBlockPortable(xb, qb, d);
+#else
+    const int sum = quantizeBlockPortable(xb, qb, d);
+#endif
     scratch.scales[static_cast<size_t>(b)] = halfToFloat(floatToHalf(d));
     if (withSums) {
       scratch.offsets[static_cast<size_t>(b)] =
@@ -204,15 +261,25 @@ WS_AVX2 inline __m256i bitsToBytes(uint32_t bits) {
   return _mm256_cmpeq_epi8(bytes, _mm256_set1_epi64x(-1));
 }
 
-WS_AVX2 float dotQ8_0Avx2(const std::byte* w, const QuantizedInput& in, int64_t blocks) {
-  __m256 acc = _mm256_setzero_ps();
+// Q8_0 against T quantised inputs: each block's weights are loaded once.
+template <int T>
+WS_AVX2 void dotQ8_0Avx2(const std::byte* w, const QuantizedInput* in, int64_t blocks, float* out) {
+  __m256 acc[T];
+  for (int t = 0; t < T; ++t) {
+    acc[t] = _mm256_setzero_ps();
+  }
   for (int64_t b = 0; b < blocks; ++b, w += kQ8_0Bytes) {
     const __m256i qw = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + 2));
-    const __m256i qx = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(in.q + b * kBlock));
-    const __m256 scale = _mm256_set1_ps(halfToFloatF16c(w) * in.d[b]);
-    acc = _mm256_fmadd_ps(scale, _mm256_cvtepi32_ps(dotSignedBytes(qw, qx)), acc);
+    const float dw = halfToFloatF16c(w);
+    for (int t = 0; t < T; ++t) {
+      const __m256i qx = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(in[t].q + b * kBlock));
+      const __m256 scale = _mm256_set1_ps(dw * in[t].d[b]);
+      acc[t] = _mm256_fmadd_ps(scale, _mm256_cvtepi32_ps(dotSignedBytes(qw, qx)), acc[t]);
+    }
   }
-  return horizontalSum(acc);
+  for (int t = 0; t < T; ++t) {
+    out[t] = horizontalSum(acc[t]);
+  }
 }
 
 WS_AVX2 float dotQ4_0Avx2(const std::byte* w, const QuantizedInput& in, int64_t blocks) {
@@ -260,52 +327,62 @@ WS_AVX2 float dotOffsetAvx2(const std::byte* w, const QuantizedInput& in, int64_
   return horizontalSum(acc) + offsets;
 }
 
-WS_AVX2 float dotF16Avx2(const std::byte* w, const float* x, int64_t n) {
-  __m256 acc = _mm256_setzero_ps();
-  int64_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    const __m128i halves = _mm_loadu_si128(reinterpret_cast<const __m128i*>(w + 2 * i));
-    acc = _mm256_fmadd_ps(_mm256_cvtph_ps(halves), _mm256_loadu_ps(x + i), acc);
-  }
-  float total = horizontalSum(acc);
-  for (; i < n; ++i) {
-    total += halfToFloatF16c(w + 2 * i) * x[i];
-  }
-  return total;
+// 16-bit floats widened to float, 8 per step.
+WS_AVX2 inline __m256 loadF16(const std::byte* p) {
+  return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+}
+WS_AVX2 inline __m256 loadBF16(const std::byte* p) {
+  const __m128i halves = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(halves), 16));
 }
 
-WS_AVX2 float dotBF16Avx2(const std::byte* w, const float* x, int64_t n) {
-  __m256 acc = _mm256_setzero_ps();
+// A 16-bit float row against T float inputs: four accumulator chains per
+// input (the FMA latency hides behind them), each weight converted once.
+template <int T, bool kBrain>
+WS_AVX2 void dotHalfAvx2(const std::byte* w, const float* const* x, int64_t n, float* out) {
+  __m256 acc[T][4];
+  for (int t = 0; t < T; ++t) {
+    for (__m256& a : acc[t]) {
+      a = _mm256_setzero_ps();
+    }
+  }
   int64_t i = 0;
+  for (; i + 32 <= n; i += 32) {
+    for (int k = 0; k < 4; ++k) {
+      const __m256 wk = kBrain ? loadBF16(w + 2 * (i + 8 * k)) : loadF16(w + 2 * (i + 8 * k));
+      for (int t = 0; t < T; ++t) {
+        acc[t][k] = _mm256_fmadd_ps(wk, _mm256_loadu_ps(x[t] + i + 8 * k), acc[t][k]);
+      }
+    }
+  }
   for (; i + 8 <= n; i += 8) {
-    const __m128i halves = _mm_loadu_si128(reinterpret_cast<const __m128i*>(w + 2 * i));
-    const __m256i widened = _mm256_slli_epi32(_mm256_cvtepu16_epi32(halves), 16);
-    acc = _mm256_fmadd_ps(_mm256_castsi256_ps(widened), _mm256_loadu_ps(x + i), acc);
+    const __m256 wk = kBrain ? loadBF16(w + 2 * i) : loadF16(w + 2 * i);
+    for (int t = 0; t < T; ++t) {
+      acc[t][0] = _mm256_fmadd_ps(wk, _mm256_loadu_ps(x[t] + i), acc[t][0]);
+    }
   }
-  float total = horizontalSum(acc);
-  for (; i < n; ++i) {
-    total += bfloat16ToFloat(loadU16(w + 2 * i)) * x[i];
+  for (int t = 0; t < T; ++t) {
+    float total = horizontalSum(
+        _mm256_add_ps(_mm256_add_ps(acc[t][0], acc[t][1]), _mm256_add_ps(acc[t][2], acc[t][3])));
+    for (int64_t j = i; j < n; ++j) {
+      const uint16_t bits = loadU16(w + 2 * j);
+      total += (kBrain ? bfloat16ToFloat(bits) : _cvtsh_ss(bits)) * x[t][j];
+    }
+    out[t] = total;
   }
-  return total;
 }
 
 #endif
 
-// The dot product of one weight row with the prepared input. `buffer` is a
-// per-thread float row for the decode-then-dot types.
-float rowDot(const WeightMatrix& w, const std::byte* row, std::span<const float> x,
-             const QuantizedInput& in, const Q8KView& kIn, KernelIsa isa,
-             std::vector<float>& buffer) {
+// The dot product of one weight row with one input, for the types without a
+// multi-input kernel.
+float rowDot(const WeightMatrix& w, const std::byte* row, const float* x, const QuantizedInput& in,
+             KernelIsa isa, std::vector<float>& buffer) {
   const int64_t n = w.cols;
   const int64_t blocks = n / kBlock;
-  if (isKQuant(w.type)) {
-    return dotKQuantRow(w.type, row, kIn, n / 256, isa);
-  }
 #if defined(__x86_64__)
   if (isa == KernelIsa::Avx2Fma) {
     switch (w.type) {
-    case GgmlType::Q8_0:
-      return dotQ8_0Avx2(row, in, blocks);
     case GgmlType::Q4_0:
       return dotQ4_0Avx2(row, in, blocks);
     case GgmlType::Q5_0:
@@ -314,10 +391,6 @@ float rowDot(const WeightMatrix& w, const std::byte* row, std::span<const float>
       return dotOffsetAvx2<false>(row, in, blocks, kQ4_1Bytes);
     case GgmlType::Q5_1:
       return dotOffsetAvx2<true>(row, in, blocks, kQ5_1Bytes);
-    case GgmlType::F16:
-      return dotF16Avx2(row, x.data(), n);
-    case GgmlType::BF16:
-      return dotBF16Avx2(row, x.data(), n);
     default:
       break;
     }
@@ -325,7 +398,7 @@ float rowDot(const WeightMatrix& w, const std::byte* row, std::span<const float>
 #endif
   switch (w.type) {
   case GgmlType::F32:
-    return dotF32(reinterpret_cast<const float*>(row), x.data(), n);
+    return dotF32(reinterpret_cast<const float*>(row), x, n);
   case GgmlType::Q8_0:
     return dotQ8_0Portable(row, in, blocks);
   case GgmlType::Q4_0:
@@ -336,7 +409,52 @@ float rowDot(const WeightMatrix& w, const std::byte* row, std::span<const float>
   default:
     buffer.resize(static_cast<size_t>(n));
     dequantizeRow(w.type, row, buffer.data(), n);
-    return dotF32(buffer.data(), x.data(), n);
+    return dotF32(buffer.data(), x, n);
+  }
+}
+
+// The inputs of one product, prepared once for every kernel: as floats, as
+// Q8_0 / Q8_1 blocks and as Q8_K; one entry per input vector.
+struct PreparedInputs {
+  const float* const* x;
+  const QuantizedInput* q;
+  const Q8KView* k;
+};
+
+// out[t] = the weight row . input t for t < count. Kernels with a
+// multi-input form decode each weight block once for a group of inputs; the
+// others run once per input. Every input gets the same arithmetic whatever
+// `count` is. `buffer` is a per-thread float row for the decode-then-dot
+// types.
+void rowDots(const WeightMatrix& w, const std::byte* row, const PreparedInputs& in, int count,
+             KernelIsa isa, std::vector<float>& buffer, float* out) {
+  const int64_t n = w.cols;
+  const int64_t blocks = n / kBlock;
+  if (isKQuant(w.type)) {
+    dotKQuantRows(w.type, row, in.k, count, n / 256, isa, out);
+    return;
+  }
+#if defined(__x86_64__)
+  if (isa == KernelIsa::Avx2Fma) {
+    switch (w.type) {
+    case GgmlType::Q8_0:
+      return avx2::inGroups<4>(
+          count, [&]<int T>(int first) { dotQ8_0Avx2<T>(row, in.q + first, blocks, out + first); });
+    case GgmlType::F16:
+      return avx2::inGroups<2>(count, [&]<int T>(int first) {
+        dotHalfAvx2<T, false>(row, in.x + first, n, out + first);
+      });
+    case GgmlType::BF16:
+      return avx2::inGroups<2>(count, [&]<int T>(int first) {
+        dotHalfAvx2<T, true>(row, in.x + first, n, out + first);
+      });
+    default:
+      break;
+    }
+  }
+#endif
+  for (int t = 0; t < count; ++t) {
+    out[t] = rowDot(w, row, in.x[t], in.q[t], isa, buffer);
   }
 }
 
@@ -443,6 +561,8 @@ void matvecBatch(std::span<const MatvecProduct> products, std::span<const float>
   const int64_t cols = static_cast<int64_t>(x.size());
   const int64_t grain = std::max<int64_t>(16, (int64_t{1} << 14) / std::max<int64_t>(1, cols));
   // The products' rows are numbered one after another; a chunk may span two.
+  const float* xData = x.data();
+  const PreparedInputs prepared{&xData, &in, &kIn};
   pool.parallelFor(totalRows, grain, [&](int64_t begin, int64_t end) {
     thread_local std::vector<float> buffer;
     int64_t first = 0;
@@ -451,9 +571,9 @@ void matvecBatch(std::span<const MatvecProduct> products, std::span<const float>
       const int64_t from = std::max(begin, first) - first;
       const int64_t to = std::min(end, first + w.rows) - first;
       const uint64_t stride = w.rowStride();
-      const std::byte* row = w.data + static_cast<uint64_t>(from) * stride;
+      const std::byte* row = w.data + static_cast<uint64_t>(std::max<int64_t>(from, 0)) * stride;
       for (int64_t r = from; r < to; ++r, row += stride) {
-        p.y[static_cast<size_t>(r)] = rowDot(w, row, x, in, kIn, isa, buffer);
+        rowDots(w, row, prepared, 1, isa, buffer, &p.y[static_cast<size_t>(r)]);
       }
       first += w.rows;
     }
@@ -482,25 +602,29 @@ void matmulBatch(std::span<const MatmulProduct> products, const float* x, size_t
   std::vector<QuantizedInput> in(static_cast<size_t>(tokens),
                                  QuantizedInput{nullptr, nullptr, nullptr});
   std::vector<Q8KView> kIn(static_cast<size_t>(tokens));
-  std::vector<std::span<const float>> xs(static_cast<size_t>(tokens));
+  std::vector<const float*> xs(static_cast<size_t>(tokens));
   // Quantising the inputs is cheap next to the products; the tokens' inputs
   // are independent, so the pool shares them too.
   pool.parallelFor(tokens, 1, [&](int64_t begin, int64_t end) {
     for (int64_t t = begin; t < end; ++t) {
       const size_t i = static_cast<size_t>(t);
-      xs[i] = std::span<const float>(x + i * xStride, static_cast<size_t>(cols));
+      xs[i] = x + i * xStride;
+      const std::span<const float> xt(xs[i], static_cast<size_t>(cols));
       if (quantized) {
-        in[i] = quantizeInput(xs[i], sums, scratch[i]);
+        in[i] = quantizeInput(xt, sums, scratch[i]);
       }
       if (kQuantized) {
-        quantizeRowQ8_K(xs[i], scratch[i].kQuants);
+        quantizeRowQ8_K(xt, scratch[i].kQuants);
         kIn[i] = scratch[i].kQuants.view();
       }
     }
   });
+  const PreparedInputs prepared{xs.data(), in.data(), kIn.data()};
   const int64_t grain = std::max<int64_t>(4, (int64_t{1} << 12) / std::max<int64_t>(1, cols));
   pool.parallelFor(totalRows, grain, [&](int64_t begin, int64_t end) {
     thread_local std::vector<float> buffer;
+    thread_local std::vector<float> dots;
+    dots.resize(static_cast<size_t>(tokens));
     int64_t first = 0;
     for (const MatmulProduct& p : products) {
       const WeightMatrix& w = p.weights;
@@ -509,9 +633,11 @@ void matmulBatch(std::span<const MatmulProduct> products, const float* x, size_t
       const uint64_t stride = w.rowStride();
       const std::byte* row = w.data + static_cast<uint64_t>(std::max<int64_t>(from, 0)) * stride;
       for (int64_t r = from; r < to; ++r, row += stride) {
+        // The row is read from memory once and decoded once per group of
+        // tokens, which it meets in the L1 cache.
+        rowDots(w, row, prepared, tokens, isa, buffer, dots.data());
         for (size_t t = 0; t < static_cast<size_t>(tokens); ++t) {
-          p.y[t * p.yStride + static_cast<size_t>(r)] =
-              rowDot(w, row, xs[t], in[t], kIn[t], isa, buffer);
+          p.y[t * p.yStride + static_cast<size_t>(r)] = dots[t];
         }
       }
       first += w.rows;
