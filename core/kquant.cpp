@@ -260,6 +260,7 @@ WS_AVX2 float dotQ2KAvx2(const uint8_t* w, const Q8KView& x, int64_t blocks) {
     const __m256i mins =
         _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(packed, 4), _mm_set1_epi8(0x0F)));
     __m256i sum = _mm256_setzero_si256();
+#pragma GCC unroll 8
     for (int half = 0; half < 2; ++half) {
       const __m256i bits = load256(w + 16 + 32 * half);
       const __m256i& s8 = half == 0 ? scales.low : scales.high;
@@ -290,6 +291,7 @@ WS_AVX2 float dotQ3KAvx2(const uint8_t* w, const Q8KView& x, int64_t blocks) {
         widenScales(_mm_load_si128(reinterpret_cast<const __m128i*>(scaleBytes)));
     const __m256i hmask = load256(w);
     __m256i sum = _mm256_setzero_si256();
+#pragma GCC unroll 8
     for (int half = 0; half < 2; ++half) {
       const __m256i bits = load256(w + 32 + 32 * half);
       const __m256i& s8 = half == 0 ? scales.low : scales.high;
@@ -328,6 +330,7 @@ WS_AVX2 void dotQ45KAvx2(const uint8_t* w, const Q8KView* x, int64_t blocks, flo
   constexpr uint32_t kLow2 = 0x03030303;
   __m256 acc[T];
   __m128 accMin[T];
+#pragma GCC unroll 8
   for (int t = 0; t < T; ++t) {
     acc[t] = _mm256_setzero_ps();
     accMin[t] = _mm_setzero_ps();
@@ -348,6 +351,7 @@ WS_AVX2 void dotQ45KAvx2(const uint8_t* w, const Q8KView* x, int64_t blocks, flo
     const float d = halfAt(w);
     const float dmin = halfAt(w + 2);
     __m256i sum[T];
+#pragma GCC unroll 8
     for (int t = 0; t < T; ++t) {
       // The mins against the activations' 32-element sums.
       const __m256i sums16 = load256(x[t].sums + b * 16);
@@ -360,6 +364,7 @@ WS_AVX2 void dotQ45KAvx2(const uint8_t* w, const Q8KView* x, int64_t blocks, flo
     }
     const uint8_t* qs = w + (kFifthBit ? 48 : 16);
     const __m256i qh = kFifthBit ? load256(w + 16) : _mm256_setzero_si256();
+#pragma GCC unroll 8
     for (int j = 0; j < 4; ++j) {
       const __m256i bits = load256(qs + 32 * j);
       __m256i low = _mm256_and_si256(bits, mask4);
@@ -372,16 +377,19 @@ WS_AVX2 void dotQ45KAvx2(const uint8_t* w, const Q8KView* x, int64_t blocks, flo
       }
       const __m256i scaleLow = broadcastInt16(scales, 2 * j);
       const __m256i scaleHigh = broadcastInt16(scales, 2 * j + 1);
+#pragma GCC unroll 8
       for (int t = 0; t < T; ++t) {
         const int8_t* y = x[t].q + b * kQkK + 64 * j;
         sum[t] = scaledDot(sum[t], low, y, scaleLow);
         sum[t] = scaledDot(sum[t], high, y + 32, scaleHigh);
       }
     }
+#pragma GCC unroll 8
     for (int t = 0; t < T; ++t) {
       acc[t] = _mm256_fmadd_ps(_mm256_set1_ps(d * x[t].d[b]), _mm256_cvtepi32_ps(sum[t]), acc[t]);
     }
   }
+#pragma GCC unroll 8
   for (int t = 0; t < T; ++t) {
     const __m128 m = accMin[t];
     __m128 folded = _mm_add_ps(m, _mm_movehl_ps(m, m));
@@ -395,17 +403,20 @@ WS_AVX2 void dotQ6KAvx2(const uint8_t* w, const Q8KView* x, int64_t blocks, floa
   const __m256i mask4 = _mm256_set1_epi8(0x0F);
   const __m256i mask2 = _mm256_set1_epi8(0x30);
   __m256 acc[T];
+#pragma GCC unroll 8
   for (int t = 0; t < T; ++t) {
     acc[t] = _mm256_setzero_ps();
   }
   for (int64_t b = 0; b < blocks; ++b, w += kQ6KBytes) {
     const Scales16 scales = widenScales(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w + 192)));
     __m256i sum[T];
+#pragma GCC unroll 8
     for (int t = 0; t < T; ++t) {
       // The unsigned quants carry +32: start from -32 * scale * (block sum).
       const __m256i biasSums = _mm256_madd_epi16(scales.all, load256(x[t].sums + b * 16));
       sum[t] = _mm256_sub_epi32(_mm256_setzero_si256(), _mm256_slli_epi32(biasSums, 5));
     }
+#pragma GCC unroll 8
     for (int half = 0; half < 2; ++half) {
       const __m256i ql0 = load256(w + 64 * half);
       const __m256i ql1 = load256(w + 64 * half + 32);
@@ -419,18 +430,22 @@ WS_AVX2 void dotQ6KAvx2(const uint8_t* w, const Q8KView* x, int64_t blocks, floa
                                             _mm256_and_si256(qh, mask2)),
                             _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql1, 4), mask4),
                                             _mm256_and_si256(_mm256_srli_epi16(qh, 2), mask2))};
+#pragma GCC unroll 8
       for (int c = 0; c < 4; ++c) {
         const __m256i chunkScale = chunkScales(s8, c);
+#pragma GCC unroll 8
         for (int t = 0; t < T; ++t) {
           sum[t] = scaledDot(sum[t], q[c], x[t].q + b * kQkK + 128 * half + 32 * c, chunkScale);
         }
       }
     }
     const float d = halfAt(w + 208);
+#pragma GCC unroll 8
     for (int t = 0; t < T; ++t) {
       acc[t] = _mm256_fmadd_ps(_mm256_set1_ps(x[t].d[b] * d), _mm256_cvtepi32_ps(sum[t]), acc[t]);
     }
   }
+#pragma GCC unroll 8
   for (int t = 0; t < T; ++t) {
     out[t] = horizontalSum(acc[t]);
   }

@@ -54,6 +54,11 @@ bool usesQuantizedInput(GgmlType type) {
   }
 }
 
+// The prompt's products: tokens per multi-token kernel call, and the weight
+// bytes of a tile of rows that meets every group in turn.
+constexpr int kTokenGroup = 4;
+constexpr uint64_t kTileBytes = 12 << 10;
+
 bool usesBlockSums(GgmlType type) {
   return type == GgmlType::Q4_1 || type == GgmlType::Q5_1;
 }
@@ -265,66 +270,77 @@ WS_AVX2 inline __m256i bitsToBytes(uint32_t bits) {
 template <int T>
 WS_AVX2 void dotQ8_0Avx2(const std::byte* w, const QuantizedInput* in, int64_t blocks, float* out) {
   __m256 acc[T];
+#pragma GCC unroll 8
   for (int t = 0; t < T; ++t) {
     acc[t] = _mm256_setzero_ps();
   }
   for (int64_t b = 0; b < blocks; ++b, w += kQ8_0Bytes) {
     const __m256i qw = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + 2));
     const float dw = halfToFloatF16c(w);
+#pragma GCC unroll 8
     for (int t = 0; t < T; ++t) {
       const __m256i qx = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(in[t].q + b * kBlock));
       const __m256 scale = _mm256_set1_ps(dw * in[t].d[b]);
       acc[t] = _mm256_fmadd_ps(scale, _mm256_cvtepi32_ps(dotSignedBytes(qw, qx)), acc[t]);
     }
   }
+#pragma GCC unroll 8
   for (int t = 0; t < T; ++t) {
     out[t] = horizontalSum(acc[t]);
   }
 }
 
-WS_AVX2 float dotQ4_0Avx2(const std::byte* w, const QuantizedInput& in, int64_t blocks) {
-  __m256 acc = _mm256_setzero_ps();
-  for (int64_t b = 0; b < blocks; ++b, w += kQ4_0Bytes) {
-    const __m256i qw = _mm256_sub_epi8(nibblesToBytes(w + 2), _mm256_set1_epi8(8));
-    const __m256i qx = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(in.q + b * kBlock));
-    const __m256 scale = _mm256_set1_ps(halfToFloatF16c(w) * in.d[b]);
-    acc = _mm256_fmadd_ps(scale, _mm256_cvtepi32_ps(dotSignedBytes(qw, qx)), acc);
+// Q4_0, Q5_0, Q4_1 and Q5_1 against T quantised inputs: each block's quants
+// are unpacked once. The _0 types as signed bytes (the bias subtracted), the
+// _1 types as unsigned ones plus the block minimum times the input's sum.
+template <GgmlType kType, int T>
+WS_AVX2 void dotNibblesAvx2(const std::byte* w, const QuantizedInput* in, int64_t blocks,
+                            float* out) {
+  constexpr bool kFifthBit = kType == GgmlType::Q5_0 || kType == GgmlType::Q5_1;
+  constexpr bool kOffset = kType == GgmlType::Q4_1 || kType == GgmlType::Q5_1;
+  constexpr size_t kQhAt = kOffset ? 4 : 2;
+  constexpr size_t kQsAt = kQhAt + (kFifthBit ? 4 : 0);
+  constexpr size_t kBlockBytes = kQsAt + 16;
+  __m256 acc[T];
+  float offsets[T];
+#pragma GCC unroll 8
+  for (int t = 0; t < T; ++t) {
+    acc[t] = _mm256_setzero_ps();
+    offsets[t] = 0.0f;
   }
-  return horizontalSum(acc);
-}
-
-WS_AVX2 float dotQ5_0Avx2(const std::byte* w, const QuantizedInput& in, int64_t blocks) {
-  __m256 acc = _mm256_setzero_ps();
-  for (int64_t b = 0; b < blocks; ++b, w += kQ5_0Bytes) {
-    // (nibble | fifth << 4) - 16 == nibble - 16 (i.e. nibble | 0xF0) where
-    // the fifth bit is clear, and the nibble itself where it is set.
-    const __m256i clearHigh =
-        _mm256_andnot_si256(bitsToBytes(loadU32(w + 2)), _mm256_set1_epi8(static_cast<char>(0xF0)));
-    const __m256i qw = _mm256_or_si256(nibblesToBytes(w + 6), clearHigh);
-    const __m256i qx = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(in.q + b * kBlock));
-    const __m256 scale = _mm256_set1_ps(halfToFloatF16c(w) * in.d[b]);
-    acc = _mm256_fmadd_ps(scale, _mm256_cvtepi32_ps(dotSignedBytes(qw, qx)), acc);
-  }
-  return horizontalSum(acc);
-}
-
-template <bool kFifthBit>
-WS_AVX2 float dotOffsetAvx2(const std::byte* w, const QuantizedInput& in, int64_t blocks,
-                            size_t blockBytes) {
-  __m256 acc = _mm256_setzero_ps();
-  float offsets = 0.0f;
-  for (int64_t b = 0; b < blocks; ++b, w += blockBytes) {
-    __m256i qw = nibblesToBytes(w + (kFifthBit ? 8 : 4));
-    if (kFifthBit) {
-      const __m256i fifth = _mm256_and_si256(bitsToBytes(loadU32(w + 4)), _mm256_set1_epi8(0x10));
-      qw = _mm256_or_si256(qw, fifth);
+  for (int64_t b = 0; b < blocks; ++b, w += kBlockBytes) {
+    __m256i qw = nibblesToBytes(w + kQsAt);
+    if (kType == GgmlType::Q4_0) {
+      qw = _mm256_sub_epi8(qw, _mm256_set1_epi8(8));
+    } else if (kType == GgmlType::Q5_0) {
+      // (nibble | fifth << 4) - 16 == nibble - 16 (i.e. nibble | 0xF0) where
+      // the fifth bit is clear, and the nibble itself where it is set.
+      qw = _mm256_or_si256(qw, _mm256_andnot_si256(bitsToBytes(loadU32(w + kQhAt)),
+                                                   _mm256_set1_epi8(static_cast<char>(0xF0))));
+    } else if (kType == GgmlType::Q5_1) {
+      qw = _mm256_or_si256(
+          qw, _mm256_and_si256(bitsToBytes(loadU32(w + kQhAt)), _mm256_set1_epi8(0x10)));
     }
-    const __m256i qx = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(in.q + b * kBlock));
-    const __m256 scale = _mm256_set1_ps(halfToFloatF16c(w) * in.d[b]);
-    acc = _mm256_fmadd_ps(scale, _mm256_cvtepi32_ps(dotUnsignedSignedBytes(qw, qx)), acc);
-    offsets += halfToFloatF16c(w + 2) * in.s[b];
+    const float dw = halfToFloatF16c(w);
+#pragma GCC unroll 8
+    for (int t = 0; t < T; ++t) {
+      const __m256i qx = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(in[t].q + b * kBlock));
+      const __m256i products = kOffset ? dotUnsignedSignedBytes(qw, qx) : dotSignedBytes(qw, qx);
+      acc[t] =
+          _mm256_fmadd_ps(_mm256_set1_ps(dw * in[t].d[b]), _mm256_cvtepi32_ps(products), acc[t]);
+    }
+    if (kOffset) {
+      const float m = halfToFloatF16c(w + 2);
+#pragma GCC unroll 8
+      for (int t = 0; t < T; ++t) {
+        offsets[t] += m * in[t].s[b];
+      }
+    }
   }
-  return horizontalSum(acc) + offsets;
+#pragma GCC unroll 8
+  for (int t = 0; t < T; ++t) {
+    out[t] = horizontalSum(acc[t]) + offsets[t];
+  }
 }
 
 // 16-bit floats widened to float, 8 per step.
@@ -341,6 +357,7 @@ WS_AVX2 inline __m256 loadBF16(const std::byte* p) {
 template <int T, bool kBrain>
 WS_AVX2 void dotHalfAvx2(const std::byte* w, const float* const* x, int64_t n, float* out) {
   __m256 acc[T][4];
+#pragma GCC unroll 8
   for (int t = 0; t < T; ++t) {
     for (__m256& a : acc[t]) {
       a = _mm256_setzero_ps();
@@ -348,8 +365,10 @@ WS_AVX2 void dotHalfAvx2(const std::byte* w, const float* const* x, int64_t n, f
   }
   int64_t i = 0;
   for (; i + 32 <= n; i += 32) {
+#pragma GCC unroll 8
     for (int k = 0; k < 4; ++k) {
       const __m256 wk = kBrain ? loadBF16(w + 2 * (i + 8 * k)) : loadF16(w + 2 * (i + 8 * k));
+#pragma GCC unroll 8
       for (int t = 0; t < T; ++t) {
         acc[t][k] = _mm256_fmadd_ps(wk, _mm256_loadu_ps(x[t] + i + 8 * k), acc[t][k]);
       }
@@ -357,10 +376,12 @@ WS_AVX2 void dotHalfAvx2(const std::byte* w, const float* const* x, int64_t n, f
   }
   for (; i + 8 <= n; i += 8) {
     const __m256 wk = kBrain ? loadBF16(w + 2 * i) : loadF16(w + 2 * i);
+#pragma GCC unroll 8
     for (int t = 0; t < T; ++t) {
       acc[t][0] = _mm256_fmadd_ps(wk, _mm256_loadu_ps(x[t] + i), acc[t][0]);
     }
   }
+#pragma GCC unroll 8
   for (int t = 0; t < T; ++t) {
     float total = horizontalSum(
         _mm256_add_ps(_mm256_add_ps(acc[t][0], acc[t][1]), _mm256_add_ps(acc[t][2], acc[t][3])));
@@ -374,28 +395,11 @@ WS_AVX2 void dotHalfAvx2(const std::byte* w, const float* const* x, int64_t n, f
 
 #endif
 
-// The dot product of one weight row with one input, for the types without a
-// multi-input kernel.
-float rowDot(const WeightMatrix& w, const std::byte* row, const float* x, const QuantizedInput& in,
-             KernelIsa isa, std::vector<float>& buffer) {
+// The portable dot product of one weight row with one input.
+float rowDotPortable(const WeightMatrix& w, const std::byte* row, const float* x,
+                     const QuantizedInput& in, std::vector<float>& buffer) {
   const int64_t n = w.cols;
   const int64_t blocks = n / kBlock;
-#if defined(__x86_64__)
-  if (isa == KernelIsa::Avx2Fma) {
-    switch (w.type) {
-    case GgmlType::Q4_0:
-      return dotQ4_0Avx2(row, in, blocks);
-    case GgmlType::Q5_0:
-      return dotQ5_0Avx2(row, in, blocks);
-    case GgmlType::Q4_1:
-      return dotOffsetAvx2<false>(row, in, blocks, kQ4_1Bytes);
-    case GgmlType::Q5_1:
-      return dotOffsetAvx2<true>(row, in, blocks, kQ5_1Bytes);
-    default:
-      break;
-    }
-  }
-#endif
   switch (w.type) {
   case GgmlType::F32:
     return dotF32(reinterpret_cast<const float*>(row), x, n);
@@ -440,6 +444,22 @@ void rowDots(const WeightMatrix& w, const std::byte* row, const PreparedInputs& 
     case GgmlType::Q8_0:
       return avx2::inGroups<4>(
           count, [&]<int T>(int first) { dotQ8_0Avx2<T>(row, in.q + first, blocks, out + first); });
+    case GgmlType::Q4_0:
+      return avx2::inGroups<4>(count, [&]<int T>(int first) {
+        dotNibblesAvx2<GgmlType::Q4_0, T>(row, in.q + first, blocks, out + first);
+      });
+    case GgmlType::Q5_0:
+      return avx2::inGroups<4>(count, [&]<int T>(int first) {
+        dotNibblesAvx2<GgmlType::Q5_0, T>(row, in.q + first, blocks, out + first);
+      });
+    case GgmlType::Q4_1:
+      return avx2::inGroups<4>(count, [&]<int T>(int first) {
+        dotNibblesAvx2<GgmlType::Q4_1, T>(row, in.q + first, blocks, out + first);
+      });
+    case GgmlType::Q5_1:
+      return avx2::inGroups<4>(count, [&]<int T>(int first) {
+        dotNibblesAvx2<GgmlType::Q5_1, T>(row, in.q + first, blocks, out + first);
+      });
     case GgmlType::F16:
       return avx2::inGroups<2>(count, [&]<int T>(int first) {
         dotHalfAvx2<T, false>(row, in.x + first, n, out + first);
@@ -454,7 +474,7 @@ void rowDots(const WeightMatrix& w, const std::byte* row, const PreparedInputs& 
   }
 #endif
   for (int t = 0; t < count; ++t) {
-    out[t] = rowDot(w, row, in.x[t], in.q[t], isa, buffer);
+    out[t] = rowDotPortable(w, row, in.x[t], in.q[t], buffer);
   }
 }
 
@@ -623,24 +643,33 @@ void matmulBatch(std::span<const MatmulProduct> products, const float* x, size_t
   const int64_t grain = std::max<int64_t>(4, (int64_t{1} << 12) / std::max<int64_t>(1, cols));
   pool.parallelFor(totalRows, grain, [&](int64_t begin, int64_t end) {
     thread_local std::vector<float> buffer;
-    thread_local std::vector<float> dots;
-    dots.resize(static_cast<size_t>(tokens));
     int64_t first = 0;
     for (const MatmulProduct& p : products) {
       const WeightMatrix& w = p.weights;
       const int64_t from = std::max(begin, first) - first;
       const int64_t to = std::min(end, first + w.rows) - first;
+      first += w.rows;
       const uint64_t stride = w.rowStride();
-      const std::byte* row = w.data + static_cast<uint64_t>(std::max<int64_t>(from, 0)) * stride;
-      for (int64_t r = from; r < to; ++r, row += stride) {
-        // The row is read from memory once and decoded once per group of
-        // tokens, which it meets in the L1 cache.
-        rowDots(w, row, prepared, tokens, isa, buffer, dots.data());
-        for (size_t t = 0; t < static_cast<size_t>(tokens); ++t) {
-          p.y[t * p.yStride + static_cast<size_t>(r)] = dots[t];
+      // A tile of rows small enough to stay in the L1 cache next to a group
+      // of tokens' inputs: the tile is read from memory once, and each
+      // group's inputs are read once per tile rather than once per row.
+      const int64_t tileRows = std::max<int64_t>(1, static_cast<int64_t>(kTileBytes / stride));
+      for (int64_t tile = from; tile < to; tile += tileRows) {
+        const int64_t tileEnd = std::min(to, tile + tileRows);
+        for (int group = 0; group < tokens; group += kTokenGroup) {
+          const int count = std::min(kTokenGroup, tokens - group);
+          const PreparedInputs groupInputs{prepared.x + group, prepared.q + group,
+                                           prepared.k + group};
+          const std::byte* row = w.row(tile);
+          for (int64_t r = tile; r < tileEnd; ++r, row += stride) {
+            float dots[kTokenGroup];
+            rowDots(w, row, groupInputs, count, isa, buffer, dots);
+            for (int t = 0; t < count; ++t) {
+              p.y[static_cast<size_t>(group + t) * p.yStride + static_cast<size_t>(r)] = dots[t];
+            }
+          }
         }
       }
-      first += w.rows;
     }
   });
 }

@@ -292,7 +292,8 @@ TEST(MatvecTest, BatchEqualsSeparateProducts) {
 TEST(MatvecTest, MatmulBatchEqualsMatvecPerToken) {
   Xoshiro256 rng(13);
   const GgmlType types[] = {GgmlType::Q8_0, GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K,
-                            GgmlType::F16,  GgmlType::BF16, GgmlType::Q4_0};
+                            GgmlType::F16,  GgmlType::BF16, GgmlType::Q4_0, GgmlType::Q5_0,
+                            GgmlType::Q4_1, GgmlType::Q5_1, GgmlType::F32};
   std::vector<std::vector<std::byte>> storage;
   std::vector<WeightMatrix> matrices;
   for (GgmlType type : types) {
