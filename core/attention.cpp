@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <functional>
 
 namespace ws::core {
 
@@ -48,17 +49,18 @@ void attendQueries(const float* q, const float* keys, const float* values, int f
   // contexts run on the calling thread.
   const int64_t perHead = 2 * static_cast<int64_t>(maxPositions) * shape.headDim;
   const int64_t pairs = static_cast<int64_t>(count) * shape.heads;
-  pool.parallelFor(
-      pairs, std::max<int64_t>(1, (int64_t{1} << 14) / perHead), [&](int64_t begin, int64_t end) {
-        for (int64_t pair = begin; pair < end; ++pair) {
-          const size_t query = static_cast<size_t>(pair / shape.heads);
-          const size_t h = static_cast<size_t>(pair % shape.heads);
-          const size_t offset = query * qDim + h * headDim;
-          attendHead(q + offset, keys, values, static_cast<size_t>(firstPositions) + query,
-                     h / static_cast<size_t>(group) * headDim, kvDim, headDim, scale,
-                     scores.data() + static_cast<size_t>(pair) * maxPositions, out + offset);
-        }
-      });
+  const auto body = [&](int64_t begin, int64_t end) {
+    for (int64_t pair = begin; pair < end; ++pair) {
+      const size_t query = static_cast<size_t>(pair / shape.heads);
+      const size_t h = static_cast<size_t>(pair % shape.heads);
+      const size_t offset = query * qDim + h * headDim;
+      attendHead(q + offset, keys, values, static_cast<size_t>(firstPositions) + query,
+                 h / static_cast<size_t>(group) * headDim, kvDim, headDim, scale,
+                 scores.data() + static_cast<size_t>(pair) * maxPositions, out + offset);
+    }
+  };
+  // By reference: a std::function holding a reference_wrapper does not allocate.
+  pool.parallelFor(pairs, std::max<int64_t>(1, (int64_t{1} << 14) / perHead), std::cref(body));
 }
 
 } // namespace ws::core

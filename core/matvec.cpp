@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <functional>
 #include <stdexcept>
 #include <string>
 
@@ -583,7 +584,7 @@ void matvecBatch(std::span<const MatvecProduct> products, std::span<const float>
   // The products' rows are numbered one after another; a chunk may span two.
   const float* xData = x.data();
   const PreparedInputs prepared{&xData, &in, &kIn};
-  pool.parallelFor(totalRows, grain, [&](int64_t begin, int64_t end) {
+  const auto body = [&](int64_t begin, int64_t end) {
     thread_local std::vector<float> buffer;
     int64_t first = 0;
     for (const MatvecProduct& p : products) {
@@ -597,7 +598,10 @@ void matvecBatch(std::span<const MatvecProduct> products, std::span<const float>
       }
       first += w.rows;
     }
-  });
+  };
+  // By reference: a std::function holding a reference_wrapper does not
+  // allocate, so a decode step's products allocate nothing.
+  pool.parallelFor(totalRows, grain, std::cref(body));
 }
 
 void matmulBatch(std::span<const MatmulProduct> products, const float* x, size_t xStride,
