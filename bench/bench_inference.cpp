@@ -7,7 +7,9 @@
 //    SyntheticModelShape::mediumMix), 1 and 2 threads: tokens/s, weight bytes
 //    read per token and the bandwidth that implies;
 //  - Prompt: the same models fed a 512-token prompt from an empty cache
-//    through InferenceContext::forwardPrompt (blocks of tokens, matmulBatch);
+//    through InferenceContext::forwardPrompt (blocks of 32 tokens, each
+//    weight block decoded once per group of tokens by matmulBatch, batched
+//    causal attention), 1 and 2 threads;
 //  - Qwen3MoeDecode: Qwen3-Coder-30B-A3B's layer shape (hidden 2048, 32 heads /
 //    4 KV, head size 128, 128 experts of which 8 run, expert FFN 768) with 8
 //    layers in Q4_K_M: tokens/s, bytes read per token (only the chosen
@@ -397,9 +399,9 @@ void registerBenchmarks() {
         ->MinTime(2.0)
         ->UseRealTime()
         ->MeasureProcessCPUTime();
-    // 2 threads only: a prompt takes tens of seconds on a shared machine.
     benchmark::RegisterBenchmark(("BM_Prompt512/" + model.label).c_str(),
                                  [&model](benchmark::State& s) { runPrompt(s, model); })
+        ->Arg(1)
         ->Arg(2)
         ->ArgName("threads")
         ->Unit(benchmark::kMillisecond)

@@ -21,4 +21,12 @@ void attendOneQuery(std::span<const float> q, const float* keys, const float* va
                     const AttentionShape& shape, float scale, std::span<float> out,
                     std::vector<float>& scores, ThreadPool& pool);
 
+// attendOneQuery for `count` consecutive positions of a prompt at once,
+// causally: query i (row i of q and out, heads * headDim floats each) attends
+// over positions [0, firstPositions + i). Every (query, head) pair is one item
+// of a single loop over the pool.
+void attendQueries(const float* q, const float* keys, const float* values, int firstPositions,
+                   int count, const AttentionShape& shape, float scale, float* out,
+                   std::vector<float>& scores, ThreadPool& pool);
+
 } // namespace ws::core

@@ -164,10 +164,11 @@ std::optional<GeneratedToken> Generator::next() {
   }
   try {
     if (m_generated == 0 && m_promptSize > 1) {
-      // All prompt tokens but the last as one batched pass; the last one's
-      // forward pass gives the first token's logits, as every later token's does.
+      // All prompt tokens but the last through the matrix-matrix prompt path
+      // (cancellable between layers); the last one's forward pass gives the
+      // first token's logits, as every later token's does.
       const Clock::time_point promptStart = Clock::now();
-      m_context.forwardPrompt(std::span<const int32_t>(m_history).first(m_promptSize - 1));
+      m_context.prefill(std::span<const int32_t>(m_history).first(m_promptSize - 1));
       m_result.promptSeconds = secondsSince(promptStart);
     }
     if (m_context.position() >= m_context.maxPositions()) {

@@ -135,7 +135,7 @@ void InferenceContext::normAndRotate(const LlamaLayer& layer, std::span<float> q
   m_rope.apply(angles, key);
 }
 
-std::span<const float> InferenceContext::forwardPrompt(std::span<const int32_t> tokens) {
+void InferenceContext::prefill(std::span<const int32_t> tokens) {
   for (int32_t token : tokens) {
     if (token < 0 || token >= m_model.vocabSize()) {
       throw std::out_of_range("token id " + std::to_string(token) +
@@ -151,15 +151,16 @@ std::span<const float> InferenceContext::forwardPrompt(std::span<const int32_t> 
                            " tokens do not fit after position " + std::to_string(m_position) +
                            " of " + std::to_string(maxPositions()));
   }
-  // Blocks of 32 tokens: their activations (32 x FFN floats) stay in the
-  // L2 cache while each weight row is dotted with all of them.
-  constexpr size_t kBlockTokens = 32;
-  for (size_t begin = 0; begin < tokens.size(); begin += kBlockTokens) {
-    promptBlock(tokens.subspan(begin, std::min(kBlockTokens, tokens.size() - begin)));
+  for (size_t begin = 0; begin < tokens.size(); begin += kPromptBlockTokens) {
+    promptBlock(tokens.subspan(begin, std::min(kPromptBlockTokens, tokens.size() - begin)));
   }
+}
+
+std::span<const float> InferenceContext::forwardPrompt(std::span<const int32_t> tokens) {
+  prefill(tokens);
   const size_t hidden = static_cast<size_t>(m_model.hiddenSize());
-  const std::span<const float> last(m_blockX.data() + (tokens.size() - 1) % kBlockTokens * hidden,
-                                    hidden);
+  const size_t lastRow = (tokens.size() - 1) % kPromptBlockTokens;
+  const std::span<const float> last(m_blockX.data() + lastRow * hidden, hidden);
   rmsNorm(last, m_model.outputNorm(), m_model.rmsNormEps(), m_normed);
   matvec(m_model.output(), m_normed, m_logits, m_pool, m_scratch);
   return m_logits;
@@ -216,9 +217,9 @@ void InferenceContext::promptBlock(std::span<const int32_t> tokens) {
         addInPlace(std::span<float>(m_cache.value(i, position), kvDim), layer.valueBias);
       }
       normAndRotate(layer, q, key, angles[t]);
-      attendOneQuery(q, m_cache.keys(i), m_cache.values(i), position + 1, shape, scale,
-                     row(m_blockAttention, t, qDim), m_scores, m_pool);
     }
+    attendQueries(m_blockQ.data(), m_cache.keys(i), m_cache.values(i), m_position + 1, n, shape,
+                  scale, m_blockAttention.data(), m_scores, m_pool);
     const MatmulProduct output[] = {{layer.attentionOutput, m_blockProjected.data(), hidden}};
     matmulBatch(output, m_blockAttention.data(), qDim, n, m_pool, m_blockScratch);
     addInPlace(m_blockX, m_blockProjected);
@@ -241,7 +242,11 @@ void InferenceContext::promptBlock(std::span<const int32_t> tokens) {
     const MatmulProduct gateUp[] = {{layer.ffnGate, m_blockGate.data(), ffn},
                                     {layer.ffnUp, m_blockUp.data(), ffn}};
     matmulBatch(gateUp, m_blockNormed.data(), hidden, n, m_pool, m_blockScratch);
-    siluMulInPlace(m_blockGate, m_blockUp);
+    m_pool.parallelFor(n, 1, [&](int64_t begin, int64_t end) {
+      for (size_t t = static_cast<size_t>(begin); t < static_cast<size_t>(end); ++t) {
+        siluMulInPlace(row(m_blockGate, t, ffn), row(m_blockUp, t, ffn));
+      }
+    });
     throwIfCancelled();
     const MatmulProduct down[] = {{layer.ffnDown, m_blockProjected.data(), hidden}};
     matmulBatch(down, m_blockGate.data(), ffn, n, m_pool, m_blockScratch);

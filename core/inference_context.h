@@ -46,11 +46,19 @@ public:
   // std::out_of_range for a token outside the vocabulary.
   std::span<const float> forward(int32_t token);
 
+  // Tokens per block of the prompt path: their activations stay in the L2
+  // cache while each weight row is dotted with all of them.
+  static constexpr size_t kPromptBlockTokens = 32;
+
   // Runs `tokens` at positions position() .. position() + size - 1 as
   // forward() would one by one, but a block of tokens at a time through
-  // matmulBatch (each weight row read once per block), and returns the logits
+  // matmulBatch (each weight row read and decoded once per block, used for
+  // every token of it) and batched causal attention, and returns the logits
   // after the last one. Throws as forward() does, before running anything.
   std::span<const float> forwardPrompt(std::span<const int32_t> tokens);
+  // forwardPrompt without the logits: fills the cache for `tokens` (a
+  // prompt's tokens before the one whose logits are wanted).
+  void prefill(std::span<const int32_t> tokens);
   // Runs `tokens` at positions position() on, in order, as the prompt is
   // run, and returns the logits after each one, row-major
   // [tokens.size()][vocab]. Speculative decoding's verify pass.

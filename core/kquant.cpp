@@ -207,6 +207,12 @@ float dotPortable(GgmlType type, const uint8_t* w, const Q8KView& x, int64_t blo
 
 using avx2::horizontalSum;
 
+WS_AVX2 inline float halfAt(const uint8_t* p) {
+  uint16_t bits;
+  std::memcpy(&bits, p, sizeof bits);
+  return _cvtsh_ss(bits);
+}
+
 WS_AVX2 inline __m256i load256(const void* p) {
   return _mm256_loadu_si256(static_cast<const __m256i*>(p));
 }
@@ -254,6 +260,7 @@ WS_AVX2 float dotQ2KAvx2(const uint8_t* w, const Q8KView& x, int64_t blocks) {
     const __m256i mins =
         _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(packed, 4), _mm_set1_epi8(0x0F)));
     __m256i sum = _mm256_setzero_si256();
+#pragma GCC unroll 8
     for (int half = 0; half < 2; ++half) {
       const __m256i bits = load256(w + 16 + 32 * half);
       const __m256i& s8 = half == 0 ? scales.low : scales.high;
@@ -264,8 +271,8 @@ WS_AVX2 float dotQ2KAvx2(const uint8_t* w, const Q8KView& x, int64_t blocks) {
     }
     const __m256i minSums = _mm256_madd_epi16(mins, load256(x.sums + b * 16));
     const float dy = x.d[b];
-    acc = _mm256_fmadd_ps(_mm256_set1_ps(dy * loadHalf(w + 80)), _mm256_cvtepi32_ps(sum), acc);
-    acc = _mm256_fmadd_ps(_mm256_set1_ps(-dy * loadHalf(w + 82)), _mm256_cvtepi32_ps(minSums), acc);
+    acc = _mm256_fmadd_ps(_mm256_set1_ps(dy * halfAt(w + 80)), _mm256_cvtepi32_ps(sum), acc);
+    acc = _mm256_fmadd_ps(_mm256_set1_ps(-dy * halfAt(w + 82)), _mm256_cvtepi32_ps(minSums), acc);
   }
   return horizontalSum(acc);
 }
@@ -284,6 +291,7 @@ WS_AVX2 float dotQ3KAvx2(const uint8_t* w, const Q8KView& x, int64_t blocks) {
         widenScales(_mm_load_si128(reinterpret_cast<const __m128i*>(scaleBytes)));
     const __m256i hmask = load256(w);
     __m256i sum = _mm256_setzero_si256();
+#pragma GCC unroll 8
     for (int half = 0; half < 2; ++half) {
       const __m256i bits = load256(w + 32 + 32 * half);
       const __m256i& s8 = half == 0 ? scales.low : scales.high;
@@ -297,31 +305,66 @@ WS_AVX2 float dotQ3KAvx2(const uint8_t* w, const Q8KView& x, int64_t blocks) {
     // The unsigned quants carry +4: subtract 4 * scale * (block sum).
     const __m256i biasSums = _mm256_madd_epi16(scales.all, load256(x.sums + b * 16));
     sum = _mm256_sub_epi32(sum, _mm256_slli_epi32(biasSums, 2));
-    acc = _mm256_fmadd_ps(_mm256_set1_ps(x.d[b] * loadHalf(w + 108)), _mm256_cvtepi32_ps(sum), acc);
+    acc = _mm256_fmadd_ps(_mm256_set1_ps(x.d[b] * halfAt(w + 108)), _mm256_cvtepi32_ps(sum), acc);
   }
   return horizontalSum(acc);
 }
 
-template <bool kFifthBit>
-WS_AVX2 float dotQ45KAvx2(const uint8_t* w, const Q8KView& x, int64_t blocks) {
+// The int16 at index k of each 128-bit lane, in all eight int16 slots of it.
+WS_AVX2 inline __m256i broadcastInt16(__m256i v, int k) {
+  return _mm256_shuffle_epi8(v,
+                             _mm256_set1_epi16(static_cast<int16_t>(((2 * k + 1) << 8) | 2 * k)));
+}
+
+// Q4_K / Q5_K against `T` activation vectors at once: each super-block's
+// scales, mins and quants are unpacked once and used for every vector. The
+// arithmetic of each vector is the same for every T.
+template <bool kFifthBit, int T>
+WS_AVX2 void dotQ45KAvx2(const uint8_t* w, const Q8KView* x, int64_t blocks, float* out) {
   const __m256i mask4 = _mm256_set1_epi8(0x0F);
   const __m256i one = _mm256_set1_epi8(1);
   constexpr size_t stride = kFifthBit ? kQ5KBytes : kQ4KBytes;
-  __m256 acc = _mm256_setzero_ps();
-  float minTotal = 0.0f;
+  // get_scale_min_k4 for all eight sub-blocks at once, on 32-bit words.
+  constexpr uint32_t kLow6 = 0x3f3f3f3f;
+  constexpr uint32_t kLow4 = 0x0f0f0f0f;
+  constexpr uint32_t kLow2 = 0x03030303;
+  __m256 acc[T];
+  __m128 accMin[T];
+#pragma GCC unroll 8
+  for (int t = 0; t < T; ++t) {
+    acc[t] = _mm256_setzero_ps();
+    accMin[t] = _mm_setzero_ps();
+  }
   for (int64_t b = 0; b < blocks; ++b, w += stride) {
-    const int8_t* y = x.q + b * kQkK;
-    const int16_t* sums = x.sums + b * 16;
-    int scale[8];
-    int minSum = 0;
-    for (int j = 0; j < 8; ++j) {
-      int min = 0;
-      scaleMinK4(j, w + 4, scale[j], min);
-      minSum += min * (sums[2 * j] + sums[2 * j + 1]);
+    uint32_t packed[3];
+    std::memcpy(packed, w + 4, sizeof packed);
+    const uint32_t scales03 = packed[0] & kLow6;
+    const uint32_t scales47 = (packed[2] & kLow4) | (((packed[0] >> 6) & kLow2) << 4);
+    const uint32_t mins03 = packed[1] & kLow6;
+    const uint32_t mins47 = ((packed[2] >> 4) & kLow4) | (((packed[1] >> 6) & kLow2) << 4);
+    // int16 scales 0..7 in the low lane, mins 0..7 in the high one.
+    const __m256i scalesMins =
+        _mm256_cvtepu8_epi16(_mm_set_epi32(static_cast<int>(mins47), static_cast<int>(mins03),
+                                           static_cast<int>(scales47), static_cast<int>(scales03)));
+    const __m128i mins = _mm256_extracti128_si256(scalesMins, 1);
+    const __m256i scales = _mm256_permute2x128_si256(scalesMins, scalesMins, 0x00);
+    const float d = halfAt(w);
+    const float dmin = halfAt(w + 2);
+    __m256i sum[T];
+#pragma GCC unroll 8
+    for (int t = 0; t < T; ++t) {
+      // The mins against the activations' 32-element sums.
+      const __m256i sums16 = load256(x[t].sums + b * 16);
+      const __m128i sums32 =
+          _mm_hadd_epi16(_mm256_castsi256_si128(sums16), _mm256_extracti128_si256(sums16, 1));
+      const __m128i minProducts = _mm_madd_epi16(mins, sums32);
+      accMin[t] =
+          _mm_fmadd_ps(_mm_set1_ps(dmin * x[t].d[b]), _mm_cvtepi32_ps(minProducts), accMin[t]);
+      sum[t] = _mm256_setzero_si256();
     }
     const uint8_t* qs = w + (kFifthBit ? 48 : 16);
     const __m256i qh = kFifthBit ? load256(w + 16) : _mm256_setzero_si256();
-    __m256i sum = _mm256_setzero_si256();
+#pragma GCC unroll 8
     for (int j = 0; j < 4; ++j) {
       const __m256i bits = load256(qs + 32 * j);
       __m256i low = _mm256_and_si256(bits, mask4);
@@ -332,50 +375,80 @@ WS_AVX2 float dotQ45KAvx2(const uint8_t* w, const Q8KView& x, int64_t blocks) {
         high = _mm256_or_si256(
             high, _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2 * j + 1), one), 4));
       }
-      sum = scaledDot(sum, low, y + 64 * j, _mm256_set1_epi16(static_cast<int16_t>(scale[2 * j])));
-      sum = scaledDot(sum, high, y + 64 * j + 32,
-                      _mm256_set1_epi16(static_cast<int16_t>(scale[2 * j + 1])));
+      const __m256i scaleLow = broadcastInt16(scales, 2 * j);
+      const __m256i scaleHigh = broadcastInt16(scales, 2 * j + 1);
+#pragma GCC unroll 8
+      for (int t = 0; t < T; ++t) {
+        const int8_t* y = x[t].q + b * kQkK + 64 * j;
+        sum[t] = scaledDot(sum[t], low, y, scaleLow);
+        sum[t] = scaledDot(sum[t], high, y + 32, scaleHigh);
+      }
     }
-    const float dy = x.d[b];
-    acc = _mm256_fmadd_ps(_mm256_set1_ps(dy * loadHalf(w)), _mm256_cvtepi32_ps(sum), acc);
-    minTotal += dy * loadHalf(w + 2) * static_cast<float>(minSum);
+#pragma GCC unroll 8
+    for (int t = 0; t < T; ++t) {
+      acc[t] = _mm256_fmadd_ps(_mm256_set1_ps(d * x[t].d[b]), _mm256_cvtepi32_ps(sum[t]), acc[t]);
+    }
   }
-  return horizontalSum(acc) - minTotal;
+#pragma GCC unroll 8
+  for (int t = 0; t < T; ++t) {
+    const __m128 m = accMin[t];
+    __m128 folded = _mm_add_ps(m, _mm_movehl_ps(m, m));
+    folded = _mm_add_ss(folded, _mm_movehdup_ps(folded));
+    out[t] = horizontalSum(acc[t]) - _mm_cvtss_f32(folded);
+  }
 }
 
-WS_AVX2 float dotQ6KAvx2(const uint8_t* w, const Q8KView& x, int64_t blocks) {
+template <int T>
+WS_AVX2 void dotQ6KAvx2(const uint8_t* w, const Q8KView* x, int64_t blocks, float* out) {
   const __m256i mask4 = _mm256_set1_epi8(0x0F);
   const __m256i mask2 = _mm256_set1_epi8(0x30);
-  __m256 acc = _mm256_setzero_ps();
+  __m256 acc[T];
+#pragma GCC unroll 8
+  for (int t = 0; t < T; ++t) {
+    acc[t] = _mm256_setzero_ps();
+  }
   for (int64_t b = 0; b < blocks; ++b, w += kQ6KBytes) {
-    const int8_t* y = x.q + b * kQkK;
     const Scales16 scales = widenScales(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w + 192)));
-    __m256i sum = _mm256_setzero_si256();
+    __m256i sum[T];
+#pragma GCC unroll 8
+    for (int t = 0; t < T; ++t) {
+      // The unsigned quants carry +32: start from -32 * scale * (block sum).
+      const __m256i biasSums = _mm256_madd_epi16(scales.all, load256(x[t].sums + b * 16));
+      sum[t] = _mm256_sub_epi32(_mm256_setzero_si256(), _mm256_slli_epi32(biasSums, 5));
+    }
+#pragma GCC unroll 8
     for (int half = 0; half < 2; ++half) {
       const __m256i ql0 = load256(w + 64 * half);
       const __m256i ql1 = load256(w + 64 * half + 32);
       const __m256i qh = load256(w + 128 + 32 * half);
       const __m256i& s8 = half == 0 ? scales.low : scales.high;
-      const int8_t* yh = y + 128 * half;
-      const __m256i q0 = _mm256_or_si256(_mm256_and_si256(ql0, mask4),
-                                         _mm256_and_si256(_mm256_slli_epi16(qh, 4), mask2));
-      const __m256i q1 = _mm256_or_si256(_mm256_and_si256(ql1, mask4),
-                                         _mm256_and_si256(_mm256_slli_epi16(qh, 2), mask2));
-      const __m256i q2 = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql0, 4), mask4),
-                                         _mm256_and_si256(qh, mask2));
-      const __m256i q3 = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql1, 4), mask4),
-                                         _mm256_and_si256(_mm256_srli_epi16(qh, 2), mask2));
-      sum = scaledDot(sum, q0, yh, chunkScales(s8, 0));
-      sum = scaledDot(sum, q1, yh + 32, chunkScales(s8, 1));
-      sum = scaledDot(sum, q2, yh + 64, chunkScales(s8, 2));
-      sum = scaledDot(sum, q3, yh + 96, chunkScales(s8, 3));
+      const __m256i q[4] = {_mm256_or_si256(_mm256_and_si256(ql0, mask4),
+                                            _mm256_and_si256(_mm256_slli_epi16(qh, 4), mask2)),
+                            _mm256_or_si256(_mm256_and_si256(ql1, mask4),
+                                            _mm256_and_si256(_mm256_slli_epi16(qh, 2), mask2)),
+                            _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql0, 4), mask4),
+                                            _mm256_and_si256(qh, mask2)),
+                            _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql1, 4), mask4),
+                                            _mm256_and_si256(_mm256_srli_epi16(qh, 2), mask2))};
+#pragma GCC unroll 8
+      for (int c = 0; c < 4; ++c) {
+        const __m256i chunkScale = chunkScales(s8, c);
+#pragma GCC unroll 8
+        for (int t = 0; t < T; ++t) {
+          sum[t] = scaledDot(sum[t], q[c], x[t].q + b * kQkK + 128 * half + 32 * c, chunkScale);
+        }
+      }
     }
-    // The unsigned quants carry +32: subtract 32 * scale * (block sum).
-    const __m256i biasSums = _mm256_madd_epi16(scales.all, load256(x.sums + b * 16));
-    sum = _mm256_sub_epi32(sum, _mm256_slli_epi32(biasSums, 5));
-    acc = _mm256_fmadd_ps(_mm256_set1_ps(x.d[b] * loadHalf(w + 208)), _mm256_cvtepi32_ps(sum), acc);
+    const float d = halfAt(w + 208);
+#pragma GCC unroll 8
+    for (int t = 0; t < T; ++t) {
+      acc[t] = _mm256_fmadd_ps(_mm256_set1_ps(x[t].d[b] * d), _mm256_cvtepi32_ps(sum[t]), acc[t]);
+    }
   }
-  return horizontalSum(acc);
+#pragma GCC unroll 8
+  for (int t = 0; t < T; ++t) {
+    out[t] = horizontalSum(acc[t]);
+  }
 }
 
 #endif
@@ -395,6 +468,80 @@ bool isKQuant(GgmlType type) {
   }
 }
 
+namespace {
+
+// ggml's quantize_row_q8_K_ref for one super-block; returns d.
+float quantizeQ8KBlockPortable(const float* xb, int8_t* qb) {
+  float max = 0.0f;
+  float amax = 0.0f;
+  for (int i = 0; i < kQkK; ++i) {
+    const float ax = std::fabs(xb[i]);
+    if (ax > amax) {
+      amax = ax;
+      max = xb[i];
+    }
+  }
+  if (amax == 0.0f) {
+    std::memset(qb, 0, kQkK);
+    return 0.0f;
+  }
+  const float iscale = -127.0f / max;
+  for (int i = 0; i < kQkK; ++i) {
+    const int v = static_cast<int>(std::nearbyint(iscale * xb[i]));
+    qb[i] = static_cast<int8_t>(std::min(127, v));
+  }
+  return 1.0f / iscale;
+}
+
+#if defined(__x86_64__)
+// The same on 8 lanes: the first element of largest magnitude gives the
+// scale, values rounded to nearest even (nearbyint's default mode).
+WS_AVX2 float quantizeQ8KBlockAvx2(const float* xb, int8_t* qb) {
+  const __m256 signBit = _mm256_set1_ps(-0.0f);
+  __m256 maxAbs = _mm256_setzero_ps();
+  for (int i = 0; i < kQkK; i += 8) {
+    maxAbs = _mm256_max_ps(maxAbs, _mm256_andnot_ps(signBit, _mm256_loadu_ps(xb + i)));
+  }
+  __m128 m = _mm_max_ps(_mm256_castps256_ps128(maxAbs), _mm256_extractf128_ps(maxAbs, 1));
+  m = _mm_max_ps(m, _mm_movehl_ps(m, m));
+  m = _mm_max_ss(m, _mm_movehdup_ps(m));
+  const float amax = _mm_cvtss_f32(m);
+  if (amax == 0.0f) {
+    std::memset(qb, 0, kQkK);
+    return 0.0f;
+  }
+  const __m256 target = _mm256_set1_ps(amax);
+  float max = 0.0f;
+  for (int i = 0; i < kQkK; i += 8) {
+    const __m256 absolute = _mm256_andnot_ps(signBit, _mm256_loadu_ps(xb + i));
+    const int hits = _mm256_movemask_ps(_mm256_cmp_ps(absolute, target, _CMP_EQ_OQ));
+    if (hits != 0) {
+      max = xb[i + __builtin_ctz(static_cast<unsigned>(hits))];
+      break;
+    }
+  }
+  const float iscale = -127.0f / max;
+  const __m256 scale = _mm256_set1_ps(iscale);
+  const __m256 limit = _mm256_set1_ps(127.0f);
+  const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+  for (int i = 0; i < kQkK; i += 32) {
+    __m256i q[4];
+    for (int k = 0; k < 4; ++k) {
+      const __m256 rounded = _mm256_round_ps(_mm256_mul_ps(scale, _mm256_loadu_ps(xb + i + 8 * k)),
+                                             _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+      q[k] = _mm256_cvtps_epi32(_mm256_min_ps(rounded, limit));
+    }
+    const __m256i packed =
+        _mm256_packs_epi16(_mm256_packs_epi32(q[0], q[1]), _mm256_packs_epi32(q[2], q[3]));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(qb + i),
+                        _mm256_permutevar8x32_epi32(packed, order));
+  }
+  return 1.0f / iscale;
+}
+#endif
+
+} // namespace
+
 void quantizeRowQ8_K(std::span<const float> x, Q8KBuffer& out) {
   if (x.size() % kQkK != 0) {
     throw std::invalid_argument("Q8_K needs a multiple of 256 elements, got " +
@@ -404,29 +551,17 @@ void quantizeRowQ8_K(std::span<const float> x, Q8KBuffer& out) {
   out.q.resize(x.size());
   out.d.resize(blocks);
   out.sums.resize(blocks * 16);
+#if defined(__x86_64__)
+  const bool avx2 = activeKernelIsa() == KernelIsa::Avx2Fma;
+#endif
   for (size_t b = 0; b < blocks; ++b) {
     const float* xb = x.data() + b * kQkK;
     int8_t* qb = out.q.data() + b * kQkK;
-    float max = 0.0f;
-    float amax = 0.0f;
-    for (int i = 0; i < kQkK; ++i) {
-      const float ax = std::fabs(xb[i]);
-      if (ax > amax) {
-        amax = ax;
-        max = xb[i];
-      }
-    }
-    if (amax == 0.0f) {
-      out.d[b] = 0.0f;
-      std::memset(qb, 0, kQkK);
-      std::fill_n(out.sums.data() + b * 16, 16, int16_t{0});
-      continue;
-    }
-    const float iscale = -127.0f / max;
-    for (int i = 0; i < kQkK; ++i) {
-      const int v = static_cast<int>(std::nearbyint(iscale * xb[i]));
-      qb[i] = static_cast<int8_t>(std::min(127, v));
-    }
+#if defined(__x86_64__)
+    out.d[b] = avx2 ? quantizeQ8KBlockAvx2(xb, qb) : quantizeQ8KBlockPortable(xb, qb);
+#else
+    out.d[b] = quantizeQ8KBlockPortable(xb, qb);
+#endif
     for (int j = 0; j < 16; ++j) {
       int sum = 0;
       for (int i = 0; i < 16; ++i) {
@@ -434,33 +569,52 @@ void quantizeRowQ8_K(std::span<const float> x, Q8KBuffer& out) {
       }
       out.sums[b * 16 + static_cast<size_t>(j)] = static_cast<int16_t>(sum);
     }
-    out.d[b] = 1.0f / iscale;
   }
 }
 
-float dotKQuantRow(GgmlType type, const std::byte* row, const Q8KView& x, int64_t blocks,
-                   KernelIsa isa) {
+void dotKQuantRows(GgmlType type, const std::byte* row, const Q8KView* x, int count, int64_t blocks,
+                   KernelIsa isa, float* out) {
   const auto* w = reinterpret_cast<const uint8_t*>(row);
 #if defined(__x86_64__)
   if (isa == KernelIsa::Avx2Fma) {
     switch (type) {
-    case GgmlType::Q2_K:
-      return dotQ2KAvx2(w, x, blocks);
-    case GgmlType::Q3_K:
-      return dotQ3KAvx2(w, x, blocks);
     case GgmlType::Q4_K:
-      return dotQ45KAvx2<false>(w, x, blocks);
+      return avx2::inGroups<4>(count, [&]<int T>(int first) {
+        dotQ45KAvx2<false, T>(w, x + first, blocks, out + first);
+      });
     case GgmlType::Q5_K:
-      return dotQ45KAvx2<true>(w, x, blocks);
+      return avx2::inGroups<4>(count, [&]<int T>(int first) {
+        dotQ45KAvx2<true, T>(w, x + first, blocks, out + first);
+      });
     case GgmlType::Q6_K:
-      return dotQ6KAvx2(w, x, blocks);
+      return avx2::inGroups<4>(
+          count, [&]<int T>(int first) { dotQ6KAvx2<T>(w, x + first, blocks, out + first); });
+    case GgmlType::Q2_K:
+      for (int t = 0; t < count; ++t) {
+        out[t] = dotQ2KAvx2(w, x[t], blocks);
+      }
+      return;
+    case GgmlType::Q3_K:
+      for (int t = 0; t < count; ++t) {
+        out[t] = dotQ3KAvx2(w, x[t], blocks);
+      }
+      return;
     default:
       break;
     }
   }
 #endif
   (void)isa;
-  return dotPortable(type, w, x, blocks);
+  for (int t = 0; t < count; ++t) {
+    out[t] = dotPortable(type, w, x[t], blocks);
+  }
+}
+
+float dotKQuantRow(GgmlType type, const std::byte* row, const Q8KView& x, int64_t blocks,
+                   KernelIsa isa) {
+  float out = 0.0f;
+  dotKQuantRows(type, row, &x, 1, blocks, isa, &out);
+  return out;
 }
 
 namespace {

@@ -38,8 +38,13 @@ struct Q8KBuffer {
 // a multiple of 256.
 void quantizeRowQ8_K(std::span<const float> x, Q8KBuffer& out);
 
-// The dot product of one row of `blocks` super-blocks of `type` with the
-// matching activations.
+// The dot products of one row of `blocks` super-blocks of `type` with
+// `count` activation vectors: out[t] = row . x[t]. Q4_K, Q5_K and Q6_K unpack
+// each super-block once for up to four vectors (the prompt's matrix-matrix
+// products); every vector gets the same arithmetic whatever `count` is.
+void dotKQuantRows(GgmlType type, const std::byte* row, const Q8KView* x, int count, int64_t blocks,
+                   KernelIsa isa, float* out);
+// dotKQuantRows for one vector.
 float dotKQuantRow(GgmlType type, const std::byte* row, const Q8KView& x, int64_t blocks,
                    KernelIsa isa);
 

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <functional>
 #include <stdexcept>
 #include <string>
 
@@ -54,6 +55,11 @@ bool usesQuantizedInput(GgmlType type) {
   }
 }
 
+// The prompt's products: tokens per multi-token kernel call, and the weight
+// bytes of a tile of rows that meets every group in turn.
+constexpr int kTokenGroup = 4;
+constexpr uint64_t kTileBytes = 12 << 10;
+
 bool usesBlockSums(GgmlType type) {
   return type == GgmlType::Q4_1 || type == GgmlType::Q5_1;
 }
@@ -67,25 +73,82 @@ struct QuantizedInput {
   const float* s;
 };
 
+// One block by the rule above; q gets the rounded values, returns sum(q).
+int quantizeBlockPortable(const float* xb, int8_t* qb, float& d) {
+  float amax = 0.0f;
+  for (int64_t i = 0; i < kBlock; ++i) {
+    amax = std::max(amax, std::fabs(xb[i]));
+  }
+  d = amax / 127.0f;
+  const float id = d != 0.0f ? 1.0f / d : 0.0f;
+  int sum = 0;
+  for (int64_t i = 0; i < kBlock; ++i) {
+    qb[i] = static_cast<int8_t>(std::lround(xb[i] * id));
+    sum += qb[i];
+  }
+  return sum;
+}
+
+#if defined(__x86_64__)
+// quantizeBlockPortable on 8 lanes, with the same values: lround's
+// round-half-away-from-zero is the truncation plus one step away from zero
+// where the dropped fraction is at least one half (exact in float here).
+WS_AVX2 int quantizeBlockAvx2(const float* xb, int8_t* qb, float& d) {
+  const __m256 signBit = _mm256_set1_ps(-0.0f);
+  __m256 v[4];
+  __m256 maxAbs = _mm256_setzero_ps();
+  for (int k = 0; k < 4; ++k) {
+    v[k] = _mm256_loadu_ps(xb + 8 * k);
+    maxAbs = _mm256_max_ps(maxAbs, _mm256_andnot_ps(signBit, v[k]));
+  }
+  __m128 m = _mm_max_ps(_mm256_castps256_ps128(maxAbs), _mm256_extractf128_ps(maxAbs, 1));
+  m = _mm_max_ps(m, _mm_movehl_ps(m, m));
+  m = _mm_max_ss(m, _mm_movehdup_ps(m));
+  d = _mm_cvtss_f32(m) / 127.0f;
+  const __m256 id = _mm256_set1_ps(d != 0.0f ? 1.0f / d : 0.0f);
+  const __m256 half = _mm256_set1_ps(0.5f);
+  const __m256 oneF = _mm256_set1_ps(1.0f);
+  __m256i q[4];
+  __m256i sums = _mm256_setzero_si256();
+  for (int k = 0; k < 4; ++k) {
+    const __m256 scaled = _mm256_mul_ps(v[k], id);
+    const __m256 truncated = _mm256_round_ps(scaled, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
+    const __m256 dropped = _mm256_andnot_ps(signBit, _mm256_sub_ps(scaled, truncated));
+    const __m256 away = _mm256_and_ps(_mm256_cmp_ps(dropped, half, _CMP_GE_OQ),
+                                      _mm256_or_ps(_mm256_and_ps(scaled, signBit), oneF));
+    q[k] = _mm256_cvttps_epi32(_mm256_add_ps(truncated, away));
+    sums = _mm256_add_epi32(sums, q[k]);
+  }
+  // int32 -> int8 with the lanes put back in order (packs works per 128 bits).
+  const __m256i packed =
+      _mm256_packs_epi16(_mm256_packs_epi32(q[0], q[1]), _mm256_packs_epi32(q[2], q[3]));
+  const __m256i ordered =
+      _mm256_permutevar8x32_epi32(packed, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(qb), ordered);
+  __m128i s4 = _mm_add_epi32(_mm256_castsi256_si128(sums), _mm256_extracti128_si256(sums, 1));
+  s4 = _mm_add_epi32(s4, _mm_shuffle_epi32(s4, 0x4E));
+  s4 = _mm_add_epi32(s4, _mm_shuffle_epi32(s4, 0xB1));
+  return _mm_cvtsi128_si32(s4);
+}
+#endif
+
 QuantizedInput quantizeInput(std::span<const float> x, bool withSums, MatvecScratch& scratch) {
   const int64_t blocks = static_cast<int64_t>(x.size()) / kBlock;
   scratch.quants.resize(x.size());
   scratch.scales.resize(static_cast<size_t>(blocks));
   scratch.offsets.resize(withSums ? static_cast<size_t>(blocks) : 0);
+#if defined(__x86_64__)
+  const bool avx2 = activeKernelIsa() == KernelIsa::Avx2Fma;
+#endif
   for (int64_t b = 0; b < blocks; ++b) {
     const float* xb = x.data() + b * kBlock;
-    float amax = 0.0f;
-    for (int64_t i = 0; i < kBlock; ++i) {
-      amax = std::max(amax, std::fabs(xb[i]));
-    }
-    const float d = amax / 127.0f;
-    const float id = d != 0.0f ? 1.0f / d : 0.0f;
     int8_t* qb = scratch.quants.data() + b * kBlock;
-    int sum = 0;
-    for (int64_t i = 0; i < kBlock; ++i) {
-      qb[i] = static_cast<int8_t>(std::lround(xb[i] * id));
-      sum += qb[i];
-    }
+    float d = 0.0f;
+#if defined(__x86_64__)
+    const int sum = avx2 ? quantizeBlockAvx2(xb, qb, d) : quantizeBlockPortable(xb, qb, d);
+#else
+    const int sum = quantizeBlockPortable(xb, qb, d);
+#endif
     scratch.scales[static_cast<size_t>(b)] = halfToFloat(floatToHalf(d));
     if (withSums) {
       scratch.offsets[static_cast<size_t>(b)] =
@@ -204,128 +267,143 @@ WS_AVX2 inline __m256i bitsToBytes(uint32_t bits) {
   return _mm256_cmpeq_epi8(bytes, _mm256_set1_epi64x(-1));
 }
 
-WS_AVX2 float dotQ8_0Avx2(const std::byte* w, const QuantizedInput& in, int64_t blocks) {
-  __m256 acc = _mm256_setzero_ps();
+// Q8_0 against T quantised inputs: each block's weights are loaded once.
+template <int T>
+WS_AVX2 void dotQ8_0Avx2(const std::byte* w, const QuantizedInput* in, int64_t blocks, float* out) {
+  __m256 acc[T];
+#pragma GCC unroll 8
+  for (int t = 0; t < T; ++t) {
+    acc[t] = _mm256_setzero_ps();
+  }
   for (int64_t b = 0; b < blocks; ++b, w += kQ8_0Bytes) {
     const __m256i qw = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + 2));
-    const __m256i qx = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(in.q + b * kBlock));
-    const __m256 scale = _mm256_set1_ps(halfToFloatF16c(w) * in.d[b]);
-    acc = _mm256_fmadd_ps(scale, _mm256_cvtepi32_ps(dotSignedBytes(qw, qx)), acc);
-  }
-  return horizontalSum(acc);
-}
-
-WS_AVX2 float dotQ4_0Avx2(const std::byte* w, const QuantizedInput& in, int64_t blocks) {
-  __m256 acc = _mm256_setzero_ps();
-  for (int64_t b = 0; b < blocks; ++b, w += kQ4_0Bytes) {
-    const __m256i qw = _mm256_sub_epi8(nibblesToBytes(w + 2), _mm256_set1_epi8(8));
-    const __m256i qx = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(in.q + b * kBlock));
-    const __m256 scale = _mm256_set1_ps(halfToFloatF16c(w) * in.d[b]);
-    acc = _mm256_fmadd_ps(scale, _mm256_cvtepi32_ps(dotSignedBytes(qw, qx)), acc);
-  }
-  return horizontalSum(acc);
-}
-
-WS_AVX2 float dotQ5_0Avx2(const std::byte* w, const QuantizedInput& in, int64_t blocks) {
-  __m256 acc = _mm256_setzero_ps();
-  for (int64_t b = 0; b < blocks; ++b, w += kQ5_0Bytes) {
-    // (nibble | fifth << 4) - 16 == nibble - 16 (i.e. nibble | 0xF0) where
-    // the fifth bit is clear, and the nibble itself where it is set.
-    const __m256i clearHigh =
-        _mm256_andnot_si256(bitsToBytes(loadU32(w + 2)), _mm256_set1_epi8(static_cast<char>(0xF0)));
-    const __m256i qw = _mm256_or_si256(nibblesToBytes(w + 6), clearHigh);
-    const __m256i qx = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(in.q + b * kBlock));
-    const __m256 scale = _mm256_set1_ps(halfToFloatF16c(w) * in.d[b]);
-    acc = _mm256_fmadd_ps(scale, _mm256_cvtepi32_ps(dotSignedBytes(qw, qx)), acc);
-  }
-  return horizontalSum(acc);
-}
-
-template <bool kFifthBit>
-WS_AVX2 float dotOffsetAvx2(const std::byte* w, const QuantizedInput& in, int64_t blocks,
-                            size_t blockBytes) {
-  __m256 acc = _mm256_setzero_ps();
-  float offsets = 0.0f;
-  for (int64_t b = 0; b < blocks; ++b, w += blockBytes) {
-    __m256i qw = nibblesToBytes(w + (kFifthBit ? 8 : 4));
-    if (kFifthBit) {
-      const __m256i fifth = _mm256_and_si256(bitsToBytes(loadU32(w + 4)), _mm256_set1_epi8(0x10));
-      qw = _mm256_or_si256(qw, fifth);
+    const float dw = halfToFloatF16c(w);
+#pragma GCC unroll 8
+    for (int t = 0; t < T; ++t) {
+      const __m256i qx = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(in[t].q + b * kBlock));
+      const __m256 scale = _mm256_set1_ps(dw * in[t].d[b]);
+      acc[t] = _mm256_fmadd_ps(scale, _mm256_cvtepi32_ps(dotSignedBytes(qw, qx)), acc[t]);
     }
-    const __m256i qx = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(in.q + b * kBlock));
-    const __m256 scale = _mm256_set1_ps(halfToFloatF16c(w) * in.d[b]);
-    acc = _mm256_fmadd_ps(scale, _mm256_cvtepi32_ps(dotUnsignedSignedBytes(qw, qx)), acc);
-    offsets += halfToFloatF16c(w + 2) * in.s[b];
   }
-  return horizontalSum(acc) + offsets;
+#pragma GCC unroll 8
+  for (int t = 0; t < T; ++t) {
+    out[t] = horizontalSum(acc[t]);
+  }
 }
 
-WS_AVX2 float dotF16Avx2(const std::byte* w, const float* x, int64_t n) {
-  __m256 acc = _mm256_setzero_ps();
-  int64_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    const __m128i halves = _mm_loadu_si128(reinterpret_cast<const __m128i*>(w + 2 * i));
-    acc = _mm256_fmadd_ps(_mm256_cvtph_ps(halves), _mm256_loadu_ps(x + i), acc);
+// Q4_0, Q5_0, Q4_1 and Q5_1 against T quantised inputs: each block's quants
+// are unpacked once. The _0 types as signed bytes (the bias subtracted), the
+// _1 types as unsigned ones plus the block minimum times the input's sum.
+template <GgmlType kType, int T>
+WS_AVX2 void dotNibblesAvx2(const std::byte* w, const QuantizedInput* in, int64_t blocks,
+                            float* out) {
+  constexpr bool kFifthBit = kType == GgmlType::Q5_0 || kType == GgmlType::Q5_1;
+  constexpr bool kOffset = kType == GgmlType::Q4_1 || kType == GgmlType::Q5_1;
+  constexpr size_t kQhAt = kOffset ? 4 : 2;
+  constexpr size_t kQsAt = kQhAt + (kFifthBit ? 4 : 0);
+  constexpr size_t kBlockBytes = kQsAt + 16;
+  __m256 acc[T];
+  float offsets[T];
+#pragma GCC unroll 8
+  for (int t = 0; t < T; ++t) {
+    acc[t] = _mm256_setzero_ps();
+    offsets[t] = 0.0f;
   }
-  float total = horizontalSum(acc);
-  for (; i < n; ++i) {
-    total += halfToFloatF16c(w + 2 * i) * x[i];
+  for (int64_t b = 0; b < blocks; ++b, w += kBlockBytes) {
+    __m256i qw = nibblesToBytes(w + kQsAt);
+    if (kType == GgmlType::Q4_0) {
+      qw = _mm256_sub_epi8(qw, _mm256_set1_epi8(8));
+    } else if (kType == GgmlType::Q5_0) {
+      // (nibble | fifth << 4) - 16 == nibble - 16 (i.e. nibble | 0xF0) where
+      // the fifth bit is clear, and the nibble itself where it is set.
+      qw = _mm256_or_si256(qw, _mm256_andnot_si256(bitsToBytes(loadU32(w + kQhAt)),
+                                                   _mm256_set1_epi8(static_cast<char>(0xF0))));
+    } else if (kType == GgmlType::Q5_1) {
+      qw = _mm256_or_si256(
+          qw, _mm256_and_si256(bitsToBytes(loadU32(w + kQhAt)), _mm256_set1_epi8(0x10)));
+    }
+    const float dw = halfToFloatF16c(w);
+#pragma GCC unroll 8
+    for (int t = 0; t < T; ++t) {
+      const __m256i qx = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(in[t].q + b * kBlock));
+      const __m256i products = kOffset ? dotUnsignedSignedBytes(qw, qx) : dotSignedBytes(qw, qx);
+      acc[t] =
+          _mm256_fmadd_ps(_mm256_set1_ps(dw * in[t].d[b]), _mm256_cvtepi32_ps(products), acc[t]);
+    }
+    if (kOffset) {
+      const float m = halfToFloatF16c(w + 2);
+#pragma GCC unroll 8
+      for (int t = 0; t < T; ++t) {
+        offsets[t] += m * in[t].s[b];
+      }
+    }
   }
-  return total;
+#pragma GCC unroll 8
+  for (int t = 0; t < T; ++t) {
+    out[t] = horizontalSum(acc[t]) + offsets[t];
+  }
 }
 
-WS_AVX2 float dotBF16Avx2(const std::byte* w, const float* x, int64_t n) {
-  __m256 acc = _mm256_setzero_ps();
+// 16-bit floats widened to float, 8 per step.
+WS_AVX2 inline __m256 loadF16(const std::byte* p) {
+  return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+}
+WS_AVX2 inline __m256 loadBF16(const std::byte* p) {
+  const __m128i halves = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(halves), 16));
+}
+
+// A 16-bit float row against T float inputs: four accumulator chains per
+// input (the FMA latency hides behind them), each weight converted once.
+template <int T, bool kBrain>
+WS_AVX2 void dotHalfAvx2(const std::byte* w, const float* const* x, int64_t n, float* out) {
+  __m256 acc[T][4];
+#pragma GCC unroll 8
+  for (int t = 0; t < T; ++t) {
+    for (__m256& a : acc[t]) {
+      a = _mm256_setzero_ps();
+    }
+  }
   int64_t i = 0;
+  for (; i + 32 <= n; i += 32) {
+#pragma GCC unroll 8
+    for (int k = 0; k < 4; ++k) {
+      const __m256 wk = kBrain ? loadBF16(w + 2 * (i + 8 * k)) : loadF16(w + 2 * (i + 8 * k));
+#pragma GCC unroll 8
+      for (int t = 0; t < T; ++t) {
+        acc[t][k] = _mm256_fmadd_ps(wk, _mm256_loadu_ps(x[t] + i + 8 * k), acc[t][k]);
+      }
+    }
+  }
   for (; i + 8 <= n; i += 8) {
-    const __m128i halves = _mm_loadu_si128(reinterpret_cast<const __m128i*>(w + 2 * i));
-    const __m256i widened = _mm256_slli_epi32(_mm256_cvtepu16_epi32(halves), 16);
-    acc = _mm256_fmadd_ps(_mm256_castsi256_ps(widened), _mm256_loadu_ps(x + i), acc);
+    const __m256 wk = kBrain ? loadBF16(w + 2 * i) : loadF16(w + 2 * i);
+#pragma GCC unroll 8
+    for (int t = 0; t < T; ++t) {
+      acc[t][0] = _mm256_fmadd_ps(wk, _mm256_loadu_ps(x[t] + i), acc[t][0]);
+    }
   }
-  float total = horizontalSum(acc);
-  for (; i < n; ++i) {
-    total += bfloat16ToFloat(loadU16(w + 2 * i)) * x[i];
+#pragma GCC unroll 8
+  for (int t = 0; t < T; ++t) {
+    float total = horizontalSum(
+        _mm256_add_ps(_mm256_add_ps(acc[t][0], acc[t][1]), _mm256_add_ps(acc[t][2], acc[t][3])));
+    for (int64_t j = i; j < n; ++j) {
+      const uint16_t bits = loadU16(w + 2 * j);
+      total += (kBrain ? bfloat16ToFloat(bits) : _cvtsh_ss(bits)) * x[t][j];
+    }
+    out[t] = total;
   }
-  return total;
 }
 
 #endif
 
-// The dot product of one weight row with the prepared input. `buffer` is a
-// per-thread float row for the decode-then-dot types.
-float rowDot(const WeightMatrix& w, const std::byte* row, std::span<const float> x,
-             const QuantizedInput& in, const Q8KView& kIn, KernelIsa isa,
-             std::vector<float>& buffer) {
+// The portable dot product of one weight row with one input.
+float rowDotPortable(const WeightMatrix& w, const std::byte* row, const float* x,
+                     const QuantizedInput& in, std::vector<float>& buffer) {
   const int64_t n = w.cols;
   const int64_t blocks = n / kBlock;
-  if (isKQuant(w.type)) {
-    return dotKQuantRow(w.type, row, kIn, n / 256, isa);
-  }
-#if defined(__x86_64__)
-  if (isa == KernelIsa::Avx2Fma) {
-    switch (w.type) {
-    case GgmlType::Q8_0:
-      return dotQ8_0Avx2(row, in, blocks);
-    case GgmlType::Q4_0:
-      return dotQ4_0Avx2(row, in, blocks);
-    case GgmlType::Q5_0:
-      return dotQ5_0Avx2(row, in, blocks);
-    case GgmlType::Q4_1:
-      return dotOffsetAvx2<false>(row, in, blocks, kQ4_1Bytes);
-    case GgmlType::Q5_1:
-      return dotOffsetAvx2<true>(row, in, blocks, kQ5_1Bytes);
-    case GgmlType::F16:
-      return dotF16Avx2(row, x.data(), n);
-    case GgmlType::BF16:
-      return dotBF16Avx2(row, x.data(), n);
-    default:
-      break;
-    }
-  }
-#endif
   switch (w.type) {
   case GgmlType::F32:
-    return dotF32(reinterpret_cast<const float*>(row), x.data(), n);
+    return dotF32(reinterpret_cast<const float*>(row), x, n);
   case GgmlType::Q8_0:
     return dotQ8_0Portable(row, in, blocks);
   case GgmlType::Q4_0:
@@ -336,7 +414,68 @@ float rowDot(const WeightMatrix& w, const std::byte* row, std::span<const float>
   default:
     buffer.resize(static_cast<size_t>(n));
     dequantizeRow(w.type, row, buffer.data(), n);
-    return dotF32(buffer.data(), x.data(), n);
+    return dotF32(buffer.data(), x, n);
+  }
+}
+
+// The inputs of one product, prepared once for every kernel: as floats, as
+// Q8_0 / Q8_1 blocks and as Q8_K; one entry per input vector.
+struct PreparedInputs {
+  const float* const* x;
+  const QuantizedInput* q;
+  const Q8KView* k;
+};
+
+// out[t] = the weight row . input t for t < count. Kernels with a
+// multi-input form decode each weight block once for a group of inputs; the
+// others run once per input. Every input gets the same arithmetic whatever
+// `count` is. `buffer` is a per-thread float row for the decode-then-dot
+// types.
+void rowDots(const WeightMatrix& w, const std::byte* row, const PreparedInputs& in, int count,
+             KernelIsa isa, std::vector<float>& buffer, float* out) {
+  const int64_t n = w.cols;
+  const int64_t blocks = n / kBlock;
+  if (isKQuant(w.type)) {
+    dotKQuantRows(w.type, row, in.k, count, n / 256, isa, out);
+    return;
+  }
+#if defined(__x86_64__)
+  if (isa == KernelIsa::Avx2Fma) {
+    switch (w.type) {
+    case GgmlType::Q8_0:
+      return avx2::inGroups<4>(
+          count, [&]<int T>(int first) { dotQ8_0Avx2<T>(row, in.q + first, blocks, out + first); });
+    case GgmlType::Q4_0:
+      return avx2::inGroups<4>(count, [&]<int T>(int first) {
+        dotNibblesAvx2<GgmlType::Q4_0, T>(row, in.q + first, blocks, out + first);
+      });
+    case GgmlType::Q5_0:
+      return avx2::inGroups<4>(count, [&]<int T>(int first) {
+        dotNibblesAvx2<GgmlType::Q5_0, T>(row, in.q + first, blocks, out + first);
+      });
+    case GgmlType::Q4_1:
+      return avx2::inGroups<4>(count, [&]<int T>(int first) {
+        dotNibblesAvx2<GgmlType::Q4_1, T>(row, in.q + first, blocks, out + first);
+      });
+    case GgmlType::Q5_1:
+      return avx2::inGroups<4>(count, [&]<int T>(int first) {
+        dotNibblesAvx2<GgmlType::Q5_1, T>(row, in.q + first, blocks, out + first);
+      });
+    case GgmlType::F16:
+      return avx2::inGroups<2>(count, [&]<int T>(int first) {
+        dotHalfAvx2<T, false>(row, in.x + first, n, out + first);
+      });
+    case GgmlType::BF16:
+      return avx2::inGroups<2>(count, [&]<int T>(int first) {
+        dotHalfAvx2<T, true>(row, in.x + first, n, out + first);
+      });
+    default:
+      break;
+    }
+  }
+#endif
+  for (int t = 0; t < count; ++t) {
+    out[t] = rowDotPortable(w, row, in.x[t], in.q[t], buffer);
   }
 }
 
@@ -443,7 +582,9 @@ void matvecBatch(std::span<const MatvecProduct> products, std::span<const float>
   const int64_t cols = static_cast<int64_t>(x.size());
   const int64_t grain = std::max<int64_t>(16, (int64_t{1} << 14) / std::max<int64_t>(1, cols));
   // The products' rows are numbered one after another; a chunk may span two.
-  pool.parallelFor(totalRows, grain, [&](int64_t begin, int64_t end) {
+  const float* xData = x.data();
+  const PreparedInputs prepared{&xData, &in, &kIn};
+  const auto body = [&](int64_t begin, int64_t end) {
     thread_local std::vector<float> buffer;
     int64_t first = 0;
     for (const MatvecProduct& p : products) {
@@ -451,13 +592,16 @@ void matvecBatch(std::span<const MatvecProduct> products, std::span<const float>
       const int64_t from = std::max(begin, first) - first;
       const int64_t to = std::min(end, first + w.rows) - first;
       const uint64_t stride = w.rowStride();
-      const std::byte* row = w.data + static_cast<uint64_t>(from) * stride;
+      const std::byte* row = w.data + static_cast<uint64_t>(std::max<int64_t>(from, 0)) * stride;
       for (int64_t r = from; r < to; ++r, row += stride) {
-        p.y[static_cast<size_t>(r)] = rowDot(w, row, x, in, kIn, isa, buffer);
+        rowDots(w, row, prepared, 1, isa, buffer, &p.y[static_cast<size_t>(r)]);
       }
       first += w.rows;
     }
-  });
+  };
+  // By reference: a std::function holding a reference_wrapper does not
+  // allocate, so a decode step's products allocate nothing.
+  pool.parallelFor(totalRows, grain, std::cref(body));
 }
 
 void matmulBatch(std::span<const MatmulProduct> products, const float* x, size_t xStride,
@@ -482,22 +626,24 @@ void matmulBatch(std::span<const MatmulProduct> products, const float* x, size_t
   std::vector<QuantizedInput> in(static_cast<size_t>(tokens),
                                  QuantizedInput{nullptr, nullptr, nullptr});
   std::vector<Q8KView> kIn(static_cast<size_t>(tokens));
-  std::vector<std::span<const float>> xs(static_cast<size_t>(tokens));
+  std::vector<const float*> xs(static_cast<size_t>(tokens));
   // Quantising the inputs is cheap next to the products; the tokens' inputs
   // are independent, so the pool shares them too.
   pool.parallelFor(tokens, 1, [&](int64_t begin, int64_t end) {
     for (int64_t t = begin; t < end; ++t) {
       const size_t i = static_cast<size_t>(t);
-      xs[i] = std::span<const float>(x + i * xStride, static_cast<size_t>(cols));
+      xs[i] = x + i * xStride;
+      const std::span<const float> xt(xs[i], static_cast<size_t>(cols));
       if (quantized) {
-        in[i] = quantizeInput(xs[i], sums, scratch[i]);
+        in[i] = quantizeInput(xt, sums, scratch[i]);
       }
       if (kQuantized) {
-        quantizeRowQ8_K(xs[i], scratch[i].kQuants);
+        quantizeRowQ8_K(xt, scratch[i].kQuants);
         kIn[i] = scratch[i].kQuants.view();
       }
     }
   });
+  const PreparedInputs prepared{xs.data(), in.data(), kIn.data()};
   const int64_t grain = std::max<int64_t>(4, (int64_t{1} << 12) / std::max<int64_t>(1, cols));
   pool.parallelFor(totalRows, grain, [&](int64_t begin, int64_t end) {
     thread_local std::vector<float> buffer;
@@ -506,15 +652,28 @@ void matmulBatch(std::span<const MatmulProduct> products, const float* x, size_t
       const WeightMatrix& w = p.weights;
       const int64_t from = std::max(begin, first) - first;
       const int64_t to = std::min(end, first + w.rows) - first;
+      first += w.rows;
       const uint64_t stride = w.rowStride();
-      const std::byte* row = w.data + static_cast<uint64_t>(std::max<int64_t>(from, 0)) * stride;
-      for (int64_t r = from; r < to; ++r, row += stride) {
-        for (size_t t = 0; t < static_cast<size_t>(tokens); ++t) {
-          p.y[t * p.yStride + static_cast<size_t>(r)] =
-              rowDot(w, row, xs[t], in[t], kIn[t], isa, buffer);
+      // A tile of rows small enough to stay in the L1 cache next to a group
+      // of tokens' inputs: the tile is read from memory once, and each
+      // group's inputs are read once per tile rather than once per row.
+      const int64_t tileRows = std::max<int64_t>(1, static_cast<int64_t>(kTileBytes / stride));
+      for (int64_t tile = from; tile < to; tile += tileRows) {
+        const int64_t tileEnd = std::min(to, tile + tileRows);
+        for (int group = 0; group < tokens; group += kTokenGroup) {
+          const int count = std::min(kTokenGroup, tokens - group);
+          const PreparedInputs groupInputs{prepared.x + group, prepared.q + group,
+                                           prepared.k + group};
+          const std::byte* row = w.row(tile);
+          for (int64_t r = tile; r < tileEnd; ++r, row += stride) {
+            float dots[kTokenGroup];
+            rowDots(w, row, groupInputs, count, isa, buffer, dots);
+            for (int t = 0; t < count; ++t) {
+              p.y[static_cast<size_t>(group + t) * p.yStride + static_cast<size_t>(r)] = dots[t];
+            }
+          }
         }
       }
-      first += w.rows;
     }
   });
 }

@@ -78,11 +78,13 @@ struct MatmulProduct {
 };
 
 // Several products of the same `tokens` input vectors (x_t at x + t * xStride,
-// cols floats each): the matrix-matrix form for prompts. Each weight row is
-// read once and dotted with every token's (quantised) input while it sits in
-// the L1 cache, so the weights stream from memory once per batch instead of
-// once per token; rows are spread over the pool. `scratch` is resized to one
-// entry per token. Same arithmetic as matvecBatch for each token.
+// cols floats each): the matrix-matrix form for prompts. Each input is
+// quantised once; the rows are spread over the pool in tiles that stay in the
+// L1 cache, and each weight block of a tile is decoded once per group of four
+// tokens (two for F16/BF16) and dotted with all of them in registers, so the
+// weights stream from memory once per batch and are unpacked a quarter as
+// often as token by token. `scratch` is resized to one entry per token. Each
+// token gets exactly matvecBatch's arithmetic.
 void matmulBatch(std::span<const MatmulProduct> products, const float* x, size_t xStride,
                  int tokens, ThreadPool& pool, std::vector<MatvecScratch>& scratch);
 

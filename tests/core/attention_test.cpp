@@ -102,5 +102,37 @@ TEST(KvCacheTest, GrowsOnDemandAndKeepsContents) {
   EXPECT_THROW(cache.reserve(1001), std::out_of_range);
 }
 
+// A prompt block's queries at once give each query exactly what it gets
+// alone over the positions up to its own (causal), on 1 and 3 threads.
+TEST(AttentionTest, QueriesOfABlockEqualOneQueryEach) {
+  Xoshiro256 rng(11);
+  const AttentionShape shape{6, 2, 16};
+  const int first = 5;
+  const int count = 9;
+  const int positions = first + count - 1;
+  const size_t qDim = static_cast<size_t>(shape.heads * shape.headDim);
+  const size_t kvDim = static_cast<size_t>(shape.kvHeads * shape.headDim);
+  const auto keys = randomVector(rng, static_cast<size_t>(positions) * kvDim);
+  const auto values = randomVector(rng, static_cast<size_t>(positions) * kvDim);
+  const auto queries = randomVector(rng, static_cast<size_t>(count) * qDim);
+  for (int threads : {1, 3}) {
+    ThreadPool pool(threads);
+    std::vector<float> scores;
+    std::vector<float> block(queries.size());
+    attendQueries(queries.data(), keys.data(), values.data(), first, count, shape, 0.25f,
+                  block.data(), scores, pool);
+    for (int i = 0; i < count; ++i) {
+      const size_t at = static_cast<size_t>(i) * qDim;
+      std::vector<float> alone(qDim);
+      attendOneQuery(std::span<const float>(queries).subspan(at, qDim), keys.data(), values.data(),
+                     first + i, shape, 0.25f, alone, scores, pool);
+      EXPECT_EQ(std::vector<float>(block.begin() + static_cast<ptrdiff_t>(at),
+                                   block.begin() + static_cast<ptrdiff_t>(at + qDim)),
+                alone)
+          << "query " << i << ", " << threads << " threads";
+    }
+  }
+}
+
 } // namespace
 } // namespace ws::core

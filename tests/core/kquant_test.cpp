@@ -4,6 +4,7 @@
 #include "core/dequantize.h"
 #include "core/kquant.h"
 #include "core/sampler.h"
+#include "core/tensor_ops.h"
 
 #include <gtest/gtest.h>
 
@@ -134,6 +135,42 @@ TEST(KQuant, Q8_KFollowsGgmlRule) {
   for (size_t i = 0; i < 256; ++i) {
     EXPECT_NEAR(static_cast<float>(q8.q[i]) * q8.d[0], x[i], 0.5f * q8.d[0] + 1e-6f) << i;
   }
+}
+
+// The AVX2 quantiser gives the portable one's bytes: the same first element
+// of largest magnitude (here a tie of +5 and -5, the first one negative), the
+// same round-half-to-even on exact halves, zero blocks left zero.
+TEST(KQuant, Q8_KIsTheSameOnEveryIsa) {
+  Xoshiro256 rng(5);
+  std::vector<float> x(1024);
+  for (float& v : x) {
+    v = static_cast<float>(rng.uniform() * 8.0 - 4.0);
+  }
+  x[10] = -5.0f;
+  x[200] = 5.0f;
+  // Block 1: values whose scaled form is exactly k + 0.5 (max 127).
+  for (size_t i = 256; i < 512; ++i) {
+    x[i] = static_cast<float>(static_cast<int>(i % 64) - 32) + 0.5f;
+  }
+  x[300] = 127.0f;
+  std::fill(x.begin() + 512, x.begin() + 768, 0.0f);
+  const KernelIsa original = activeKernelIsa();
+  setKernelIsa(KernelIsa::Portable);
+  Q8KBuffer portable;
+  quantizeRowQ8_K(x, portable);
+  for (KernelIsa isa : {KernelIsa::Avx2Fma}) {
+    if (!cpuSupports(isa)) {
+      continue;
+    }
+    setKernelIsa(isa);
+    Q8KBuffer simd;
+    quantizeRowQ8_K(x, simd);
+    EXPECT_EQ(simd.q, portable.q);
+    EXPECT_EQ(simd.d, portable.d);
+    EXPECT_EQ(simd.sums, portable.sums);
+  }
+  setKernelIsa(original);
+  EXPECT_FLOAT_EQ(portable.d[0], 5.0f / 127.0f);
 }
 
 class KQuantRoundTrip : public ::testing::TestWithParam<GgmlType> {};

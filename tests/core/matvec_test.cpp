@@ -286,41 +286,58 @@ TEST(MatvecTest, BatchEqualsSeparateProducts) {
   }
 }
 
+// The multi-token kernels (groups of up to four tokens per decoded weight
+// block) give each token exactly the single-token kernel's result: 7 tokens
+// make a group of four and one of three (two and one for the float types).
 TEST(MatvecTest, MatmulBatchEqualsMatvecPerToken) {
   Xoshiro256 rng(13);
-  const auto q8 = makeMatrix(GgmlType::Q8_0, rng);
-  const auto q4k = makeMatrix(GgmlType::Q4_K, rng);
-  const auto f16 = makeMatrix(GgmlType::F16, rng);
-  const WeightMatrix a{GgmlType::Q8_0, kRows, kCols, q8.data()};
-  const WeightMatrix b{GgmlType::Q4_K, kRows, kCols, q4k.data()};
-  const WeightMatrix c{GgmlType::F16, kRows, kCols, f16.data()};
-  constexpr int kTokens = 5;
+  const GgmlType types[] = {GgmlType::Q8_0, GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K,
+                            GgmlType::F16,  GgmlType::BF16, GgmlType::Q4_0, GgmlType::Q5_0,
+                            GgmlType::Q4_1, GgmlType::Q5_1, GgmlType::F32};
+  std::vector<std::vector<std::byte>> storage;
+  std::vector<WeightMatrix> matrices;
+  for (GgmlType type : types) {
+    storage.push_back(makeMatrix(type, rng));
+    matrices.push_back({type, kRows, kCols, storage.back().data()});
+  }
+  constexpr int kTokens = 7;
   std::vector<float> x(kTokens * kCols);
   for (float& v : x) {
     v = static_cast<float>(rng.uniform() - 0.5);
   }
-  ThreadPool pool(2);
-  std::vector<MatvecScratch> scratch;
   // Row t of each output lies kRows + 3 floats after row t - 1 (a stride
   // wider than the row).
   constexpr size_t kStride = kRows + 3;
-  std::vector<float> ya(kTokens * kStride), yb(kTokens * kStride), yc(kTokens * kStride);
-  const MatmulProduct products[] = {
-      {a, ya.data(), kStride}, {b, yb.data(), kStride}, {c, yc.data(), kStride}};
-  matmulBatch(products, x.data(), kCols, kTokens, pool, scratch);
-  MatvecScratch one;
-  for (int t = 0; t < kTokens; ++t) {
-    const std::span<const float> xt(x.data() + t * kCols, kCols);
-    for (const auto& [w, y] : {std::pair{a, &ya}, std::pair{b, &yb}, std::pair{c, &yc}}) {
-      std::vector<float> alone(kRows);
-      matvec(w, xt, alone, pool, one);
-      for (int64_t r = 0; r < kRows; ++r) {
-        EXPECT_EQ((*y)[static_cast<size_t>(t) * kStride + static_cast<size_t>(r)],
-                  alone[static_cast<size_t>(r)])
-            << ggmlTypeName(w.type) << " token " << t << " row " << r;
+  std::vector<std::vector<float>> outputs(matrices.size(), std::vector<float>(kTokens * kStride));
+  std::vector<MatmulProduct> products;
+  for (size_t m = 0; m < matrices.size(); ++m) {
+    products.push_back({matrices[m], outputs[m].data(), kStride});
+  }
+  const KernelIsa original = activeKernelIsa();
+  for (KernelIsa isa : {KernelIsa::Portable, KernelIsa::Avx2Fma}) {
+    if (!cpuSupports(isa)) {
+      continue;
+    }
+    setKernelIsa(isa);
+    ThreadPool pool(2);
+    std::vector<MatvecScratch> scratch;
+    matmulBatch(products, x.data(), kCols, kTokens, pool, scratch);
+    MatvecScratch one;
+    for (int t = 0; t < kTokens; ++t) {
+      const std::span<const float> xt(x.data() + t * kCols, kCols);
+      for (size_t m = 0; m < matrices.size(); ++m) {
+        std::vector<float> alone(kRows);
+        matvec(matrices[m], xt, alone, pool, one);
+        for (int64_t r = 0; r < kRows; ++r) {
+          EXPECT_EQ(outputs[m][static_cast<size_t>(t) * kStride + static_cast<size_t>(r)],
+                    alone[static_cast<size_t>(r)])
+              << ggmlTypeName(matrices[m].type) << " isa " << static_cast<int>(isa) << " token "
+              << t << " row " << r;
+        }
       }
     }
   }
+  setKernelIsa(original);
 }
 
 TEST(MatvecTest, RejectsUnsupportedTypesAndWrongSizes) {
