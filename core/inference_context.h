@@ -44,9 +44,10 @@ public:
   // matmulBatch (each weight row read once per block), and returns the logits
   // after the last one. Throws as forward() does, before running anything.
   std::span<const float> forwardPrompt(std::span<const int32_t> tokens);
-  // Runs `tokens` at positions position() on, in order, as the prompt is
-  // run, and returns the logits after each one, row-major
-  // [tokens.size()][vocab]. Speculative decoding's verify pass.
+  // Runs `tokens` at positions position() on as forwardPrompt() does (one
+  // pass over the weights per block) and returns the logits after each one,
+  // row-major [tokens.size()][vocab]: speculative decoding's verify pass.
+  // Throws as forwardPrompt() does, before running anything.
   std::vector<float> forwardSequence(std::span<const int32_t> tokens);
 
   // Forgets every position (the cache memory is kept for reuse).
@@ -65,6 +66,9 @@ private:
   void attentionBlock(const LlamaLayer& layer, int layerIndex, const Rope::Angles& angles);
   void ffnBlock(const LlamaLayer& layer);
   void expertsBlock(const LlamaLayer& layer);
+  // forwardPrompt's and forwardSequence's checks: tokens in the vocabulary,
+  // at least one, and room for all.
+  void checkBlockInput(std::span<const int32_t> tokens) const;
   void promptBlock(std::span<const int32_t> tokens);
   // Per-head RMSNorm of Q and K (qwen3), then RoPE.
   void normAndRotate(const LlamaLayer& layer, std::span<float> q, std::span<float> key,
