@@ -1,4 +1,5 @@
 #include "core/builtin_model.h"
+#include "core/gguf.h"
 #include "core/speculative.h"
 #include "tests/test_paths.h"
 
@@ -22,6 +23,10 @@ std::filesystem::path modelPath(const std::string& name) {
 
 std::filesystem::path builtinPath() {
   return test::assetsDir() / "models" / "builtin-coder.gguf";
+}
+
+std::filesystem::path builtinDraftPath() {
+  return test::assetsDir() / "models" / "builtin-draft.gguf";
 }
 
 struct LoadedModel {
@@ -245,6 +250,32 @@ TEST(SpeculativeGenerator, SharedTestModelsKeepTheGreedyTokens) {
   }
 }
 
+// The shipped draft of the built-in model (tools/train-builtin-model.py
+// --draft) was trained with the built-in model's tokenizer: every tokenizer
+// key of the two files is the same, piece for piece and score for score.
+TEST(BuiltinDraft, SharesTheBuiltinModelsTokenizerExactly) {
+  const GgufFile target = GgufFile::open(builtinPath());
+  const GgufFile draft = GgufFile::open(builtinDraftPath());
+  int keys = 0;
+  for (const GgufKeyValue& entry : target.metadata()) {
+    if (entry.key.starts_with("tokenizer.")) {
+      const GgufValue* other = draft.find(entry.key);
+      ASSERT_NE(other, nullptr) << entry.key;
+      EXPECT_TRUE(*other == entry.value) << entry.key;
+      ++keys;
+    }
+  }
+  EXPECT_GE(keys, 3); // tokens, scores and token types at least
+  EXPECT_EQ(draft.getStringArray("tokenizer.ggml.tokens").size(), 4096u);
+  const LoadedModel builtin(builtinPath());
+  const LoadedModel draftModel(builtinDraftPath());
+  EXPECT_NO_THROW(checkSameVocabulary(*builtin.model, *builtin.tokenizer, *draftModel.model,
+                                      *draftModel.tokenizer));
+  // Small enough to ship beside the built-in model and cheap enough to draft.
+  EXPECT_LT(std::filesystem::file_size(builtinDraftPath()), 5u * 1000 * 1000);
+  EXPECT_LT(draftModel.model->hiddenSize(), builtin.model->hiddenSize());
+}
+
 TEST(BuiltinDraft, NamedBuiltinOnlyForTheBuiltinModel) {
   EXPECT_EQ(resolveDraftModelPath("builtin", builtinModelPath()), builtinDraftModelPath());
   EXPECT_EQ(builtinDraftModelPath().filename(), "builtin-draft.gguf");
@@ -252,6 +283,25 @@ TEST(BuiltinDraft, NamedBuiltinOnlyForTheBuiltinModel) {
             std::filesystem::path("other.gguf"));
   EXPECT_THROW(resolveDraftModelPath("builtin", modelPath("tiny-random-llama-f32.gguf")),
                std::invalid_argument);
+}
+
+TEST(BuiltinDraft, KeepsTheBuiltinModelsGreedyTokens) {
+  const LoadedModel target(builtinPath());
+  const LoadedModel draft(builtinDraftPath());
+  int accepted = 0;
+  for (const char* text : {"def ", "import ", "class Counter:\n    def __init__(self):\n"}) {
+    const std::vector<int32_t> prompt = target.tokenizer->encode(text, true, false);
+    const GenerationOptions options = greedy(48);
+    const std::vector<int32_t> expected = targetAlone(target, prompt, options);
+    for (int k : {1, 3, 6}) {
+      const SpeculativeRun run = speculate(target, &draft, prompt, options, {k, 3});
+      EXPECT_EQ(run.result.ids, expected) << text << " K=" << k;
+      EXPECT_EQ(run.stats.emitted, run.stats.accepted + run.stats.verifyPasses);
+      accepted += run.stats.accepted;
+    }
+  }
+  // A trained draft agrees with the target often enough to be used at all.
+  EXPECT_GT(accepted, 0);
 }
 
 TEST(SpeculativeGenerator, PromptLookupReproducesTheTarget) {
