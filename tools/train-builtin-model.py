@@ -17,11 +17,15 @@ python3-sentencepiece), from the repository root:
 
 Stages are cached under tools/.train-cache/ (git-ignored); --export-only
 re-exports from the final checkpoint without training again.
+
+With --draft it trains the built-in model's draft for speculative decoding
+instead (a smaller model, same corpus, same tokenizer) and writes
+assets/models/builtin-draft.gguf; the C++ reference data are not rewritten.
 """
 import argparse
 import base64
-import dataclasses
 import ctypes
+import dataclasses
 import hashlib
 import json
 import math
