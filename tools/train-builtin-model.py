@@ -110,7 +110,6 @@ class Preset:
     n_heads: int
     n_kv_heads: int
     ffn: int
-    steps: int  # default training steps
     cache_prefix: str  # of its checkpoint and log in the cache
 
     @property
@@ -119,13 +118,13 @@ class Preset:
 
 
 BUILTIN = Preset("builtin-coder", "Small Python code model trained by tools/train-builtin-model.py",
-                 dim=256, n_layers=4, n_heads=8, n_kv_heads=4, ffn=768, steps=9000, cache_prefix="")
+                 dim=256, n_layers=4, n_heads=8, n_kv_heads=4, ffn=768, cache_prefix="")
 # The built-in model's draft for speculative decoding: about a fifth of its
 # multiply-adds per token, so that K draft steps cost less than the target
 # steps they save.
 DRAFT = Preset("builtin-draft", "Draft model of builtin-coder for speculative decoding, trained by "
                "tools/train-builtin-model.py --draft on the same corpus with the same tokenizer",
-               dim=128, n_layers=2, n_heads=4, n_kv_heads=2, ffn=384, steps=9000, cache_prefix="draft-")
+               dim=128, n_layers=2, n_heads=4, n_kv_heads=2, ffn=384, cache_prefix="draft-")
 
 # Reference prompts for the C++ tests; the README samples use the last three.
 REFERENCE_PROMPTS = {
@@ -643,8 +642,7 @@ def main():
     ap.add_argument("--draft", action="store_true",
                     help=f"train the built-in model's draft for speculative decoding ({DRAFT.n_layers} layers, "
                     f"hidden {DRAFT.dim}) instead of the built-in model")
-    ap.add_argument("--steps", type=int, help="training steps (default: %d, with --draft %d)"
-                    % (BUILTIN.steps, DRAFT.steps))
+    ap.add_argument("--steps", type=int, default=9000)
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--warmup", type=int, default=100)
@@ -664,8 +662,6 @@ def main():
         ap.error(f"--batch must be above the {PROMPT_ROWS} prompt-like rows per batch")
 
     preset = DRAFT if args.draft else BUILTIN
-    if args.steps is None:
-        args.steps = preset.steps
     if args.precision == "auto":
         args.precision = "bf16" if native_bf16() else "fp32"
     torch.set_num_threads(args.threads)
