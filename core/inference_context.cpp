@@ -74,11 +74,21 @@ std::span<const float> InferenceContext::forward(int32_t token) {
 }
 
 std::vector<float> InferenceContext::forwardSequence(std::span<const int32_t> tokens) {
-  std::vector<float> rows;
-  rows.reserve(tokens.size() * m_logits.size());
-  for (int32_t token : tokens) {
-    const std::span<const float> logits = forward(token);
-    rows.insert(rows.end(), logits.begin(), logits.end());
+  checkBlockInput(tokens);
+  const size_t hidden = static_cast<size_t>(m_model.hiddenSize());
+  const size_t vocab = m_logits.size();
+  std::vector<float> rows(tokens.size() * vocab);
+  for (size_t begin = 0; begin < tokens.size(); begin += kPromptBlockTokens) {
+    const size_t count = std::min(kPromptBlockTokens, tokens.size() - begin);
+    promptBlock(tokens.subspan(begin, count));
+    // Every position's logits, the output matrix read once for the block.
+    for (size_t t = 0; t < count; ++t) {
+      rmsNorm(std::span<const float>(m_blockX).subspan(t * hidden, hidden), m_model.outputNorm(),
+              m_model.rmsNormEps(), std::span<float>(m_blockNormed).subspan(t * hidden, hidden));
+    }
+    const MatmulProduct logits[] = {{m_model.output(), rows.data() + begin * vocab, vocab}};
+    matmulBatch(logits, m_blockNormed.data(), hidden, static_cast<int>(count), m_pool,
+                m_blockScratch);
   }
   return rows;
 }
@@ -136,21 +146,7 @@ void InferenceContext::normAndRotate(const LlamaLayer& layer, std::span<float> q
 }
 
 void InferenceContext::prefill(std::span<const int32_t> tokens) {
-  for (int32_t token : tokens) {
-    if (token < 0 || token >= m_model.vocabSize()) {
-      throw std::out_of_range("token id " + std::to_string(token) +
-                              " is outside the vocabulary 0.." +
-                              std::to_string(m_model.vocabSize() - 1));
-    }
-  }
-  if (tokens.empty()) {
-    throw std::invalid_argument("forwardPrompt: no tokens");
-  }
-  if (m_position + static_cast<int64_t>(tokens.size()) > maxPositions()) {
-    throw ContextFullError("the context is full: " + std::to_string(tokens.size()) +
-                           " tokens do not fit after position " + std::to_string(m_position) +
-                           " of " + std::to_string(maxPositions()));
-  }
+  checkBlockInput(tokens);
   for (size_t begin = 0; begin < tokens.size(); begin += kPromptBlockTokens) {
     promptBlock(tokens.subspan(begin, std::min(kPromptBlockTokens, tokens.size() - begin)));
   }
@@ -164,6 +160,24 @@ std::span<const float> InferenceContext::forwardPrompt(std::span<const int32_t> 
   rmsNorm(last, m_model.outputNorm(), m_model.rmsNormEps(), m_normed);
   matvec(m_model.output(), m_normed, m_logits, m_pool, m_scratch);
   return m_logits;
+}
+
+void InferenceContext::checkBlockInput(std::span<const int32_t> tokens) const {
+  for (int32_t token : tokens) {
+    if (token < 0 || token >= m_model.vocabSize()) {
+      throw std::out_of_range("token id " + std::to_string(token) +
+                              " is outside the vocabulary 0.." +
+                              std::to_string(m_model.vocabSize() - 1));
+    }
+  }
+  if (tokens.empty()) {
+    throw std::invalid_argument("a block of no tokens to run");
+  }
+  if (m_position + static_cast<int64_t>(tokens.size()) > maxPositions()) {
+    throw ContextFullError("the context is full: " + std::to_string(tokens.size()) +
+                           " tokens do not fit after position " + std::to_string(m_position) +
+                           " of " + std::to_string(maxPositions()));
+  }
 }
 
 void InferenceContext::promptBlock(std::span<const int32_t> tokens) {

@@ -86,6 +86,9 @@ private:
   void attentionBlock(const LlamaLayer& layer, int layerIndex, const Rope::Angles& angles);
   void ffnBlock(const LlamaLayer& layer);
   void expertsBlock(const LlamaLayer& layer);
+  // forwardPrompt's and forwardSequence's checks: tokens in the vocabulary,
+  // at least one, and room for all.
+  void checkBlockInput(std::span<const int32_t> tokens) const;
   void promptBlock(std::span<const int32_t> tokens);
   void throwIfCancelled() const {
     if (m_cancel != nullptr && m_cancel->load(std::memory_order_relaxed)) {

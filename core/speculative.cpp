@@ -161,11 +161,9 @@ SpeculativeGenerator::propose(const std::vector<int32_t>& sequence, int count,
   // keeps only what was accepted); the last token's logits start the draft.
   const std::span<const int32_t> pending =
       std::span<const int32_t>(sequence).subspan(static_cast<size_t>(m_draft->position()));
-  std::span<const float> logits;
-  for (int32_t token : pending) {
-    logits = m_draft->forward(token);
-    ++m_stats.draftPositions;
-  }
+  std::span<const float> logits =
+      pending.size() == 1 ? m_draft->forward(pending[0]) : m_draft->forwardPrompt(pending);
+  m_stats.draftPositions += static_cast<int>(pending.size());
   std::vector<int32_t> history = sequence;
   std::vector<int32_t> drafts;
   for (int i = 0; i < count; ++i) {
@@ -209,15 +207,18 @@ GenerationResult SpeculativeGenerator::generate(std::span<const int32_t> promptI
   if (m_draft != nullptr) {
     m_draft->reset();
   }
+  if (m_cancelled.load(std::memory_order_relaxed)) {
+    result.reason = StopReason::Cancelled;
+    return result;
+  }
   const Clock::time_point promptStart = Clock::now();
-  for (size_t i = 0; i + 1 < promptIds.size(); ++i) {
-    if (m_cancelled.load(std::memory_order_relaxed)) {
-      result.reason = StopReason::Cancelled;
-      return result;
-    }
-    m_target.forward(promptIds[i]);
-    if (m_draft != nullptr && m_draft->position() < m_draft->maxPositions()) {
-      m_draft->forward(promptIds[i]);
+  const std::span<const int32_t> promptHead = promptIds.first(promptIds.size() - 1);
+  if (!promptHead.empty()) {
+    m_target.forwardPrompt(promptHead);
+    if (m_draft != nullptr) {
+      // A draft with a shorter context drafts nothing once it is full.
+      m_draft->forwardPrompt(promptHead.first(
+          std::min(promptHead.size(), static_cast<size_t>(m_draft->maxPositions()))));
     }
   }
   result.promptSeconds = secondsSince(promptStart);

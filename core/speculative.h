@@ -10,9 +10,10 @@
 // Drafters: a smaller model with the same vocabulary, or prompt lookup (the
 // tokens that followed the latest earlier occurrence of the last N tokens).
 //
-// The host runs the verify call as it runs a prompt, one position after the
-// other (InferenceContext::forwardSequence), so a verify pass costs the
-// target K+1 single-token forwards here; the stats count them.
+// The host runs the verify call as it runs a prompt block
+// (InferenceContext::forwardSequence): each weight row is read once for all
+// K+1 positions, which is where speculation saves time on a host bound by
+// reading weights.
 #include "core/generator.h"
 #include "core/inference_context.h"
 #include "core/sampler.h"

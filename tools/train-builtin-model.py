@@ -17,10 +17,15 @@ python3-sentencepiece), from the repository root:
 
 Stages are cached under tools/.train-cache/ (git-ignored); --export-only
 re-exports from the final checkpoint without training again.
+
+With --draft it trains the built-in model's draft for speculative decoding
+instead (a smaller model, same corpus, same tokenizer) and writes
+assets/models/builtin-draft.gguf; the C++ reference data are not rewritten.
 """
 import argparse
 import base64
 import ctypes
+import dataclasses
 import hashlib
 import json
 import math
@@ -85,16 +90,41 @@ VALIDATION_EVERY = 40  # every 40th file in sorted order is held out
 SPACE_SPLIT_PROBABILITY = 0.15  # see split_space_prefixes
 PROMPT_ROWS = 4  # rows per training batch that start like a prompt: see prompt_rows
 
-# Model hyper-parameters (llama architecture).
+# Model hyper-parameters (llama architecture). The vocabulary and context are
+# shared by both models: the draft proposes tokens that the built-in model
+# checks, so it must use the same tokenizer, token for token.
 VOCAB = 4096
-DIM = 256
-N_LAYERS = 4
-N_HEADS = 8
-N_KV_HEADS = 4
-FFN = 768
 CONTEXT = 128
 ROPE_BASE = 10000.0
 RMS_EPS = 1e-5
+
+
+@dataclasses.dataclass(frozen=True)
+class Preset:
+    """One model this script trains: its shape and where it goes."""
+
+    name: str  # file stem under assets/models/ and in the cache
+    description: str
+    dim: int
+    n_layers: int
+    n_heads: int
+    n_kv_heads: int
+    ffn: int
+    cache_prefix: str  # of its checkpoint and log in the cache
+
+    @property
+    def head_dim(self):
+        return self.dim // self.n_heads
+
+
+BUILTIN = Preset("builtin-coder", "Small Python code model trained by tools/train-builtin-model.py",
+                 dim=256, n_layers=4, n_heads=8, n_kv_heads=4, ffn=768, cache_prefix="")
+# The built-in model's draft for speculative decoding: about a fifth of its
+# multiply-adds per token, so that K draft steps cost less than the target
+# steps they save.
+DRAFT = Preset("builtin-draft", "Draft model of builtin-coder for speculative decoding, trained by "
+               "tools/train-builtin-model.py --draft on the same corpus with the same tokenizer",
+               dim=128, n_layers=2, n_heads=4, n_kv_heads=2, ffn=384, cache_prefix="draft-")
 
 # Reference prompts for the C++ tests; the README samples use the last three.
 REFERENCE_PROMPTS = {
@@ -251,44 +281,46 @@ def apply_rope(x, cos, sin):
 
 
 class Block(torch.nn.Module):
-    def __init__(self):
+    def __init__(self, preset):
         super().__init__()
-        self.head_dim = DIM // N_HEADS
-        self.attn_norm = RMSNorm(DIM)
-        self.wq = torch.nn.Linear(DIM, N_HEADS * self.head_dim, bias=False)
-        self.wk = torch.nn.Linear(DIM, N_KV_HEADS * self.head_dim, bias=False)
-        self.wv = torch.nn.Linear(DIM, N_KV_HEADS * self.head_dim, bias=False)
-        self.wo = torch.nn.Linear(N_HEADS * self.head_dim, DIM, bias=False)
-        self.ffn_norm = RMSNorm(DIM)
-        self.w_gate = torch.nn.Linear(DIM, FFN, bias=False)
-        self.w_up = torch.nn.Linear(DIM, FFN, bias=False)
-        self.w_down = torch.nn.Linear(FFN, DIM, bias=False)
+        dim, hd = preset.dim, preset.head_dim
+        self.n_heads, self.n_kv_heads, self.head_dim = preset.n_heads, preset.n_kv_heads, hd
+        self.attn_norm = RMSNorm(dim)
+        self.wq = torch.nn.Linear(dim, preset.n_heads * hd, bias=False)
+        self.wk = torch.nn.Linear(dim, preset.n_kv_heads * hd, bias=False)
+        self.wv = torch.nn.Linear(dim, preset.n_kv_heads * hd, bias=False)
+        self.wo = torch.nn.Linear(preset.n_heads * hd, dim, bias=False)
+        self.ffn_norm = RMSNorm(dim)
+        self.w_gate = torch.nn.Linear(dim, preset.ffn, bias=False)
+        self.w_up = torch.nn.Linear(dim, preset.ffn, bias=False)
+        self.w_down = torch.nn.Linear(preset.ffn, dim, bias=False)
 
     def forward(self, x, cos, sin, mask):
-        b, t, _ = x.shape
+        b, t, dim = x.shape
         h = self.attn_norm(x)
-        q = apply_rope(self.wq(h).view(b, t, N_HEADS, self.head_dim), cos, sin)
-        k = apply_rope(self.wk(h).view(b, t, N_KV_HEADS, self.head_dim), cos, sin)
-        v = self.wv(h).view(b, t, N_KV_HEADS, self.head_dim)
-        # Query head i reads KV head i // (N_HEADS / N_KV_HEADS), as llama.cpp.
-        group = N_HEADS // N_KV_HEADS
+        q = apply_rope(self.wq(h).view(b, t, self.n_heads, self.head_dim), cos, sin)
+        k = apply_rope(self.wk(h).view(b, t, self.n_kv_heads, self.head_dim), cos, sin)
+        v = self.wv(h).view(b, t, self.n_kv_heads, self.head_dim)
+        # Query head i reads KV head i // (n_heads / n_kv_heads), as llama.cpp.
+        group = self.n_heads // self.n_kv_heads
         k = k.repeat_interleave(group, dim=2)
         v = v.repeat_interleave(group, dim=2)
         q, k, v = (z.transpose(1, 2) for z in (q, k, v))
         scores = (q @ k.transpose(-2, -1)) / math.sqrt(self.head_dim) + mask[:t, :t]
         attn = torch.softmax(scores, dim=-1) @ v
-        x = x + self.wo(attn.transpose(1, 2).reshape(b, t, DIM))
+        x = x + self.wo(attn.transpose(1, 2).reshape(b, t, dim))
         h = self.ffn_norm(x)
         return x + self.w_down(F.silu(self.w_gate(h)) * self.w_up(h))
 
 
 class Llama(torch.nn.Module):
-    def __init__(self):
+    def __init__(self, preset):
         super().__init__()
-        self.tok_embeddings = torch.nn.Embedding(VOCAB, DIM)
-        self.layers = torch.nn.ModuleList(Block() for _ in range(N_LAYERS))
-        self.norm = RMSNorm(DIM)
-        cos, sin = rope_tables(CONTEXT, DIM // N_HEADS)
+        self.preset = preset
+        self.tok_embeddings = torch.nn.Embedding(VOCAB, preset.dim)
+        self.layers = torch.nn.ModuleList(Block(preset) for _ in range(preset.n_layers))
+        self.norm = RMSNorm(preset.dim)
+        cos, sin = rope_tables(CONTEXT, preset.head_dim)
         self.register_buffer("cos", cos, persistent=False)
         self.register_buffer("sin", sin, persistent=False)
         mask = torch.full((CONTEXT, CONTEXT), float("-inf")).triu(1)
@@ -297,7 +329,7 @@ class Llama(torch.nn.Module):
             if p.dim() == 2:
                 std = 0.02
                 if name.endswith("wo.weight") or name.endswith("w_down.weight"):
-                    std = 0.02 / math.sqrt(2 * N_LAYERS)
+                    std = 0.02 / math.sqrt(2 * preset.n_layers)
                 torch.nn.init.normal_(p, mean=0.0, std=std)
 
     def forward(self, ids):
@@ -396,16 +428,16 @@ def native_bf16():
     return "avx512_bf16" in flags or "amx_bf16" in flags
 
 
-def run_config(args):
+def run_config(args, preset):
     """What a checkpoint must match to be resumed."""
     return {"steps": args.steps, "batch": args.batch, "seed": args.seed, "lr": args.lr, "warmup": args.warmup,
-            "model": [VOCAB, DIM, N_LAYERS, N_HEADS, N_KV_HEADS, FFN, CONTEXT],
+            "model": [VOCAB, preset.dim, preset.n_layers, preset.n_heads, preset.n_kv_heads, preset.ffn, CONTEXT],
             "split": SPACE_SPLIT_PROBABILITY, "prompt_rows": PROMPT_ROWS, "precision": args.precision}
 
 
-def train(args, cache, train_ids, line_starts, bos, valid_ids, logfile):
+def train(args, preset, cache, train_ids, line_starts, bos, valid_ids, logfile):
     torch.manual_seed(args.seed)
-    model = Llama()
+    model = Llama(preset)
     decay = [p for p in model.parameters() if p.dim() == 2]
     no_decay = [p for p in model.parameters() if p.dim() < 2]
     opt = torch.optim.AdamW(
@@ -415,10 +447,10 @@ def train(args, cache, train_ids, line_starts, bos, valid_ids, logfile):
     )
     gen = torch.Generator().manual_seed(args.seed)
     start = 0
-    ckpt = cache / "checkpoint.pt"
+    ckpt = cache / f"{preset.cache_prefix}checkpoint.pt"
     if ckpt.exists() and not args.trial:
         state = torch.load(ckpt)
-        if state.get("config") == run_config(args):
+        if state.get("config") == run_config(args, preset):
             model.load_state_dict(state["model"])
             opt.load_state_dict(state["opt"])
             gen.set_state(state["gen"])
@@ -449,7 +481,7 @@ def train(args, cache, train_ids, line_starts, bos, valid_ids, logfile):
         if not args.trial and ((step + 1) % args.eval_every == 0 or last):
             log(f"step {step} valid loss {evaluate(model, valid_ids, args.batch, 4):.4f}", logfile)
             torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "gen": gen.get_state(),
-                        "step": step + 1, "config": run_config(args)}, ckpt)
+                        "step": step + 1, "config": run_config(args, preset)}, ckpt)
     log(f"training done in {time.time() - t0:.0f}s", logfile)
     return model
 
@@ -487,7 +519,7 @@ def token_type(sp, i):
     return 1
 
 
-def gguf_metadata(sp, corpus_rule):
+def gguf_metadata(sp, preset, corpus_rule):
     def kv(key, type_, value, element_type=None):
         entry = {"key": key, "type": type_, "value": value}
         if element_type:
@@ -497,18 +529,18 @@ def gguf_metadata(sp, corpus_rule):
     n = sp.get_piece_size()
     return {"metadata": [
         kv("general.architecture", "string", "llama"),
-        kv("general.name", "string", "waferscope-builtin-coder"),
-        kv("general.description", "string", "Small Python code model trained by tools/train-builtin-model.py"),
+        kv("general.name", "string", f"waferscope-{preset.name}"),
+        kv("general.description", "string", preset.description),
         kv("general.license", "string", CORPUS_LICENSE),
         kv("general.source.url", "string", corpus_rule),
         kv("llama.vocab_size", "uint32", n),
         kv("llama.context_length", "uint32", CONTEXT),
-        kv("llama.embedding_length", "uint32", DIM),
-        kv("llama.block_count", "uint32", N_LAYERS),
-        kv("llama.feed_forward_length", "uint32", FFN),
-        kv("llama.attention.head_count", "uint32", N_HEADS),
-        kv("llama.attention.head_count_kv", "uint32", N_KV_HEADS),
-        kv("llama.rope.dimension_count", "uint32", DIM // N_HEADS),
+        kv("llama.embedding_length", "uint32", preset.dim),
+        kv("llama.block_count", "uint32", preset.n_layers),
+        kv("llama.feed_forward_length", "uint32", preset.ffn),
+        kv("llama.attention.head_count", "uint32", preset.n_heads),
+        kv("llama.attention.head_count_kv", "uint32", preset.n_kv_heads),
+        kv("llama.rope.dimension_count", "uint32", preset.head_dim),
         kv("llama.rope.freq_base", "float32", ROPE_BASE),
         kv("llama.attention.layer_norm_rms_epsilon", "float32", RMS_EPS),
         kv("tokenizer.ggml.model", "string", "llama"),
@@ -527,7 +559,7 @@ def gguf_metadata(sp, corpus_rule):
 def fp16_rounded(model):
     """A copy whose matrices are rounded to fp16, as stored in the F16 GGUF;
     1-D norm weights stay float32 there, as in llama.cpp's F16 files."""
-    ref = Llama()
+    ref = Llama(model.preset)
     ref.load_state_dict(model.state_dict())
     with torch.no_grad():
         for p in ref.parameters():
@@ -581,19 +613,22 @@ def samples(sp, ref_model):
         print(f"----- {prompt!r}\n{prompt}{sp.decode(full[len(ids):])}\n")
 
 
-def export(args, cache, sp, model, corpus_rule):
+def export(args, preset, cache, sp, model, corpus_rule):
     tensors = gguf_tensors(model)
-    st_path = cache / "builtin-coder.safetensors"
-    meta_path = cache / "builtin-coder.metadata.json"
+    st_path = cache / f"{preset.name}.safetensors"
+    meta_path = cache / f"{preset.name}.metadata.json"
     write_safetensors(st_path, tensors)
     with open(meta_path, "w", encoding="utf-8") as f:
-        json.dump(gguf_metadata(sp, corpus_rule), f, ensure_ascii=False, indent=0)
+        json.dump(gguf_metadata(sp, preset, corpus_rule), f, ensure_ascii=False, indent=0)
     log(f"wrote {st_path} and {meta_path}")
     ref = fp16_rounded(model)
-    write_references(sp, ref, REPO / "assets/models/reference")
+    # The C++ engine's reference data are the built-in model's; the draft is
+    # checked through speculative decoding against it.
+    if preset is BUILTIN:
+        write_references(sp, ref, REPO / "assets/models/reference")
     samples(sp, ref)
     if args.cli:
-        out = REPO / "assets/models/builtin-coder.gguf"
+        out = REPO / f"assets/models/{preset.name}.gguf"
         cmd = [args.cli, "convert", str(st_path), "--metadata", str(meta_path), "--type", "f16", "-o", str(out)]
         log(" ".join(cmd))
         subprocess.run(cmd, check=True)
@@ -604,6 +639,9 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--cli", help="waferscope-cli used to write the GGUF (omit to skip the GGUF)")
     ap.add_argument("--cache", default=str(REPO / "tools/.train-cache"))
+    ap.add_argument("--draft", action="store_true",
+                    help=f"train the built-in model's draft for speculative decoding ({DRAFT.n_layers} layers, "
+                    f"hidden {DRAFT.dim}) instead of the built-in model")
     ap.add_argument("--steps", type=int, default=9000)
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--lr", type=float, default=2e-3)
@@ -623,19 +661,20 @@ def main():
     if args.batch <= PROMPT_ROWS:
         ap.error(f"--batch must be above the {PROMPT_ROWS} prompt-like rows per batch")
 
+    preset = DRAFT if args.draft else BUILTIN
     if args.precision == "auto":
         args.precision = "bf16" if native_bf16() else "fp32"
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     cache = Path(args.cache)
     cache.mkdir(parents=True, exist_ok=True)
-    logfile = cache / "train.log"
+    logfile = cache / f"{preset.cache_prefix}train.log"
 
     # Debian's python3-torch calls libblas.so.3: the reference BLAS unless
     # libopenblas0-pthread is installed (about 10x slower matrix products).
     with open("/proc/self/maps", encoding="utf-8") as maps:
         blas = sorted({line.split()[-1] for line in maps if "blas" in line})
-    log(f"torch {torch.__version__}, {args.threads} threads, {args.precision}, BLAS {' '.join(blas)}", logfile)
+    log(f"{preset.name}: torch {torch.__version__}, {args.threads} threads, {args.precision}, BLAS {' '.join(blas)}", logfile)
 
     files = corpus_files()
     train_files, valid_files = split_corpus(files)
@@ -663,16 +702,16 @@ def main():
     train_ids, valid_ids = torch.from_numpy(train_np), torch.from_numpy(valid_np)
 
     if args.export_only:
-        model = Llama()
-        model.load_state_dict(torch.load(cache / "checkpoint.pt")["model"])
+        model = Llama(preset)
+        model.load_state_dict(torch.load(cache / f"{preset.cache_prefix}checkpoint.pt")["model"])
     else:
         line_starts = top_level_line_starts(sp, train_np)
         log(f"{len(line_starts)} top-level line starts for the prompt-like rows", logfile)
-        model = train(args, cache, train_ids, line_starts, sp.bos_id(), valid_ids, logfile)
+        model = train(args, preset, cache, train_ids, line_starts, sp.bos_id(), valid_ids, logfile)
         if args.trial:
             return
         log(f"final valid loss {evaluate(model, valid_ids, args.batch, 16):.4f}", logfile)
-    export(args, cache, sp, model, corpus_rule)
+    export(args, preset, cache, sp, model, corpus_rule)
 
 
 if __name__ == "__main__":

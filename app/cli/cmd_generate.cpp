@@ -52,13 +52,13 @@ struct Drafter {
   std::unique_ptr<core::InferenceContext> context;
 };
 
-Drafter loadDrafter(const GenerateArgs& args, const core::LlamaModel& target,
-                    const core::Tokenizer& targetTokenizer) {
+Drafter loadDrafter(const GenerateArgs& args, const std::filesystem::path& targetPath,
+                    const core::LlamaModel& target, const core::Tokenizer& targetTokenizer) {
   Drafter drafter;
   if (args.draft == "ngram") {
     return drafter;
   }
-  drafter.path = core::resolveModelPath(args.draft);
+  drafter.path = core::resolveDraftModelPath(args.draft, targetPath);
   drafter.model = core::LlamaModel::load(drafter.path);
   const std::unique_ptr<core::Tokenizer> tokenizer =
       core::Tokenizer::fromGguf(drafter.model->file());
@@ -83,6 +83,10 @@ nlohmann::json speculativeReport(const GenerateArgs& args, const Drafter& drafte
           {"draft_positions", stats.draftPositions},
           {"draft_seconds", stats.draftSeconds},
           {"verify_seconds", stats.verifySeconds},
+          {"draft_seconds_per_position",
+           stats.draftPositions > 0 ? stats.draftSeconds / stats.draftPositions : 0.0},
+          {"verify_seconds_per_pass",
+           stats.verifyPasses > 0 ? stats.verifySeconds / stats.verifyPasses : 0.0},
           {"decode_seconds", decodeSeconds},
           {"tokens_per_second", decodeSeconds > 0.0 ? double(tokens) / decodeSeconds : 0.0}};
 }
@@ -139,7 +143,7 @@ void runGenerate(const GenerateArgs& args) {
     core::Generator generator(context, tokenizer.get());
     result = generator.generate(promptIds, options, onToken);
   } else {
-    const Drafter drafter = loadDrafter(args, *model, *tokenizer);
+    const Drafter drafter = loadDrafter(args, path, *model, *tokenizer);
     core::SpeculativeGenerator generator(context, drafter.context.get(), tokenizer.get(),
                                          {args.draftTokens, args.ngram});
     result = generator.generate(promptIds, options, onToken);
@@ -156,6 +160,7 @@ void runGenerate(const GenerateArgs& args) {
           plainSeconds > 0.0 ? double(plainResult.ids.size()) / plainSeconds : 0.0;
       targetAlone = {{"decode_seconds", plainSeconds},
                      {"tokens_per_second", plainRate},
+                     {"seconds_per_token", plainRate > 0.0 ? 1.0 / plainRate : 0.0},
                      {"same_tokens", plainResult.ids == result.ids},
                      {"speedup", plainRate > 0.0
                                      ? speculative["tokens_per_second"].get<double>() / plainRate
@@ -193,19 +198,23 @@ void runGenerate(const GenerateArgs& args) {
             : double(speculative["target_positions"].get<int>()) / double(result.ids.size());
     std::fprintf(stderr,
                  "[speculative, draft %s, K=%d: %d of %d draft tokens accepted (%.1f %%), %.2f "
-                 "tokens per verify pass (%d passes); the target ran %.2f positions per token "
-                 "(the host verifies position by position); %.1f tokens/s]\n",
+                 "tokens per verify pass (%d passes); the target ran %.2f positions per token; "
+                 "%.3f ms per draft position, %.3f ms per verify pass; %.1f tokens/s]\n",
                  speculative["draft"].get<std::string>().c_str(), args.draftTokens,
                  speculative["accepted"].get<int>(), speculative["drafted"].get<int>(),
                  100.0 * speculative["acceptance_rate"].get<double>(),
                  speculative["tokens_per_verify"].get<double>(), passes, perToken,
+                 1e3 * speculative["draft_seconds_per_position"].get<double>(),
+                 1e3 * speculative["verify_seconds_per_pass"].get<double>(),
                  speculative["tokens_per_second"].get<double>());
   }
   if (!targetAlone.is_null()) {
     std::fprintf(
         stderr,
-        "[target alone: %.1f tokens/s; host speedup %.2fx, both measured in this run; %s]\n",
-        targetAlone["tokens_per_second"].get<double>(), targetAlone["speedup"].get<double>(),
+        "[target alone: %.1f tokens/s, %.3f ms per token; host speedup %.2fx, both measured in "
+        "this run; %s]\n",
+        targetAlone["tokens_per_second"].get<double>(),
+        1e3 * targetAlone["seconds_per_token"].get<double>(), targetAlone["speedup"].get<double>(),
         targetAlone["same_tokens"].get<bool>() ? "same tokens" : "different tokens (sampling)");
   }
 }
@@ -236,7 +245,8 @@ const bool registered = registerCommand(
       cmd.add_flag("--json", args->json, "Print ids, pieces and per-token host times as JSON");
       cmd.add_option("--draft", args->draft,
                      "Speculative decoding: a draft GGUF with the target's vocabulary, "
-                     "'builtin', or 'ngram' (prompt lookup, no draft model)");
+                     "'builtin' (the built-in model's draft, for --model builtin), or 'ngram' "
+                     "(prompt lookup, no draft model)");
       auto* draftTokens = cmd.add_option("--draft-tokens", args->draftTokens,
                                          "Draft tokens per verify pass (1..32)");
       auto* ngram =

@@ -1,9 +1,14 @@
+#include "core/builtin_model.h"
+#include "core/gguf.h"
 #include "core/speculative.h"
 #include "tests/test_paths.h"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <filesystem>
+#include <map>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -18,6 +23,10 @@ std::filesystem::path modelPath(const std::string& name) {
 
 std::filesystem::path builtinPath() {
   return test::assetsDir() / "models" / "builtin-coder.gguf";
+}
+
+std::filesystem::path builtinDraftPath() {
+  return test::assetsDir() / "models" / "builtin-draft.gguf";
 }
 
 struct LoadedModel {
@@ -144,6 +153,36 @@ TEST(InferenceContextRollback, SequenceAndTruncateMatchAFreshRun) {
   EXPECT_THROW(context.truncate(-1), std::out_of_range);
 }
 
+// The verify pass runs K+1 tokens as one block (and a longer catch-up as
+// several): every row must be the logits forward() gives, bit for bit, on
+// each architecture and weight type the host runs.
+TEST(InferenceContextRollback, BlockedSequenceMatchesForwardOnEveryModel) {
+  for (const char* name : {"tiny-random-llama-q4_k_m.gguf", "tiny-random-llama-k-q5_k_m.gguf",
+                           "tiny-random-qwen3-f16.gguf", "tiny-random-qwen3moe-q8_0.gguf"}) {
+    const LoadedModel target(modelPath(name));
+    const int vocab = target.model->vocabSize();
+    // 40 tokens: a full block of 32 and a partial one.
+    std::vector<int32_t> tokens;
+    for (int i = 0; i < 40; ++i) {
+      tokens.push_back((i * 37 + 11) % vocab);
+    }
+    InferenceContext oneByOne(*target.model, {2, 0});
+    InferenceContext blocked(*target.model, {2, 0});
+    oneByOne.forward(tokens[0]);
+    blocked.forward(tokens[0]);
+    const std::vector<float> rows = blocked.forwardSequence(std::span(tokens).subspan(1));
+    ASSERT_EQ(rows.size(), (tokens.size() - 1) * static_cast<size_t>(vocab)) << name;
+    for (size_t t = 1; t < tokens.size(); ++t) {
+      const std::span<const float> expected = oneByOne.forward(tokens[t]);
+      const std::span<const float> row = std::span<const float>(rows).subspan(
+          (t - 1) * static_cast<size_t>(vocab), expected.size());
+      ASSERT_TRUE(std::equal(expected.begin(), expected.end(), row.begin()))
+          << name << ": position " << t;
+    }
+    EXPECT_EQ(blocked.position(), oneByOne.position());
+  }
+}
+
 TEST(SpeculativeGenerator, GreedyQuantisedDraftsReproduceTheTarget) {
   const LoadedModel target(modelPath("tiny-random-llama-f32.gguf"));
   const GenerationOptions options = greedy(64);
@@ -185,6 +224,86 @@ TEST(SpeculativeGenerator, BuiltinModelAsItsOwnDraftAcceptsEverything) {
   EXPECT_GT(run.stats.verifyPasses, 1);
 }
 
+// The shared llama.cpp test models beyond the tiny llama: a quantised copy as
+// the draft of its own family's larger-precision file, and prompt lookup.
+TEST(SpeculativeGenerator, SharedTestModelsKeepTheGreedyTokens) {
+  const struct {
+    const char* target;
+    const char* draft;
+  } pairs[] = {{"tiny-random-llama-k-q5_k_m.gguf", "tiny-random-llama-k-q2_k.gguf"},
+               {"tiny-random-qwen3-f16.gguf", "tiny-random-qwen3-q4_k_m.gguf"},
+               {"tiny-random-qwen3moe-f16.gguf", "tiny-random-qwen3moe-q8_0.gguf"}};
+  for (const auto& pair : pairs) {
+    const LoadedModel target(modelPath(pair.target));
+    const LoadedModel draft(modelPath(pair.draft));
+    const std::vector<int32_t> prompt =
+        target.tokenizer->encode("def fibonacci(n):\n    if n < 2:\n", true, false);
+    const GenerationOptions options = greedy(40);
+    const std::vector<int32_t> expected = targetAlone(target, prompt, options);
+    for (int k : {1, 4}) {
+      const SpeculativeRun run = speculate(target, &draft, prompt, options, {k, 3});
+      EXPECT_EQ(run.result.ids, expected) << pair.target << " K=" << k;
+      EXPECT_EQ(run.stats.emitted, run.stats.accepted + run.stats.verifyPasses) << pair.target;
+    }
+    const SpeculativeRun lookup = speculate(target, nullptr, prompt, options, {4, 1});
+    EXPECT_EQ(lookup.result.ids, expected) << pair.target << " prompt lookup";
+  }
+}
+
+// The shipped draft of the built-in model (tools/train-builtin-model.py
+// --draft) was trained with the built-in model's tokenizer: every tokenizer
+// key of the two files is the same, piece for piece and score for score.
+TEST(BuiltinDraft, SharesTheBuiltinModelsTokenizerExactly) {
+  const GgufFile target = GgufFile::open(builtinPath());
+  const GgufFile draft = GgufFile::open(builtinDraftPath());
+  int keys = 0;
+  for (const GgufKeyValue& entry : target.metadata()) {
+    if (entry.key.starts_with("tokenizer.")) {
+      const GgufValue* other = draft.find(entry.key);
+      ASSERT_NE(other, nullptr) << entry.key;
+      EXPECT_TRUE(*other == entry.value) << entry.key;
+      ++keys;
+    }
+  }
+  EXPECT_GE(keys, 3); // tokens, scores and token types at least
+  EXPECT_EQ(draft.getStringArray("tokenizer.ggml.tokens").size(), 4096u);
+  const LoadedModel builtin(builtinPath());
+  const LoadedModel draftModel(builtinDraftPath());
+  EXPECT_NO_THROW(checkSameVocabulary(*builtin.model, *builtin.tokenizer, *draftModel.model,
+                                      *draftModel.tokenizer));
+  // Small enough to ship beside the built-in model and cheap enough to draft.
+  EXPECT_LT(std::filesystem::file_size(builtinDraftPath()), 5u * 1000 * 1000);
+  EXPECT_LT(draftModel.model->hiddenSize(), builtin.model->hiddenSize());
+}
+
+TEST(BuiltinDraft, NamedBuiltinOnlyForTheBuiltinModel) {
+  EXPECT_EQ(resolveDraftModelPath("builtin", builtinModelPath()), builtinDraftModelPath());
+  EXPECT_EQ(builtinDraftModelPath().filename(), "builtin-draft.gguf");
+  EXPECT_EQ(resolveDraftModelPath("other.gguf", builtinModelPath()),
+            std::filesystem::path("other.gguf"));
+  EXPECT_THROW(resolveDraftModelPath("builtin", modelPath("tiny-random-llama-f32.gguf")),
+               std::invalid_argument);
+}
+
+TEST(BuiltinDraft, KeepsTheBuiltinModelsGreedyTokens) {
+  const LoadedModel target(builtinPath());
+  const LoadedModel draft(builtinDraftPath());
+  int accepted = 0;
+  for (const char* text : {"def ", "import ", "class Counter:\n    def __init__(self):\n"}) {
+    const std::vector<int32_t> prompt = target.tokenizer->encode(text, true, false);
+    const GenerationOptions options = greedy(48);
+    const std::vector<int32_t> expected = targetAlone(target, prompt, options);
+    for (int k : {1, 3, 6}) {
+      const SpeculativeRun run = speculate(target, &draft, prompt, options, {k, 3});
+      EXPECT_EQ(run.result.ids, expected) << text << " K=" << k;
+      EXPECT_EQ(run.stats.emitted, run.stats.accepted + run.stats.verifyPasses);
+      accepted += run.stats.accepted;
+    }
+  }
+  // A trained draft agrees with the target often enough to be used at all.
+  EXPECT_GT(accepted, 0);
+}
+
 TEST(SpeculativeGenerator, PromptLookupReproducesTheTarget) {
   const LoadedModel builtin(builtinPath());
   const std::vector<int32_t> prompt = builtin.tokenizer->encode(
@@ -213,6 +332,89 @@ TEST(SpeculativeGenerator, SamplingIsSeededAndKeepsTheLimits) {
   EXPECT_EQ(first.result.ids, second.result.ids);
   EXPECT_EQ(first.result.ids.size(), 13u);
   EXPECT_GT(first.stats.accepted, 0);
+}
+
+// End to end, sampling: the first two tokens the speculative generator
+// emits must follow the target's own joint distribution p(t1) p(t2 | t1).
+// Prompt lookup proposes "▁os" after "import os\nimport", which the built-in
+// model gives 22 % at temperature 1 with top-k 4: about 4 drafts in 5 are
+// rejected and resampled from the residual, the rest accepted and followed
+// by the pass's own token. A chi-square test over the joint's cells (those
+// expected fewer than 5 times pooled), fixed seeds, bound at the 1e-4 upper
+// tail.
+TEST(SpeculativeGenerator, SampledTokensFollowTheTargetsJointDistribution) {
+  const LoadedModel target(builtinPath());
+  const std::vector<int32_t> prompt = target.tokenizer->encode("import os\nimport", true, false);
+  SamplerSettings settings;
+  settings.temperature = 1.0f;
+  settings.topK = 4; // a small support: 16 joint cells
+  const Sampler sampler(settings);
+
+  // The exact joint from the target's logits.
+  std::map<std::pair<int32_t, int32_t>, double> expected;
+  InferenceContext exact(*target.model, {1, 0});
+  std::vector<int32_t> history = prompt;
+  const auto first = sampler.distribution(exact.forwardPrompt(prompt), history);
+  ASSERT_EQ(first.size(), 4u);
+  for (const auto& [t1, p1] : first) {
+    exact.truncate(static_cast<int>(prompt.size()));
+    history.push_back(t1);
+    for (const auto& [t2, p2] : sampler.distribution(exact.forward(t1), history)) {
+      expected[{t1, t2}] = double(p1) * double(p2);
+    }
+    history.pop_back();
+  }
+
+  InferenceContext context(*target.model, {1, 0});
+  SpeculativeGenerator generator(context, nullptr, target.tokenizer.get(), {1, 1});
+  constexpr int kRuns = 800;
+  std::map<std::pair<int32_t, int32_t>, int> counts;
+  int drafted = 0;
+  int accepted = 0;
+  for (int run = 0; run < kRuns; ++run) {
+    GenerationOptions options;
+    options.maxTokens = 2;
+    options.sampler = settings;
+    options.sampler.seed = static_cast<uint64_t>(run);
+    const GenerationResult result = generator.generate(prompt, options);
+    ASSERT_EQ(result.ids.size(), 2u);
+    ++counts[{result.ids[0], result.ids[1]}];
+    drafted += generator.stats().drafted;
+    accepted += generator.stats().accepted;
+  }
+  double chiSquare = 0.0;
+  int cells = 0;
+  int counted = 0;
+  double pooledWant = 0.0;
+  int pooledGot = 0;
+  for (const auto& [cell, probability] : expected) {
+    const double want = probability * kRuns;
+    const int got = counts.count(cell) != 0 ? counts.at(cell) : 0;
+    counted += got;
+    if (want < 5.0) {
+      pooledWant += want;
+      pooledGot += got;
+      continue;
+    }
+    chiSquare += (got - want) * (got - want) / want;
+    ++cells;
+  }
+  if (pooledWant > 0.0) {
+    chiSquare += (pooledGot - pooledWant) * (pooledGot - pooledWant) / pooledWant;
+    ++cells;
+  }
+  EXPECT_EQ(counted, kRuns) << "a pair outside the target's support came out";
+  ASSERT_GE(cells, 6);
+  // Wilson-Hilferty: the chi-square quantile with cells - 1 degrees of
+  // freedom at z = 3.719 (upper tail 1e-4).
+  const double dof = cells - 1;
+  const double bound =
+      dof * std::pow(1.0 - 2.0 / (9.0 * dof) + 3.719 * std::sqrt(2.0 / (9.0 * dof)), 3);
+  EXPECT_LT(chiSquare, bound) << cells << " cells";
+  // Both branches of the rule ran: accepted drafts and resampled rejections.
+  EXPECT_EQ(drafted, kRuns);
+  EXPECT_GT(accepted, kRuns / 10);
+  EXPECT_LT(accepted, drafted - kRuns / 10);
 }
 
 TEST(SpeculativeGenerator, StopsWhenTheContextIsFull) {
