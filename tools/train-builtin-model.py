@@ -1,10 +1,10 @@
 #!/usr/bin/python3
 """Train Waferscope's built-in coding model and export it.
 
-A small llama-architecture model is trained on the CPU with PyTorch on the
-permissively licensed Python sources Debian installs here (the standard
-library, NumPy and PyTorch; see CORPUS_ROOTS), with its own SentencePiece BPE
-tokenizer. The trained weights are written as a
+A small llama-architecture model is trained with PyTorch (on the CPU, or on
+a GPU with --device cuda) on the permissively licensed Python sources Debian
+installs here (the standard library, NumPy and PyTorch; see CORPUS_ROOTS),
+with its own SentencePiece BPE tokenizer. The trained weights are written as a
 .safetensors file with llama.cpp GGUF tensor names plus a JSON sidecar holding
 the GGUF metadata; `waferscope-cli convert` then writes the GGUF with the
 project's writer. PyTorch reference logits and greedy continuations for a few
@@ -373,9 +373,10 @@ def lr_at(step, steps, peak, warmup):
 def evaluate(model, data, batch, n_batches):
     model.eval()
     g = torch.Generator().manual_seed(SEED + 1)
+    device = next(model.parameters()).device
     total = 0.0
     for _ in range(n_batches):
-        x, y = sample_batch(data, batch, g)
+        x, y = (z.to(device) for z in sample_batch(data, batch, g))
         total += F.cross_entropy(model(x).view(-1, VOCAB), y.view(-1)).item()
     model.train()
     return total / n_batches
@@ -432,12 +433,15 @@ def run_config(args, preset):
     """What a checkpoint must match to be resumed."""
     return {"steps": args.steps, "batch": args.batch, "seed": args.seed, "lr": args.lr, "warmup": args.warmup,
             "model": [VOCAB, preset.dim, preset.n_layers, preset.n_heads, preset.n_kv_heads, preset.ffn, CONTEXT],
-            "split": SPACE_SPLIT_PROBABILITY, "prompt_rows": PROMPT_ROWS, "precision": args.precision}
+            "split": SPACE_SPLIT_PROBABILITY, "prompt_rows": PROMPT_ROWS, "precision": args.precision,
+            "device": args.device}
 
 
 def train(args, preset, cache, train_ids, line_starts, bos, valid_ids, logfile):
     torch.manual_seed(args.seed)
-    model = Llama(preset)
+    # Initialised on the CPU, then moved: the same seed gives the same weights
+    # on either device, and batches are drawn on the CPU in the same order.
+    model = Llama(preset).to(args.device)
     decay = [p for p in model.parameters() if p.dim() == 2]
     no_decay = [p for p in model.parameters() if p.dim() < 2]
     opt = torch.optim.AdamW(
@@ -449,7 +453,7 @@ def train(args, preset, cache, train_ids, line_starts, bos, valid_ids, logfile):
     start = 0
     ckpt = cache / f"{preset.cache_prefix}checkpoint.pt"
     if ckpt.exists() and not args.trial:
-        state = torch.load(ckpt)
+        state = torch.load(ckpt, map_location="cpu")
         if state.get("config") == run_config(args, preset):
             model.load_state_dict(state["model"])
             opt.load_state_dict(state["opt"])
@@ -462,10 +466,10 @@ def train(args, preset, cache, train_ids, line_starts, bos, valid_ids, logfile):
     for step in range(start, args.steps):
         for group in opt.param_groups:
             group["lr"] = lr_at(step, args.steps, args.lr, args.warmup)
-        x, y = training_batch(train_ids, line_starts, bos, args.batch, gen)
+        x, y = (z.to(args.device) for z in training_batch(train_ids, line_starts, bos, args.batch, gen))
         # Mixed precision: matrix products in bf16, weights, optimiser state
         # and the loss in float32.
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.precision == "bf16"):
+        with torch.autocast(args.device, dtype=torch.bfloat16, enabled=args.precision == "bf16"):
             logits = model(x)
         loss = F.cross_entropy(logits.float().view(-1, VOCAB), y.view(-1))
         opt.zero_grad(set_to_none=True)
@@ -651,8 +655,14 @@ def main():
     # train at 2,266 tokens/s against 1,422 on one (2026-12-01 build machine).
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--precision", choices=("auto", "bf16", "fp32"), default="auto",
-                    help="matrix products in training; auto: bf16 where the CPU has bf16 dot products "
-                    "(3.4x faster than fp32 on the 2026-12-01 build machine)")
+                    help="matrix products in training; auto: bf16 on a GPU and where the CPU has bf16 dot "
+                    "products (3.4x faster than fp32 on the 2026-12-01 build machine)")
+    ap.add_argument("--device", choices=("cpu", "cuda"), default="cpu",
+                    help="where to train; export and the reference data always run on the CPU")
+    ap.add_argument("--corpus-list",
+                    help="take the corpus file list from this corpus-files.txt of an earlier run instead of "
+                    "scanning the corpus roots (for a machine without the corpus; its tokenizer and token "
+                    "stream must then be in the cache)")
     ap.add_argument("--seed", type=int, default=SEED,
                     help="initialisation and batch order (the corpus and tokenizer always use %(default)s)")
     ap.add_argument("--trial", action="store_true", help="time a few steps only; nothing is saved")
@@ -663,7 +673,7 @@ def main():
 
     preset = DRAFT if args.draft else BUILTIN
     if args.precision == "auto":
-        args.precision = "bf16" if native_bf16() else "fp32"
+        args.precision = "bf16" if args.device == "cuda" or native_bf16() else "fp32"
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     cache = Path(args.cache)
@@ -674,9 +684,13 @@ def main():
     # libopenblas0-pthread is installed (about 10x slower matrix products).
     with open("/proc/self/maps", encoding="utf-8") as maps:
         blas = sorted({line.split()[-1] for line in maps if "blas" in line})
-    log(f"{preset.name}: torch {torch.__version__}, {args.threads} threads, {args.precision}, BLAS {' '.join(blas)}", logfile)
+    log(f"{preset.name}: torch {torch.__version__}, {args.device}, {args.threads} threads, {args.precision}, "
+        f"BLAS {' '.join(blas)}", logfile)
 
-    files = corpus_files()
+    if args.corpus_list:
+        files = Path(args.corpus_list).read_text(encoding="utf-8").splitlines()
+    else:
+        files = corpus_files()
     train_files, valid_files = split_corpus(files)
     digest = hashlib.sha256("\n".join(files).encode()).hexdigest()[:16]
     roots = "; ".join(f"{root}/**/*.py ({what}, {licence})" for root, what, licence in CORPUS_ROOTS)
@@ -690,11 +704,15 @@ def main():
     with open(cache / "corpus-files.txt", "w", encoding="utf-8") as f:
         f.write("\n".join(files) + "\n")
 
-    sp = train_tokenizer(cache, train_files)
     ids_path = cache / f"tokens-split{SPACE_SPLIT_PROBABILITY}.npz"
+    if args.corpus_list and not ((cache / "tokenizer.model").exists() and ids_path.exists()):
+        ap.error(f"--corpus-list needs {cache / 'tokenizer.model'} and {ids_path}")
+    sp = train_tokenizer(cache, train_files)
     if ids_path.exists():
+        # Stored as int64 here, or as uint16 (the vocabulary fits) to carry it
+        # to another machine.
         data = np.load(ids_path)
-        train_np, valid_np = data["train"], data["valid"]
+        train_np, valid_np = data["train"].astype(np.int64), data["valid"].astype(np.int64)
     else:
         train_np = split_space_prefixes(sp, encode_files(sp, train_files), SPACE_SPLIT_PROBABILITY)
         valid_np = encode_files(sp, valid_files)
@@ -703,7 +721,8 @@ def main():
 
     if args.export_only:
         model = Llama(preset)
-        model.load_state_dict(torch.load(cache / f"{preset.cache_prefix}checkpoint.pt")["model"])
+        state = torch.load(cache / f"{preset.cache_prefix}checkpoint.pt", map_location="cpu")
+        model.load_state_dict(state["model"])
     else:
         line_starts = top_level_line_starts(sp, train_np)
         log(f"{len(line_starts)} top-level line starts for the prompt-like rows", logfile)
@@ -711,6 +730,7 @@ def main():
         if args.trial:
             return
         log(f"final valid loss {evaluate(model, valid_ids, args.batch, 16):.4f}", logfile)
+        model = model.cpu()
     export(args, preset, cache, sp, model, corpus_rule)
 
 
