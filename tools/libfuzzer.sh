@@ -16,10 +16,11 @@ cmake --build --preset libfuzzer -j "$(nproc)"
 out=$root/build-fuzz
 mkdir -p "$out/corpus/gguf" "$out/corpus/json" "$out/artifacts"
 cp tests/fuzz/corpus/gguf/*.gguf "$out/corpus/gguf/"
-# fuzz_json's first byte picks the reader: 0 card, 1 chip, 2 GPU, 3 config.json, 4 sweep.
+# fuzz_json's first byte picks the reader: 0 card, 1 chip, 2 GPU, 3 config.json, 4 sweep,
+# 5 serving profile.
 reader=0
 for dir in assets/models/cards assets/chips assets/gpus tests/fuzz/corpus/config \
-  "assets/sweeps tests/fuzz/corpus/sweep"; do
+  "assets/sweeps tests/fuzz/corpus/sweep" assets/serving; do
   for f in $(for d in $dir; do echo "$d"/*.json; done); do
     { printf "\\x0$reader"; cat "$f"; } > "$out/corpus/json/$reader-$(basename "$f")"
   done

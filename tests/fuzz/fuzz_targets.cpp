@@ -14,6 +14,7 @@
 #include "sim/chip_spec.h"
 #include "sim/gpu_baseline.h"
 #include "sim/mapper.h"
+#include "sim/serving_profile.h"
 #include "sim/timing_engine.h"
 #include "sim/work_budget.h"
 
@@ -187,6 +188,8 @@ std::string_view targetName(Target target) {
     return "sweep";
   case Target::SweepResults:
     return "sweep results";
+  case Target::ServingProfile:
+    return "serving profile";
   }
   return "?";
 }
@@ -209,6 +212,8 @@ std::string_view targetFileName(Target target) {
     return "sweep.json";
   case Target::SweepResults:
     return "results.csv";
+  case Target::ServingProfile:
+    return "serving.json";
   }
   return "case";
 }
@@ -266,6 +271,14 @@ Outcome exercise(Target target, const fs::path& path) {
   case Target::SweepResults:
     exerciseSweepResults(path, outcome);
     return outcome;
+  case Target::ServingProfile: {
+    sim::ServingProfile profile;
+    if (step(path, outcome, [&] { profile = sim::loadServingProfile(path.string()); })) {
+      // What `simulate --serving` does next: pick the draft for a target.
+      use([&] { (void)profile.draftFor(core::loadModelSpec("llama-3.1-70b")); });
+    }
+    return outcome;
+  }
   }
   return outcome;
 }

@@ -14,14 +14,15 @@
 namespace ws::fuzz {
 
 enum class Target {
-  Gguf,         // GGUF: metadata, model shape, tokenizer, weights and one forward step
-  Safetensors,  // a .safetensors file: its header, and every tensor's first and last byte
-  HfConfig,     // a Hugging Face config.json: model shape, sizes, mapping work estimate
-  ModelCard,    // assets/models/cards/*.json: the card, sizes, mapping work estimate
-  ChipSpec,     // assets/chips/*.json: chip, a mapping and a decode step of a tiny model
-  GpuBaseline,  // assets/gpus/*.json: the spec and an estimate for llama-3.1-8b
-  Sweep,        // a sweep file: axes, grid size, first and last point, their chip JSON
-  SweepResults, // a sweep's results.csv as the Sweep panel reads it: cells, Pareto front
+  Gguf,           // GGUF: metadata, model shape, tokenizer, weights and one forward step
+  Safetensors,    // a .safetensors file: its header, and every tensor's first and last byte
+  HfConfig,       // a Hugging Face config.json: model shape, sizes, mapping work estimate
+  ModelCard,      // assets/models/cards/*.json: the card, sizes, mapping work estimate
+  ChipSpec,       // assets/chips/*.json: chip, a mapping and a decode step of a tiny model
+  GpuBaseline,    // assets/gpus/*.json: the spec and an estimate for llama-3.1-8b
+  Sweep,          // a sweep file: axes, grid size, first and last point, their chip JSON
+  SweepResults,   // a sweep's results.csv as the Sweep panel reads it: cells, Pareto front
+  ServingProfile, // assets/serving/*.json: the profile and its draft for llama-3.1-70b
 };
 
 std::string_view targetName(Target target);

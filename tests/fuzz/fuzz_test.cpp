@@ -121,6 +121,10 @@ TEST(Fuzz, Sweeps) {
   runAndReport(Target::Sweep, std::move(seeds), true, 200);
 }
 
+TEST(Fuzz, ServingProfiles) {
+  runAndReport(Target::ServingProfile, seedsIn(test::assetsDir() / "serving", ".json"), true, 150);
+}
+
 TEST(Fuzz, SweepResults) {
   runAndReport(Target::SweepResults, seedsIn(corpusDir() / "sweep-results", ".csv"), false, 150);
 }
