@@ -280,13 +280,15 @@ void ServingPanel::onPrepared(uint64_t id, double plainTokensPerSecond, std::vec
     if (rate == profileRate) {
       m_profileLine = int(m_rateLines.size());
       name += tr(" (profile)");
-      QPen pen = line->pen();
-      pen.setWidthF(3.0);
-      line->setPen(pen);
     }
     line->setName(name);
     line->setPointsVisible(true);
-    m_chart->addSeries(line);
+    m_chart->addSeries(line); // takes the theme's colour
+    if (rate == profileRate) {
+      QPen pen = line->pen();
+      pen.setWidthF(3.5);
+      line->setPen(pen);
+    }
     line->attachAxis(m_kAxis);
     line->attachAxis(m_rateAxis);
     m_rateLines.push_back(line);
@@ -335,8 +337,10 @@ void ServingPanel::onDone(uint64_t id, QString error) {
   const QString chip = QString::fromStdString(m_placement->chip().name);
   QString text;
   if (m_plainTokensPerSecond > 0.0) {
-    text =
-        tr("%1 alone on %2: %3 tokens/s.").arg(model, chip).arg(m_plainTokensPerSecond, 0, 'f', 0);
+    text = tr("At context %1, %2 alone on %3: %4 tokens/s.")
+               .arg(m_placement->options().contextTokens)
+               .arg(model, chip)
+               .arg(m_plainTokensPerSecond, 0, 'f', 0);
   }
   if (m_profileLine >= 0 && m_rateLines[size_t(m_profileLine)]->count() > 0) {
     const QList<QPointF> points = m_rateLines[size_t(m_profileLine)]->points();
@@ -357,6 +361,7 @@ void ServingPanel::onDone(uint64_t id, QString error) {
 
 void ServingPanel::updateYRange() {
   m_rateAxis->setRange(0, std::max(1.0, m_maxTokensPerSecond * 1.08));
+  m_rateAxis->applyNiceNumbers();
 }
 
 } // namespace ws::app
