@@ -5,6 +5,7 @@
 
 #include <QChart>
 #include <QComboBox>
+#include <QHBoxLayout>
 #include <QLabel>
 #include <QLineSeries>
 #include <QPen>
@@ -66,7 +67,7 @@ QString sourcesOf(const sim::ServingProfile& profile) {
 ServingPanel::ServingPanel(QWidget* parent) : QWidget(parent) {
   auto* controls = new QWidget(this);
   auto* layout = new QVBoxLayout(controls);
-  layout->setContentsMargins(4, 4, 4, 0);
+  layout->setContentsMargins(4, 4, 0, 4);
   m_profiles = new QComboBox(controls);
   m_profiles->setObjectName("servingProfiles");
   for (const std::string& name : sim::listServingProfiles()) {
@@ -87,6 +88,7 @@ ServingPanel::ServingPanel(QWidget* parent) : QWidget(parent) {
   layout->addWidget(m_summary);
   layout->addWidget(m_status);
   layout->addWidget(m_progress);
+  layout->addStretch(1);
 
   m_chart = new QChart;
   m_kAxis = new QValueAxis;
@@ -95,13 +97,20 @@ ServingPanel::ServingPanel(QWidget* parent) : QWidget(parent) {
   m_kAxis->setTickCount(kMaxWhatIfK); // one tick per whole K
   m_kAxis->setLabelFormat("%d");
   m_rateAxis = new QValueAxis;
-  m_rateAxis->setTitleText(tr("tokens/s (simulated)"));
+  m_rateAxis->setTitleText(tr("tokens/s"));
   m_rateAxis->setLabelFormat("%.0f");
   m_rateAxis->setRange(0, 1);
   m_chart->addAxis(m_kAxis, Qt::AlignBottom);
   m_chart->addAxis(m_rateAxis, Qt::AlignLeft);
-  fillWithCompactChart(this, m_chart);
-  static_cast<QVBoxLayout*>(this->layout())->insertWidget(0, controls);
+  auto* chartHost = new QWidget(this);
+  fillWithCompactChart(chartHost, m_chart);
+  // Profile and status beside the chart: the dock under the heatmap is wide
+  // and short.
+  controls->setMaximumWidth(kControlsWidth);
+  auto* row = new QHBoxLayout(this);
+  row->setContentsMargins(0, 0, 0, 0);
+  row->addWidget(controls);
+  row->addWidget(chartHost, 1);
 
   m_worker = std::thread([this] { workerLoop(); });
   m_profiles->setCurrentIndex(std::max(m_profiles->findText(kDefaultProfile), 0));

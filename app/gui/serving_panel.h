@@ -41,6 +41,7 @@ class ServingPanel : public QWidget {
 public:
   static constexpr int kMaxWhatIfK = 8;
   static constexpr const char* kDefaultProfile = "launch-2024";
+  static constexpr int kControlsWidth = 280; // pixels: picker, summary and status
 
   explicit ServingPanel(QWidget* parent = nullptr);
   ~ServingPanel() override;
