@@ -270,7 +270,9 @@ void ServingPanel::runJob(const Job& job) {
       error = QString::fromUtf8(e.what());
     }
   }
-  post([this, id = job.id, error] { onDone(id, error); });
+  if (!superseded()) { // nothing more is posted once the panel is going away
+    post([this, id = job.id, error] { onDone(id, error); });
+  }
 }
 
 void ServingPanel::onPrepared(uint64_t id, double plainTokensPerSecond, std::vector<double> rates,
