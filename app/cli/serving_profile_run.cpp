@@ -1,14 +1,12 @@
 #include "app/cli/serving_profile_run.h"
 
-#include "sim/fast_engine.h"
-#include "sim/mapper.h"
 #include "sim/serving_profile.h"
+#include "sim/serving_what_if.h"
 #include "sim/speculative_step.h"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <optional>
@@ -55,7 +53,7 @@ void printSweep(const std::vector<sim::SpeculativeStepTiming>& steps,
   for (size_t r = 0; r < rates.size(); ++r) {
     for (size_t i = 0; i < steps.size(); ++i) {
       const auto rate = [&](size_t k) {
-        return sim::expectedTokensPerStep(rates[r], steps[k].draftTokens) / steps[k].seconds();
+        return sim::speculativeTokensPerSecond(rates[r], steps[k]);
       };
       if (rate(i) > rate(best[r])) {
         best[r] = i;
@@ -67,7 +65,7 @@ void printSweep(const std::vector<sim::SpeculativeStepTiming>& steps,
     std::printf("%3d %10.2f %10.2f %10.2f", s.draftTokens, s.seconds() * 1e6, s.draftSeconds * 1e6,
                 s.verifySeconds * 1e6);
     for (size_t r = 0; r < rates.size(); ++r) {
-      const double tps = sim::expectedTokensPerStep(rates[r], s.draftTokens) / s.seconds();
+      const double tps = sim::speculativeTokensPerSecond(rates[r], s);
       const char mark = best[r] == i ? '*' : (tps < plainTokensPerSecond ? '-' : ' ');
       std::printf(" %10.0f%c", tps, mark);
     }
@@ -86,8 +84,8 @@ bool runServingProfile(const ServingRequest& request, const core::ModelSpec& mod
     return false;
   }
   const sim::ServingProfile profile = sim::loadServingProfile(request.profile);
-  if (!request.weightBitsGiven && profile.weightBits > 0) {
-    options.bytesPerWeight = profile.weightBits / 8.0;
+  if (!request.weightBitsGiven) {
+    options = sim::withServingPrecision(profile, options);
   }
   if (!profile.speculative) {
     if (!request.sweep.empty()) {
@@ -106,13 +104,13 @@ bool runServingProfile(const ServingRequest& request, const core::ModelSpec& mod
   const std::optional<std::pair<int, int>> sweep =
       request.sweep.empty() ? std::nullopt : std::optional(parseDraftRange(request.sweep));
   const sim::SpeculativeDecoding& spec = *profile.speculative;
-  const core::ModelSpec draft = profile.draftFor(model);
-  const sim::SpeculativePair pair = sim::mapSpeculativePair(model, draft, chip, options);
-  const int64_t context = options.contextTokens;
+  const sim::ServingWhatIf whatIf = sim::prepareServingWhatIf(profile, model, chip, options);
+  const core::ModelSpec& draft = *whatIf.draft;
+  const sim::SpeculativePair& pair = *whatIf.pair;
+  const int64_t context = whatIf.contextTokens;
   const sim::SpeculativeEstimate e =
       sim::estimateSpeculativeDecode(pair, spec.draftTokens, spec.acceptanceRate, context);
-  const sim::Placement alone = sim::mapModel(model, chip, options);
-  const double plain = 1.0 / sim::predictDecodeSeconds(alone, context);
+  const double plain = whatIf.plainTokensPerSecond;
 
   std::printf("%s with draft %s on %s (%d wafer%s), serving profile %s: the draft in rows 0-%d "
               "of the first wafer, the target below it\n",
@@ -160,16 +158,14 @@ bool runServingProfile(const ServingRequest& request, const core::ModelSpec& mod
   }
   if (sweep) {
     const auto [from, to] = *sweep;
-    std::vector<double> rates = {spec.acceptanceRange.low, spec.acceptanceRate,
-                                 spec.acceptanceRange.high};
-    rates.erase(std::unique(rates.begin(), rates.end()), rates.end());
+    const std::vector<double>& rates = whatIf.acceptanceRates;
     const auto steps = sim::sweepDraftTokens(pair, from, to, context);
     printSweep(steps, rates, plain);
     for (const sim::SpeculativeStepTiming& k : steps) {
       nlohmann::json point = {{"draft_tokens", k.draftTokens}, {"step_s", k.seconds()}};
       for (double rate : rates) {
         point["tokens_per_second"][fmt::format("{:.2f}", rate)] =
-            sim::expectedTokensPerStep(rate, k.draftTokens) / k.seconds();
+            sim::speculativeTokensPerSecond(rate, k);
       }
       report["sweep"].push_back(point);
     }

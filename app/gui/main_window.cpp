@@ -6,6 +6,7 @@
 #include "app/gui/model_panel.h"
 #include "app/gui/presenter_demo.h"
 #include "app/gui/run_panel.h"
+#include "app/gui/serving_panel.h"
 #include "app/gui/sram_chart_panel.h"
 #include "app/gui/sweep_panel.h"
 #include "app/gui/token_timeline_panel.h"
@@ -95,6 +96,10 @@ MainWindow::MainWindow(const MainWindowOptions& options, QWidget* parent) : QMai
   QDockWidget* sweepDock =
       addPanelDock(m_sweep, "Sweep: metric against axis", "sweepDock", Qt::BottomDockWidgetArea);
   tabifyDockWidget(timelineDock, sweepDock);
+  auto* serving = new ServingPanel(this);
+  serving->followMappings(*m_bridge);
+  tabifyDockWidget(timelineDock, addPanelDock(serving, "Serving: tokens/s against K", "servingDock",
+                                              Qt::BottomDockWidgetArea));
   timelineDock->raise();
   resizeDocks({timelineDock}, {kChartDockHeight}, Qt::Vertical);
   resizeDocks({textDock, comparisonDock, sramDock},
