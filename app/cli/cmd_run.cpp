@@ -3,8 +3,8 @@
 // and times it on the simulated chip; then the timing summary and the same
 // exports as the GUI's (report, trace, CSV) and a heatmap PNG.
 #include "app/cli/command.h"
-#include "app/cli/heatmap_field.h"
 #include "app/cli/output_path.h"
+#include "app/cli/run_outputs.h"
 #include "app/cli/token_ids.h"
 #include "app/run/atomic_file.h"
 #include "app/run/run_controller.h"
@@ -32,19 +32,14 @@ struct RunArgs {
   float repetitionPenalty = 1.0f;
   uint64_t seed = 0;
   std::vector<std::string> gpus;
-  std::string report;
-  std::string trace;
-  std::string csv;
-  std::string heatmap;
-  std::string field = "activity";
-  std::string heatmapScale = "absolute";
-  double at = -1.0;
+  RunOutputs outputs;
   std::string text;
 };
 
 void runRun(const RunArgs& a) {
-  const app::Plane plane = heatmapPlane(a.field);
-  const app::ColourScale scale = heatmapScale(a.heatmapScale);
+  // Bad names fail before the run, not after it.
+  heatmapPlane(a.outputs);
+  heatmapScale(a.outputs);
   app::RunController controller;
   const app::ModelLoadedEvent loaded = controller.loadModel(a.model);
   if (!loaded.hasWeights) {
@@ -93,18 +88,7 @@ void runRun(const RunArgs& a) {
   if (!a.text.empty()) {
     app::writeTextAtomically(a.text, text);
   }
-  if (!a.report.empty()) {
-    controller.exportReport(a.report);
-  }
-  if (!a.trace.empty()) {
-    controller.exportTrace(a.trace);
-  }
-  if (!a.csv.empty()) {
-    controller.exportCsv(a.csv);
-  }
-  if (!a.heatmap.empty()) {
-    controller.exportHeatmap(a.heatmap, plane, a.at, scale);
-  }
+  writeRunOutputs(controller, a.outputs);
 }
 
 const bool registered = registerCommand(
@@ -137,18 +121,7 @@ const bool registered = registerCommand(
       cmd.add_option("--seed", a->seed, "Sampling seed");
       cmd.add_option("--gpu", a->gpus,
                      "GPU baselines (presets or JSON files; default: every preset)");
-      cmd.add_option("--report", a->report, "write the JSON report")->check(writableOutputFile());
-      cmd.add_option("--trace", a->trace, "write a Chrome/Perfetto trace JSON")
-          ->check(writableOutputFile());
-      cmd.add_option("--csv", a->csv, "write the tokens as CSV")->check(writableOutputFile());
-      cmd.add_option("--heatmap", a->heatmap, "write a heatmap PNG")->check(writableOutputFile());
-      cmd.add_option("--field", a->field, "heatmap field: activity, sram or links")
-          ->capture_default_str();
-      cmd.add_option("--heatmap-scale", a->heatmapScale,
-                     "heatmap colours: absolute (0-100 % of capacity) or data (stretched to the "
-                     "frame's own range, named in the legend)")
-          ->capture_default_str();
-      cmd.add_option("--at", a->at, "heatmap time in simulated seconds (default: the last step)");
+      addRunOutputOptions(cmd, a->outputs);
       cmd.add_option("--text", a->text, "write the prompt and the generated text to a file")
           ->check(writableOutputFile());
       cmd.callback([a, prompt, ids] {

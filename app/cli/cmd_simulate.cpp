@@ -4,9 +4,9 @@
 // heatmap PNG. `run` (cmd_run.cpp) is the same controller generating the
 // tokens on the host as well.
 #include "app/cli/command.h"
-#include "app/cli/heatmap_field.h"
 #include "app/cli/output_path.h"
 #include "app/cli/progress_bar.h"
+#include "app/cli/run_outputs.h"
 #include "app/cli/serving_profile_run.h"
 #include "app/run/atomic_file.h"
 #include "app/run/run_controller.h"
@@ -40,12 +40,7 @@ struct SimulateArgs {
   int wafers = 0;
   bool fewestWafers = false;
   double weightBits = 0.0;
-  std::string trace;
-  std::string report;
-  std::string heatmap;
-  std::string field = "activity";
-  std::string heatmapScale = "absolute";
-  double at = -1.0;
+  RunOutputs outputs;
   std::vector<std::string> gpus{"h100-sxm", "b200"};
   std::string dataflow = "pipeline";
   int grid = 0;
@@ -61,9 +56,10 @@ void runMeshDataflow(const SimulateArgs& a, const core::ModelSpec& model, const 
   if (a.grid < 1) {
     throw std::runtime_error("--dataflow waferllm needs --grid N (an N x N sub-grid of PEs)");
   }
-  if (!a.trace.empty() || !a.heatmap.empty() || a.engine != "fast" || a.sequences != 1) {
+  if (!a.outputs.trace.empty() || !a.outputs.heatmap.empty() || !a.outputs.csv.empty() ||
+      a.engine != "fast" || a.sequences != 1) {
     throw std::runtime_error("--dataflow waferllm is a closed form of one sequence: no --trace, "
-                             "--heatmap, --engine detailed or --sequences");
+                             "--heatmap, --csv, --engine detailed or --sequences");
   }
   const int64_t context = a.context > 0 ? a.context : promptTokens + a.genTokens;
   const sim::TimeBreakdown layer = sim::meshDecodeLayerCycles(chip, model, a.grid, context);
@@ -87,7 +83,7 @@ void runMeshDataflow(const SimulateArgs& a, const core::ModelSpec& model, const 
                           100.0 * layer.category(c) / layer.total());
   }
   std::printf("  decode layer: %s\n", causes.c_str());
-  if (!a.report.empty()) {
+  if (!a.outputs.report.empty()) {
     nlohmann::ordered_json j;
     j["model"] = model.name;
     j["chip"] = chip.name;
@@ -102,7 +98,7 @@ void runMeshDataflow(const SimulateArgs& a, const core::ModelSpec& model, const 
       breakdown[sim::TimeBreakdown::categoryName(c)] = layer.category(c) / chip.clockHz;
     }
     j["decode_layer_breakdown_s"] = breakdown;
-    app::writeTextAtomically(a.report, j.dump(2) + "\n");
+    app::writeTextAtomically(a.outputs.report, j.dump(2) + "\n");
   }
 }
 
@@ -116,8 +112,9 @@ void runSimulate(const SimulateArgs& a) {
   if (a.weightBits < 0 || a.weightBits > 64) {
     throw std::runtime_error(fmt::format("--weight-bits must be 1..64, got {}", a.weightBits));
   }
-  const app::Plane plane = heatmapPlane(a.field);
-  const app::ColourScale scale = heatmapScale(a.heatmapScale);
+  // Bad names fail before the run, not after it.
+  heatmapPlane(a.outputs);
+  heatmapScale(a.outputs);
   app::RunController controller;
   controller.loadModel(a.model);
   controller.setChip(a.chip);
@@ -163,9 +160,10 @@ void runSimulate(const SimulateArgs& a) {
                                          "generated tokens ({})",
                                          options.contextTokens, promptTokens + a.genTokens));
   }
-  const ServingRequest serving{
-      a.serving, a.sweepDraftTokens, a.weightBits > 0,
-      !a.trace.empty() || !a.heatmap.empty() || a.engine != "fast" || a.sequences > 1, a.report};
+  const ServingRequest serving{a.serving, a.sweepDraftTokens, a.weightBits > 0,
+                               !a.outputs.trace.empty() || !a.outputs.heatmap.empty() ||
+                                   !a.outputs.csv.empty() || a.engine != "fast" || a.sequences > 1,
+                               a.outputs.report};
   if (runServingProfile(serving, controller.modelSpec(), controller.chip(), options)) {
     return;
   }
@@ -175,19 +173,12 @@ void runSimulate(const SimulateArgs& a) {
 
   ProgressBar progress("simulating", int64_t(a.sequences) * (1 + a.genTokens));
   int64_t done = 0;
-  const app::FinishedEvent finished = controller.timeRun(
-      promptTokens, a.genTokens, a.sequences, !a.heatmap.empty(), [&] { progress.update(++done); });
+  const app::FinishedEvent finished =
+      controller.timeRun(promptTokens, a.genTokens, a.sequences, !a.outputs.heatmap.empty(),
+                         [&] { progress.update(++done); });
   progress.finish();
   std::fputs(finished.report.summary().c_str(), stdout);
-  if (!a.report.empty()) {
-    controller.exportReport(a.report);
-  }
-  if (!a.trace.empty()) {
-    controller.exportTrace(a.trace);
-  }
-  if (!a.heatmap.empty()) {
-    controller.exportHeatmap(a.heatmap, plane, a.at, scale);
-  }
+  writeRunOutputs(controller, a.outputs);
 }
 
 const bool registered = registerCommand(
@@ -213,17 +204,7 @@ const bool registered = registerCommand(
       cmd.add_flag("--fewest-wafers", a->fewestWafers,
                    "map on the fewest wafers that hold the model (at most --wafers)");
       cmd.add_option("--weight-bits", a->weightBits, "bits per weight (default: the model's)");
-      cmd.add_option("--trace", a->trace, "write a Chrome/Perfetto trace JSON")
-          ->check(writableOutputFile());
-      cmd.add_option("--report", a->report, "write the JSON report")->check(writableOutputFile());
-      cmd.add_option("--heatmap", a->heatmap, "write a heatmap PNG")->check(writableOutputFile());
-      cmd.add_option("--field", a->field, "heatmap field: activity, sram or links")
-          ->capture_default_str();
-      cmd.add_option("--heatmap-scale", a->heatmapScale,
-                     "heatmap colours: absolute (0-100 % of capacity) or data (stretched to the "
-                     "frame's own range, named in the legend)")
-          ->capture_default_str();
-      cmd.add_option("--at", a->at, "heatmap time in simulated seconds (default: the last step)");
+      addRunOutputOptions(cmd, a->outputs);
       cmd.add_option("--gpu", a->gpus, "GPU baselines (presets or JSON files)");
       cmd.add_option("--dataflow", a->dataflow,
                      "pipeline (layers in regions, the engines) or waferllm (one layer on an N x N "

@@ -97,7 +97,7 @@ bool runServingProfile(const ServingRequest& request, const core::ModelSpec& mod
   if (request.plainRunOutputs) {
     throw std::runtime_error(fmt::format(
         "--serving {}: a speculative run is timed on the fast engine for one sequence and prints "
-        "its step; --trace, --heatmap, --engine detailed and --sequences time plain "
+        "its step; --trace, --heatmap, --csv, --engine detailed and --sequences time plain "
         "decoding (use --serving launch-2024)",
         profile.name));
   }
