@@ -82,7 +82,10 @@ const char* kSidecar = R"({"metadata": [
 class GgufConvert : public ::testing::Test {
 protected:
   void SetUp() override {
-    dir = test::outputDir() / "gguf_convert";
+    // One folder per test: ctest runs them as parallel processes, and a
+    // shared meta.json was read half-written by another test's SetUp.
+    dir = test::outputDir() / "gguf_convert" /
+          ::testing::UnitTest::GetInstance()->current_test_info()->name();
     std::filesystem::create_directories(dir);
     matrix = {"blk.0.attn_q.weight", {3, 64}, ramp(3 * 64, 1.5f)};
     norm = {"blk.0.attn_norm.weight", {64}, ramp(64, 0.5f)};
