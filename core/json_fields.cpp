@@ -33,6 +33,32 @@ const json* findField(const json& object, std::string_view field) {
 
 } // namespace
 
+bool jsonNestsDeeperThan(std::string_view text, int maxDepth) {
+  int depth = 0;
+  bool inString = false;
+  bool escaped = false;
+  for (const char c : text) {
+    if (inString) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        inString = false;
+      }
+    } else if (c == '"') {
+      inString = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > maxDepth) {
+        return true;
+      }
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return false;
+}
+
 json readJsonFile(const std::filesystem::path& path, uint64_t maxBytes) {
   // O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused below.
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
@@ -65,6 +91,10 @@ json readJsonFile(const std::filesystem::path& path, uint64_t maxBytes) {
     done += size_t(n);
   }
   ::close(fd);
+  if (jsonNestsDeeperThan(text)) {
+    throw FormatError(path,
+                      fmt::format("nests arrays or objects deeper than {} levels", kMaxJsonDepth));
+  }
   try {
     return json::parse(text);
   } catch (const json::parse_error& e) {

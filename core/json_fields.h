@@ -17,8 +17,18 @@ namespace ws::core {
 // Data files are a few KB; anything larger is not one.
 inline constexpr uint64_t kMaxJsonFileBytes = uint64_t(1) << 20;
 
+// Arrays and objects nested deeper than this are refused: no data file needs
+// it, and writing such a value back out recurses once per level (a sweep file
+// nested 100,000 deep overflowed the stack; found by Fuzz.Sweeps under ASan).
+inline constexpr int kMaxJsonDepth = 64;
+
+// True when `text` opens more than `maxDepth` arrays or objects inside each
+// other (brackets inside strings do not count).
+bool jsonNestsDeeperThan(std::string_view text, int maxDepth = kMaxJsonDepth);
+
 // Parses a whole JSON file. Throws FormatError when the path is not a regular
-// file, cannot be read, is larger than maxBytes or is not valid JSON.
+// file, cannot be read, is larger than maxBytes, nests deeper than
+// kMaxJsonDepth or is not valid JSON.
 nlohmann::json readJsonFile(const std::filesystem::path& path,
                             uint64_t maxBytes = kMaxJsonFileBytes);
 

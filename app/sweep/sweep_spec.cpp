@@ -1,5 +1,6 @@
 #include "app/sweep/sweep_spec.h"
 
+#include "core/json_fields.h"
 #include "sim/chip_spec.h"
 
 #include <fmt/format.h>
@@ -259,6 +260,10 @@ SweepSpec SweepSpec::load(const fs::path& file) {
 
 SweepSpec SweepSpec::parse(const std::string& jsonText, const std::string& file,
                            const fs::path& baseDir) {
+  if (core::jsonNestsDeeperThan(jsonText)) {
+    throw SweepError(fmt::format("{}: nests arrays or objects deeper than {} levels", file,
+                                 core::kMaxJsonDepth));
+  }
   Json root;
   try {
     root = Json::parse(jsonText);

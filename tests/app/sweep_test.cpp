@@ -106,6 +106,18 @@ TEST(SweepSpecTest, UnknownFieldNamesTheFileAndTheField) {
               HasSubstr("unknown field 'clock'"));
 }
 
+// Found by Fuzz.Sweeps under ASan: a description nested 100,000 deep parsed,
+// then overflowed the stack when the canonical text was written.
+TEST(SweepSpecTest, DeepNestingIsRefusedBeforeParsing) {
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  EXPECT_THAT(errorOf(R"({"description": )" + deep + R"(, "axes": []})"),
+              HasSubstr("study.json: nests arrays or objects deeper than 64 levels"));
+  // Brackets inside strings are text, not nesting.
+  EXPECT_THAT(errorOf(R"({"description": ")" + std::string(100, '[') +
+                      R"(", "axes": [{"field": "userz", "values": [1]}]})"),
+              HasSubstr("unknown field 'userz'"));
+}
+
 TEST(SweepSpecTest, UnknownChipPathNamesTheFileThePathAndTheChip) {
   EXPECT_THAT(errorOf(R"({"axes": [{"field": "chip.noSuchGroup.sramBytes", "values": [98304]}]})"),
               HasSubstr("study.json: field 'chip.noSuchGroup.sramBytes': no field 'noSuchGroup' "

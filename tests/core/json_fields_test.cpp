@@ -71,6 +71,11 @@ TEST(JsonFields, ReadJsonFileRefusesWhatIsNotASmallRegularJsonFile) {
   std::ofstream(dir / "big.json") << std::string(2000, ' ') << "{}";
   EXPECT_NE(errorOf([&] { readJsonFile(dir / "big.json", 1000); }).find("larger than the 1000"),
             std::string::npos);
+  std::ofstream(dir / "deep.json") << std::string(65, '[') << std::string(65, ']');
+  EXPECT_EQ(errorOf([&] { readJsonFile(dir / "deep.json"); }),
+            (dir / "deep.json").string() + ": nests arrays or objects deeper than 64 levels");
+  std::ofstream(dir / "deep64.json") << std::string(64, '[') << std::string(64, ']');
+  EXPECT_TRUE(readJsonFile(dir / "deep64.json").is_array());
   std::ofstream(dir / "overflow.json") << R"({"a": 27e648})";
   EXPECT_EQ(errorOf([&] { readJsonFile(dir / "overflow.json"); }),
             (dir / "overflow.json").string() + ": invalid JSON: a number is out of range");
