@@ -40,6 +40,8 @@
 #include <string>
 #include <vector>
 
+#include "bench/repeated_runs.h"
+
 namespace {
 
 using ws::app::FrameBuilder;
@@ -202,23 +204,8 @@ void AfterDrawn(benchmark::State& state) {
   report(state, copied);
 }
 
-// The machine is shared: five repetitions, the fastest one reported ("_min"
-// time, "_max" frames/s) as the figure least disturbed by other processes.
-double lowest(const std::vector<double>& v) {
-  return *std::min_element(v.begin(), v.end());
-}
-double highest(const std::vector<double>& v) {
-  return *std::max_element(v.begin(), v.end());
-}
-
 void repeated(benchmark::internal::Benchmark* b) {
-  b->UseRealTime()
-      ->Unit(benchmark::kMillisecond)
-      ->MinTime(0.5)
-      ->Repetitions(5)
-      ->ComputeStatistics("min", lowest)
-      ->ComputeStatistics("max", highest)
-      ->ReportAggregatesOnly(true);
+  ws::bench::repeatFiveTimes(b, 0.5);
 }
 
 BENCHMARK(BeforeCpu)->Apply(repeated);

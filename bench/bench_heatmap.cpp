@@ -15,6 +15,8 @@
 #include <memory>
 #include <vector>
 
+#include "bench/repeated_runs.h"
+
 namespace {
 
 constexpr uint32_t kImageWidth = 1280;
@@ -87,25 +89,8 @@ void UploadDrawAndReadback(benchmark::State& state) {
       benchmark::Counter(double(state.iterations()), benchmark::Counter::kIsRate);
 }
 
-// The machine is shared (2 cores, other jobs): five repetitions; the fastest
-// repetition is the figure least disturbed by other processes: its time is in
-// the "_min" row and its fps in the "_max" row.
-double lowest(const std::vector<double>& v) {
-  return *std::min_element(v.begin(), v.end());
-}
-double highest(const std::vector<double>& v) {
-  return *std::max_element(v.begin(), v.end());
-}
-
-// Five timed repetitions each, reported as mean, median, min and max.
 void repeated(benchmark::internal::Benchmark* b) {
-  b->UseRealTime()
-      ->Unit(benchmark::kMillisecond)
-      ->MinTime(1.0)
-      ->Repetitions(5)
-      ->ComputeStatistics("min", lowest)
-      ->ComputeStatistics("max", highest)
-      ->ReportAggregatesOnly(true);
+  ws::bench::repeatFiveTimes(b, 1.0);
 }
 
 BENCHMARK(UploadAndDraw)->Apply(repeated);
