@@ -117,7 +117,10 @@ Generator::Generator(InferenceContext& context, const Tokenizer* tokenizer)
 }
 
 Generator::~Generator() {
-  m_context.setCancelFlag(nullptr);
+  // Another generator (a speculative one) may have taken the context since.
+  if (m_context.cancelFlag() == &m_cancelled) {
+    m_context.setCancelFlag(nullptr);
+  }
 }
 
 void Generator::start(std::span<const int32_t> promptIds, const GenerationOptions& options) {
@@ -133,6 +136,7 @@ void Generator::start(std::span<const int32_t> promptIds, const GenerationOption
     throw std::invalid_argument("the token limit must not be negative");
   }
   m_cancelled.store(false, std::memory_order_relaxed);
+  m_context.setCancelFlag(&m_cancelled);
   m_options = options;
   m_history.assign(promptIds.begin(), promptIds.end());
   m_promptSize = promptIds.size();

@@ -78,6 +78,7 @@ public:
   // flag must outlive its use here. position() then counts only the tokens
   // (or prompt blocks) completed before the cancellation.
   void setCancelFlag(const std::atomic<bool>* flag) { m_cancel = flag; }
+  const std::atomic<bool>* cancelFlag() const { return m_cancel; }
   int maxPositions() const { return m_cache.maxPositions(); }
   int threads() const { return m_pool.size(); }
   const LlamaModel& model() const { return m_model; }

@@ -126,7 +126,11 @@ VerifyOutcome acceptOrResample(std::span<const double> target, std::span<const d
 SpeculativeGenerator::SpeculativeGenerator(InferenceContext& target, InferenceContext* draft,
                                            const Tokenizer* tokenizer, SpeculativeOptions options)
     : m_target(target), m_draft(draft), m_tokenizer(tokenizer), m_options(options),
-      m_eos(endOfSequenceId(target.model(), tokenizer)) {
+      m_eos(endOfSequenceId(target.model(), tokenizer)),
+      m_capture([this](const GeneratedToken& token) {
+        m_pass->tokens.push_back(token);
+        return m_onToken ? m_onToken(token) : true;
+      }) {
   if (options.draftTokens < 1 || options.draftTokens > kMaxDraftTokens) {
     throw std::invalid_argument("--draft-tokens " + std::to_string(options.draftTokens) +
                                 ": a verify pass checks 1.." + std::to_string(kMaxDraftTokens) +
@@ -144,9 +148,17 @@ SpeculativeGenerator::SpeculativeGenerator(InferenceContext& target, InferenceCo
   }
 }
 
+SpeculativeGenerator::~SpeculativeGenerator() {
+  if (m_target.cancelFlag() == &m_cancelled) {
+    m_target.setCancelFlag(nullptr);
+  }
+  if (m_draft != nullptr && m_draft->cancelFlag() == &m_cancelled) {
+    m_draft->setCancelFlag(nullptr);
+  }
+}
+
 std::vector<int32_t>
 SpeculativeGenerator::propose(const std::vector<int32_t>& sequence, int count,
-                              const Sampler& sampler, Xoshiro256& rng,
                               std::vector<std::vector<double>>& draftProbabilities) {
   const int vocab = m_target.model().vocabSize();
   draftProbabilities.clear();
@@ -167,8 +179,9 @@ SpeculativeGenerator::propose(const std::vector<int32_t>& sequence, int count,
   std::vector<int32_t> history = sequence;
   std::vector<int32_t> drafts;
   for (int i = 0; i < count; ++i) {
-    draftProbabilities.push_back(denseDistribution(sampler.distribution(logits, history), vocab));
-    const int32_t token = sampleToken(draftProbabilities.back(), rng);
+    draftProbabilities.push_back(
+        denseDistribution(m_sampler->distribution(logits, history), vocab));
+    const int32_t token = sampleToken(draftProbabilities.back(), m_rng);
     drafts.push_back(token);
     history.push_back(token);
     if (i + 1 < count) {
@@ -179,11 +192,8 @@ SpeculativeGenerator::propose(const std::vector<int32_t>& sequence, int count,
   return drafts;
 }
 
-GenerationResult SpeculativeGenerator::generate(std::span<const int32_t> promptIds,
-                                                const GenerationOptions& options,
-                                                const TokenCallback& onToken) {
-  m_cancelled.store(false, std::memory_order_relaxed);
-  m_stats = {};
+void SpeculativeGenerator::start(std::span<const int32_t> promptIds,
+                                 const GenerationOptions& options) {
   if (promptIds.empty()) {
     throw std::invalid_argument("the prompt has no tokens");
   }
@@ -195,121 +205,194 @@ GenerationResult SpeculativeGenerator::generate(std::span<const int32_t> promptI
   if (options.maxTokens < 0) {
     throw std::invalid_argument("the token limit must not be negative");
   }
-  const Sampler sampler(options.sampler);
-  Xoshiro256 rng(options.sampler.seed);
-  GenerationResult result;
-  std::vector<int32_t> sequence(promptIds.begin(), promptIds.end());
-  const int vocab = m_target.model().vocabSize();
-
-  // Both models run the prompt but its last token, which each verify (and
-  // draft) call feeds first.
+  m_cancelled.store(false, std::memory_order_relaxed);
+  m_target.setCancelFlag(&m_cancelled);
+  if (m_draft != nullptr) {
+    m_draft->setCancelFlag(&m_cancelled);
+  }
+  m_stats = {};
+  m_generation = options;
+  m_sampler.emplace(options.sampler);
+  m_rng = Xoshiro256(options.sampler.seed);
+  m_sequence.assign(promptIds.begin(), promptIds.end());
+  m_promptSize = promptIds.size();
+  m_result = GenerationResult();
+  m_result.reason = StopReason::TokenLimit;
+  m_emitter.reset();
+  m_emitter.emplace(m_tokenizer, m_eos, std::span<const int32_t>(m_sequence), m_generation,
+                    m_capture, m_result);
+  m_generated = 0;
+  m_finished = false;
   m_target.reset();
   if (m_draft != nullptr) {
     m_draft->reset();
   }
-  if (m_cancelled.load(std::memory_order_relaxed)) {
-    result.reason = StopReason::Cancelled;
-    return result;
-  }
-  const Clock::time_point promptStart = Clock::now();
-  const std::span<const int32_t> promptHead = promptIds.first(promptIds.size() - 1);
-  if (!promptHead.empty()) {
-    m_target.forwardPrompt(promptHead);
-    if (m_draft != nullptr) {
-      // A draft with a shorter context drafts nothing once it is full.
-      m_draft->forwardPrompt(promptHead.first(
-          std::min(promptHead.size(), static_cast<size_t>(m_draft->maxPositions()))));
+}
+
+void SpeculativeGenerator::emit(SpeculativePass& pass, std::span<const int32_t> ids,
+                                double hostSeconds) {
+  m_pass = &pass;
+  const double perToken = hostSeconds / static_cast<double>(ids.size());
+  for (int32_t id : ids) {
+    m_sequence.push_back(id);
+    ++m_generated;
+    if (!m_emitter->emit(id, perToken)) {
+      m_finished = true;
+      break;
     }
   }
-  result.promptSeconds = secondsSince(promptStart);
-  TokenEmitter emitter(m_tokenizer, m_eos, promptIds, options, onToken, result);
+  m_pass = nullptr;
+}
 
+void SpeculativeGenerator::promptPass(SpeculativePass& pass) {
+  pass.prompt = true;
+  // The target as Generator runs it: all prompt tokens but the last as a
+  // block, the last one's logits give the first token.
+  const Clock::time_point promptStart = Clock::now();
+  const std::span<const int32_t> prompt(m_sequence);
+  if (prompt.size() > 1) {
+    m_target.prefill(prompt.first(prompt.size() - 1));
+  }
+  m_result.promptSeconds = secondsSince(promptStart);
+  const Clock::time_point tokenStart = Clock::now();
+  // Drawn with the rejection rule's generator, as every later token is.
+  const int vocab = m_target.model().vocabSize();
+  const int32_t first =
+      sampleToken(denseDistribution(
+                      m_sampler->distribution(m_target.forward(prompt.back()), m_sequence), vocab),
+                  m_rng);
+  const double tokenSeconds = secondsSince(tokenStart);
+  pass.verifySeconds = m_result.promptSeconds + tokenSeconds;
+  if (m_draft != nullptr) {
+    // A draft with a shorter context drafts nothing once it is full.
+    const Clock::time_point draftStart = Clock::now();
+    m_draft->prefill(
+        prompt.first(std::min(prompt.size(), static_cast<size_t>(m_draft->maxPositions()))));
+    pass.draftSeconds = secondsSince(draftStart);
+    m_stats.draftSeconds += pass.draftSeconds;
+  }
+  const int32_t ids[] = {first};
+  emit(pass, ids, tokenSeconds);
+}
+
+void SpeculativeGenerator::verifyPass(SpeculativePass& pass) {
+  const int vocab = m_target.model().vocabSize();
+  const int length = static_cast<int>(m_sequence.size());
   const int draftLimit = m_draft != nullptr
                              ? std::min(m_target.maxPositions(), m_draft->maxPositions())
                              : m_target.maxPositions();
+  // The verify pass ends at position length + count - 1, and a pass emits
+  // at most count + 1 tokens: keep both inside their limits.
+  const int count = std::max(
+      0, std::min({m_options.draftTokens, draftLimit - length, m_target.maxPositions() - length,
+                   m_generation.maxTokens - m_generated - 1}));
+
+  const Clock::time_point draftStart = Clock::now();
   std::vector<std::vector<double>> draftProbabilities;
-  int generated = 0;
-  result.reason = StopReason::TokenLimit;
-  while (generated < options.maxTokens) {
-    if (m_cancelled.load(std::memory_order_relaxed)) {
-      result.reason = StopReason::Cancelled;
-      break;
-    }
-    const int length = static_cast<int>(sequence.size());
-    if (length - 1 >= m_target.maxPositions()) {
-      result.reason = StopReason::ContextFull;
-      break;
-    }
-    // The verify pass ends at position length + count - 1, and a pass emits
-    // at most count + 1 tokens: keep both inside their limits.
-    const int count = std::max(
-        0, std::min({m_options.draftTokens, draftLimit - length, m_target.maxPositions() - length,
-                     options.maxTokens - generated - 1}));
+  if (count > 0) {
+    pass.drafted = propose(m_sequence, count, draftProbabilities);
+  }
+  pass.draftSeconds = secondsSince(draftStart);
+  m_stats.draftSeconds += pass.draftSeconds;
 
-    const Clock::time_point draftStart = Clock::now();
-    const std::vector<int32_t> drafts =
-        count > 0 ? propose(sequence, count, sampler, rng, draftProbabilities)
-                  : std::vector<int32_t>{};
-    m_stats.draftSeconds += secondsSince(draftStart);
-
-    const Clock::time_point verifyStart = Clock::now();
-    std::vector<int32_t> verifyInput(sequence.begin() + m_target.position(), sequence.end());
-    verifyInput.insert(verifyInput.end(), drafts.begin(), drafts.end());
-    const std::vector<float> rows = m_target.forwardSequence(verifyInput);
-    m_stats.targetPositions += static_cast<int>(verifyInput.size());
-    ++m_stats.verifyPasses;
-    m_stats.drafted += static_cast<int>(drafts.size());
-    // Row i of the last drafts.size() + 1 predicts the token after drafts[0..i).
-    const size_t firstRow = verifyInput.size() - drafts.size() - 1;
-    const auto row = [&](size_t i) {
-      return std::span<const float>(rows).subspan((firstRow + i) * static_cast<size_t>(vocab),
-                                                  static_cast<size_t>(vocab));
-    };
-    std::vector<int32_t> accepted;
-    std::vector<int32_t> history = sequence;
-    int32_t last = -1;
-    for (size_t i = 0; i < drafts.size() && last < 0; ++i) {
-      const std::vector<double> p = denseDistribution(sampler.distribution(row(i), history), vocab);
-      const VerifyOutcome outcome = acceptOrResample(p, draftProbabilities[i], drafts[i], rng);
-      if (outcome.accepted) {
-        accepted.push_back(outcome.token);
-        history.push_back(outcome.token);
-      } else {
-        last = outcome.token;
-      }
-    }
-    if (last < 0) {
-      last = sampleToken(
-          denseDistribution(sampler.distribution(row(drafts.size()), history), vocab), rng);
-    }
-    m_stats.verifySeconds += secondsSince(verifyStart);
-    m_stats.accepted += static_cast<int>(accepted.size());
-
-    // Roll back: keep the positions of the sequence and the accepted drafts;
-    // `last` is fed by the next pass.
-    const int kept = length + static_cast<int>(accepted.size());
-    m_target.truncate(kept);
-    if (m_draft != nullptr) {
-      m_draft->truncate(std::min(m_draft->position(), kept));
-    }
-
-    accepted.push_back(last);
-    m_stats.emitted += static_cast<int>(accepted.size());
-    const double perToken = secondsSince(draftStart) / static_cast<double>(accepted.size());
-    bool keepGoing = true;
-    for (int32_t token : accepted) {
-      sequence.push_back(token);
-      ++generated;
-      keepGoing = emitter.emit(token, perToken);
-      if (!keepGoing) {
-        break;
-      }
-    }
-    if (!keepGoing) {
-      break;
+  const Clock::time_point verifyStart = Clock::now();
+  std::vector<int32_t> verifyInput(m_sequence.begin() + m_target.position(), m_sequence.end());
+  verifyInput.insert(verifyInput.end(), pass.drafted.begin(), pass.drafted.end());
+  const std::vector<float> rows = m_target.forwardSequence(verifyInput);
+  m_stats.targetPositions += static_cast<int>(verifyInput.size());
+  ++m_stats.verifyPasses;
+  m_stats.drafted += static_cast<int>(pass.drafted.size());
+  // Row i of the last drafted.size() + 1 predicts the token after drafted[0..i).
+  const size_t firstRow = verifyInput.size() - pass.drafted.size() - 1;
+  const auto row = [&](size_t i) {
+    return std::span<const float>(rows).subspan((firstRow + i) * static_cast<size_t>(vocab),
+                                                static_cast<size_t>(vocab));
+  };
+  std::vector<int32_t> kept;
+  std::vector<int32_t> history = m_sequence;
+  int32_t last = -1;
+  for (size_t i = 0; i < pass.drafted.size() && last < 0; ++i) {
+    const std::vector<double> p =
+        denseDistribution(m_sampler->distribution(row(i), history), vocab);
+    const VerifyOutcome outcome =
+        acceptOrResample(p, draftProbabilities[i], pass.drafted[i], m_rng);
+    if (outcome.accepted) {
+      kept.push_back(outcome.token);
+      history.push_back(outcome.token);
+    } else {
+      last = outcome.token;
     }
   }
-  return result;
+  if (last < 0) {
+    last = sampleToken(
+        denseDistribution(m_sampler->distribution(row(pass.drafted.size()), history), vocab),
+        m_rng);
+  }
+  pass.verifySeconds = secondsSince(verifyStart);
+  m_stats.verifySeconds += pass.verifySeconds;
+  pass.accepted = static_cast<int>(kept.size());
+  m_stats.accepted += pass.accepted;
+
+  // Roll back: keep the positions of the sequence and the accepted drafts;
+  // `last` is fed by the next pass.
+  const int keptPositions = length + pass.accepted;
+  m_target.truncate(keptPositions);
+  if (m_draft != nullptr) {
+    m_draft->truncate(std::min(m_draft->position(), keptPositions));
+  }
+  kept.push_back(last);
+  m_stats.emitted += static_cast<int>(kept.size());
+  emit(pass, kept, secondsSince(draftStart));
+}
+
+std::optional<SpeculativePass> SpeculativeGenerator::next() {
+  if (m_finished) {
+    return std::nullopt;
+  }
+  const auto end = [&](StopReason reason) {
+    m_result.reason = reason;
+    m_finished = true;
+    return std::nullopt;
+  };
+  if (m_cancelled.load(std::memory_order_relaxed)) {
+    return end(StopReason::Cancelled);
+  }
+  if (m_generated >= m_generation.maxTokens) {
+    return end(StopReason::TokenLimit);
+  }
+  // The newest token's position: a verify pass starts there.
+  if (m_generated > 0 && static_cast<int>(m_sequence.size()) - 1 >= m_target.maxPositions()) {
+    return end(StopReason::ContextFull);
+  }
+  SpeculativePass pass;
+  try {
+    if (m_generated == 0) {
+      promptPass(pass);
+    } else {
+      verifyPass(pass);
+    }
+  } catch (const CancelledError&) {
+    return end(StopReason::Cancelled);
+  }
+  // Ending here rather than at the next call lets a caller tell that this
+  // pass was the last one.
+  if (!m_finished && m_generated >= m_generation.maxTokens) {
+    end(StopReason::TokenLimit);
+  } else if (!m_finished && static_cast<int>(m_sequence.size()) - 1 >= m_target.maxPositions()) {
+    end(StopReason::ContextFull);
+  }
+  return pass;
+}
+
+GenerationResult SpeculativeGenerator::generate(std::span<const int32_t> promptIds,
+                                                const GenerationOptions& options,
+                                                const TokenCallback& onToken) {
+  m_onToken = onToken;
+  start(promptIds, options);
+  while (next()) {
+  }
+  m_onToken = {};
+  return m_result;
 }
 
 } // namespace ws::core

@@ -21,6 +21,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -81,30 +82,65 @@ struct SpeculativeStats {
   double tokensPerVerify() const { return verifyPasses > 0 ? double(emitted) / verifyPasses : 0.0; }
 };
 
+// What one call of SpeculativeGenerator::next() did: the prompt's pass (both
+// models take the prompt; the target's logits give the first token), or a
+// verify pass (the draft proposed `drafted`, the target checked them and
+// kept the first `accepted`, then added its own token).
+struct SpeculativePass {
+  bool prompt = false;
+  std::vector<int32_t> drafted;
+  int accepted = 0;
+  // Emitted in order: the accepted guesses, then the target's own token;
+  // fewer when end-of-sequence, a stop string or the token limit cuts the
+  // pass (an end-of-sequence id is not emitted).
+  std::vector<GeneratedToken> tokens;
+  double draftSeconds = 0.0;  // host: the draft's forward passes
+  double verifySeconds = 0.0; // host: the target's (the prompt's for the prompt pass)
+};
+
 class SpeculativeGenerator {
 public:
   // `draft` null: prompt-lookup drafting. Contexts and tokenizer must outlive
   // the generator. Throws std::invalid_argument for options out of range.
   SpeculativeGenerator(InferenceContext& target, InferenceContext* draft,
                        const Tokenizer* tokenizer, SpeculativeOptions options);
+  ~SpeculativeGenerator();
+  SpeculativeGenerator(const SpeculativeGenerator&) = delete;
+  SpeculativeGenerator& operator=(const SpeculativeGenerator&) = delete;
 
-  // As Generator::generate (same checks and stop rules), drafting and
-  // verifying; the sampler's seed drives the drafts and the rejection rule.
+  // As Generator::start: resets both contexts for `promptIds`; no forward
+  // pass runs yet. The sampler's seed drives the drafts and the rejection
+  // rule.
+  void start(std::span<const int32_t> promptIds, const GenerationOptions& options);
+  // The next pass (the prompt's first, as Generator's first token comes from
+  // the prompt), or nothing once generation has ended; result() says why.
+  std::optional<SpeculativePass> next();
+  const GenerationResult& result() const { return m_result; }
+  // True once no pass will follow.
+  bool finished() const { return m_finished; }
+
+  // start() and next() until the end; `onToken` sees every emitted token and
+  // may stop generation (the rest of that pass is then not emitted).
   GenerationResult generate(std::span<const int32_t> promptIds, const GenerationOptions& options,
                             const TokenCallback& onToken = {});
 
   const SpeculativeStats& stats() const { return m_stats; }
+  const SpeculativeOptions& options() const { return m_options; }
 
-  // Thread-safe: the generate() call in progress stops before its next
-  // verify pass (the tokens of the current one are still emitted).
+  // Thread-safe: ends the generation in progress within a layer of the
+  // forward pass running now; next() then returns nothing with
+  // StopReason::Cancelled. start() clears it.
   void cancel() { m_cancelled.store(true, std::memory_order_relaxed); }
 
 private:
   // Proposes up to `count` tokens after `sequence` with the draft's
   // distribution at each (for prompt lookup: certainty of its token).
   std::vector<int32_t> propose(const std::vector<int32_t>& sequence, int count,
-                               const Sampler& sampler, Xoshiro256& rng,
                                std::vector<std::vector<double>>& draftProbabilities);
+  void promptPass(SpeculativePass& pass);
+  void verifyPass(SpeculativePass& pass);
+  // Emits the pass's tokens until one ends generation.
+  void emit(SpeculativePass& pass, std::span<const int32_t> ids, double hostSeconds);
 
   InferenceContext& m_target;
   InferenceContext* m_draft;
@@ -113,6 +149,20 @@ private:
   int32_t m_eos = -1;
   SpeculativeStats m_stats;
   std::atomic<bool> m_cancelled{false};
+
+  // The stream started last.
+  GenerationOptions m_generation;
+  std::optional<Sampler> m_sampler;
+  Xoshiro256 m_rng{0};
+  std::vector<int32_t> m_sequence; // prompt, then the emitted ids
+  size_t m_promptSize = 0;
+  std::optional<TokenEmitter> m_emitter;
+  TokenCallback m_onToken;           // generate()'s callback, or none
+  TokenCallback m_capture;           // the emitter's: keeps the token for the pass
+  SpeculativePass* m_pass = nullptr; // the pass being emitted
+  GenerationResult m_result;
+  int m_generated = 0;
+  bool m_finished = true;
 };
 
 } // namespace ws::core

@@ -50,6 +50,11 @@ TokenTiming DetailedEngine::prefill(int64_t tokens, int sequence) {
   return runStep(sequence, tokens, true);
 }
 
+void DetailedEngine::holdSequenceUntil(int sequence, double cycle) {
+  double& ready = m_sequences[size_t(sequence)].readyCycle;
+  ready = std::max(ready, cycle);
+}
+
 TokenTiming DetailedEngine::decodeStep(int sequence) {
   reserveContext(sequence, 1);
   TokenTiming timing = runStep(sequence, 1, false);

@@ -42,6 +42,9 @@ public:
   // Wavelets moved over mesh links since construction.
   uint64_t meshWavelets() const { return m_programs.fabric().meshWavelets(); }
 
+protected:
+  void holdSequenceUntil(int sequence, double cycle) override;
+
 private:
   struct SequenceState {
     double readyCycle = 0.0;

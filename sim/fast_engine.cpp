@@ -561,6 +561,11 @@ TokenTiming FastEngine::prefill(int64_t tokens, int sequence) {
   return timing;
 }
 
+void FastEngine::holdSequenceUntil(int sequence, double cycle) {
+  double& ready = m_sequences[size_t(sequence)].readyCycle;
+  ready = std::max(ready, cycle);
+}
+
 TokenTiming FastEngine::decodeStep(int sequence) {
   reserveContext(sequence, 1);
   SequenceState& seq = m_sequences[size_t(sequence)];

@@ -56,6 +56,9 @@ public:
   TokenTiming prefill(int64_t tokens, int sequence = 0) override;
   TokenTiming decodeStep(int sequence = 0) override;
 
+protected:
+  void holdSequenceUntil(int sequence, double cycle) override;
+
 private:
   struct SequenceState {
     double readyCycle = 0.0;

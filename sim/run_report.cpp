@@ -107,6 +107,19 @@ nlohmann::json RunReport::toJson() const {
                  {"wafer_speedup", speedupOver(e)}});
   }
   j["gpu_baselines"] = g;
+  if (speculative) {
+    const SpeculativeRunSummary& sp = *speculative;
+    j["speculative"] = {{"serving_profile", sp.profile},
+                        {"draft_model", sp.draftModel},
+                        {"draft_tokens", sp.draftTokens},
+                        {"steps", sp.steps},
+                        {"drafted", sp.drafted},
+                        {"accepted", sp.accepted},
+                        {"acceptance_rate", sp.acceptanceRate()},
+                        {"draft_s", sp.draftSeconds},
+                        {"verify_s", sp.verifySeconds},
+                        {"transfer_s", sp.transferSeconds}};
+  }
   return nlohmann::json::parse(j.dump());
 }
 
@@ -147,6 +160,18 @@ std::string RunReport::summary() const {
                        100 * decodeBreakdown.category(c) / total);
     }
     s += "\n";
+  }
+  if (speculative) {
+    const SpeculativeRunSummary& sp = *speculative;
+    const double stepSeconds = sp.draftSeconds + sp.verifySeconds + sp.transferSeconds;
+    s += fmt::format("  speculative ({}): {} drafts K = {}; {} steps, {} of {} guesses kept "
+                     "({:.0f}%); step time: draft {:.0f}%, verify {:.0f}%, transfers and "
+                     "rollback {:.0f}%; the GPUs below decode plainly\n",
+                     sp.profile, sp.draftModel, sp.draftTokens, sp.steps, sp.accepted, sp.drafted,
+                     100 * sp.acceptanceRate(),
+                     stepSeconds > 0 ? 100 * sp.draftSeconds / stepSeconds : 0.0,
+                     stepSeconds > 0 ? 100 * sp.verifySeconds / stepSeconds : 0.0,
+                     stepSeconds > 0 ? 100 * sp.transferSeconds / stepSeconds : 0.0);
   }
   for (const GpuEstimate& e : gpus) {
     s += fmt::format("  vs {} x{}: {:.0f} tokens/s, TTFT {} ms, {} J/token -> wafer "

@@ -8,10 +8,26 @@
 
 #include <nlohmann/json.hpp>
 
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace ws::sim {
+
+// A speculative run's steps (sim/speculative_step.h): what the draft
+// proposed, what the target kept, and where the step time went.
+struct SpeculativeRunSummary {
+  std::string profile; // serving profile
+  std::string draftModel;
+  int draftTokens = 0; // K
+  int steps = 0;       // verify passes
+  int64_t drafted = 0;
+  int64_t accepted = 0;
+  double draftSeconds = 0.0; // summed over steps
+  double verifySeconds = 0.0;
+  double transferSeconds = 0.0; // send + reply + rollback
+  double acceptanceRate() const { return drafted > 0 ? double(accepted) / double(drafted) : 0.0; }
+};
 
 struct RunReport {
   std::string model;
@@ -36,6 +52,8 @@ struct RunReport {
   double sramTotalBytes = 0.0;
   int64_t pesUsed = 0;
   std::vector<GpuEstimate> gpus;
+  // Speculative runs: their steps (the GPU baselines decode plainly).
+  std::optional<SpeculativeRunSummary> speculative;
 
   double speedupOver(const GpuEstimate& gpu) const;
   nlohmann::json toJson() const;

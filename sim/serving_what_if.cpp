@@ -34,7 +34,9 @@ ServingWhatIf prepareServingWhatIf(const ServingProfile& profile, const core::Mo
     whatIf.pair = mapSpeculativePair(target, *whatIf.draft, chip, options);
     whatIf.acceptanceRates = whatIfAcceptanceRates(*profile.speculative);
   }
-  const Placement alone = mapModel(target, chip, options);
+  MapOptions plain = options;
+  plain.reservedRows = 0; // options of a speculative mapping's target keep the draft's rows
+  const Placement alone = mapModel(target, chip, plain);
   whatIf.plainTokensPerSecond = 1.0 / predictDecodeSeconds(alone, options.contextTokens);
   return whatIf;
 }

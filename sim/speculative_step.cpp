@@ -99,6 +99,45 @@ SpeculativePair mapSpeculativePair(const core::ModelSpec& target, const core::Mo
   }
 }
 
+Placement combinedPlacement(const SpeculativePair& pair) {
+  const Placement& target = pair.target;
+  std::vector<Region> regions = target.regions();
+  const int first = int(regions.size());
+  for (const Region& draftRegion : pair.draft.regions()) {
+    Region region = draftRegion;
+    region.id = first + draftRegion.id;
+    region.name = "draft " + draftRegion.name;
+    if (region.bytesPerWeight <= 0) {
+      region.bytesPerWeight = pair.draft.bytesPerWeight();
+    }
+    regions.push_back(std::move(region));
+  }
+  return Placement(target.chip(), target.model(), target.options(), target.wafers(),
+                   target.bytesPerWeight(), std::move(regions), target.stages());
+}
+
+void DraftEventForwarder::onOp(const OpEvent& event) {
+  OpEvent shifted = event;
+  shifted.region += m_firstRegion;
+  for (EngineObserver* o : m_observers) {
+    o->onOp(shifted);
+  }
+}
+
+void DraftEventForwarder::onActivity(const RegionActivity& activity) {
+  RegionActivity shifted = activity;
+  shifted.region += m_firstRegion;
+  for (EngineObserver* o : m_observers) {
+    o->onActivity(shifted);
+  }
+}
+
+void DraftEventForwarder::onSram(const SramEvent& event) {
+  for (EngineObserver* o : m_observers) {
+    o->onSram(event);
+  }
+}
+
 TimeBreakdown tokenTransferCycles(const ChipSpec& chip, const Region& from, const Region& to,
                                   int tokens) {
   const ChipTerms c = terms(chip);
@@ -147,6 +186,9 @@ SpeculativeStepTiming runSpeculativeStep(TimingEngine& draft, TimingEngine& targ
   SpeculativeStepTiming s;
   s.draftTokens = draftTokens;
   s.accepted = accepted;
+  s.start = std::max(draft.now(), target.now());
+  draft.waitUntil(sequence, s.start);
+  s.draftEnd = s.start;
   for (int i = 0; i < draftTokens; ++i) {
     // A lagging draft's first step takes the last kept guess with the newest
     // token: two tokens streaming through it.
@@ -154,12 +196,17 @@ SpeculativeStepTiming runSpeculativeStep(TimingEngine& draft, TimingEngine& targ
         i == 0 && lag == 1 ? draft.prefill(2, sequence) : draft.decodeStep(sequence);
     s.draftSeconds += t.seconds();
     s.breakdown += t.breakdown;
+    s.draftEnd = t.simEnd;
   }
   const TimeBreakdown send =
       tokenTransferCycles(tp.chip(), lastRegion(dp), firstRegion(tp), draftTokens);
   s.sendSeconds = seconds(send, tp.chip());
+  target.waitUntil(sequence, s.draftEnd + s.sendSeconds);
   const TokenTiming verify = target.prefill(draftTokens + 1, sequence);
   s.verifySeconds = verify.seconds();
+  s.verifyStart = verify.simStart;
+  s.verifyEnd = verify.simEnd;
+  s.verifyCriticalRegion = verify.criticalRegion;
   s.breakdown += verify.breakdown;
   // The verdict: the accepted count and the target's own token.
   const TimeBreakdown reply = tokenTransferCycles(tp.chip(), lastRegion(tp), firstRegion(dp), 2);
@@ -170,6 +217,9 @@ SpeculativeStepTiming runSpeculativeStep(TimingEngine& draft, TimingEngine& targ
   s.breakdown += send.scaled(1.0 / tp.chip().clockHz);
   s.breakdown += reply.scaled(1.0 / tp.chip().clockHz);
   s.breakdown += rollback.scaled(1.0 / tp.chip().clockHz);
+  s.end = s.verifyEnd + s.replySeconds + s.rollbackSeconds;
+  draft.waitUntil(sequence, s.end);
+  target.waitUntil(sequence, s.end);
   // Kept: the newest token and the accepted guesses. The draft wrote entries
   // up to its K - 1th guess; when every guess is kept, its next step writes
   // the last one's.

@@ -49,6 +49,28 @@ struct SpeculativePair {
 SpeculativePair mapSpeculativePair(const core::ModelSpec& target, const core::ModelSpec& draft,
                                    const ChipSpec& chip, const MapOptions& options);
 
+// One picture of both models for the heatmap, its inspector and the SRAM
+// chart: the target's placement (chip, model, options, stages) with the
+// draft's regions appended after the target's, named "draft <name>". Not for
+// timing: each engine runs its own placement.
+Placement combinedPlacement(const SpeculativePair& pair);
+
+// Forwards a draft engine's op, activity and SRAM events to observers of
+// combinedPlacement(pair), its region ids shifted past the target's (its
+// token events are its own steps, not the run's tokens, and stay behind).
+class DraftEventForwarder : public EngineObserver {
+public:
+  DraftEventForwarder(int firstRegion, std::vector<EngineObserver*> observers)
+      : m_firstRegion(firstRegion), m_observers(std::move(observers)) {}
+  void onOp(const OpEvent& event) override;
+  void onActivity(const RegionActivity& activity) override;
+  void onSram(const SramEvent& event) override;
+
+private:
+  int m_firstRegion;
+  std::vector<EngineObserver*> m_observers;
+};
+
 // Cycles to move `tokens` token ids (one 32-bit wavelet each) from region
 // `from` to region `to` (global coordinates on `chip`): the ramps, the
 // Manhattan hops (to the wafer edge, over the system-to-system link and on
@@ -65,7 +87,16 @@ struct SpeculativeStepTiming {
   double verifySeconds = 0.0;
   double replySeconds = 0.0;
   double rollbackSeconds = 0.0;
-  TimeBreakdown breakdown; // seconds, all phases
+  // The phases on the engines' shared clock (seconds): the draft's steps in
+  // [start, draftEnd], the target's verify pass in [verifyStart, verifyEnd],
+  // the step over at end (reply and rollback done).
+  double start = 0.0;
+  double draftEnd = 0.0;
+  double verifyStart = 0.0;
+  double verifyEnd = 0.0;
+  double end = 0.0;
+  int verifyCriticalRegion = -1; // of the target's placement
+  TimeBreakdown breakdown;       // seconds, all phases
   double seconds() const {
     return draftSeconds + sendSeconds + verifySeconds + replySeconds + rollbackSeconds;
   }
@@ -74,7 +105,10 @@ struct SpeculativeStepTiming {
 // Runs one step on the two engines (fast or detailed; their placements from
 // mapSpeculativePair or any pair on one chip): K draft decode steps, the
 // target's verify pass of K + 1 tokens, and the rollback of both caches to
-// the tokens kept (`accepted` guesses plus the target's own). The draft's
+// the tokens kept (`accepted` guesses plus the target's own). The engines
+// share one clock: the step starts when both have finished their earlier
+// steps, the target waits for the draft's tokens, the draft for the verdict
+// (TimingEngine::waitUntil), so their events line up on one timeline. The draft's
 // cache holds the target's context, or one entry less after a step that kept
 // every guess (its first draft step then takes two tokens).
 SpeculativeStepTiming runSpeculativeStep(TimingEngine& draft, TimingEngine& target, int draftTokens,

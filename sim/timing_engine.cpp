@@ -105,6 +105,12 @@ void TimingEngine::reserveContext(int sequence, int64_t extraTokens) {
   m_context[size_t(sequence)] = now + extraTokens;
 }
 
+void TimingEngine::waitUntil(int sequence, double seconds) {
+  contextLength(sequence); // checks the index
+  holdSequenceUntil(sequence, seconds * m_placement.chip().clockHz);
+  advanceTo(seconds);
+}
+
 void TimingEngine::rollbackContext(int sequence, int64_t tokens) {
   const int64_t now = contextLength(sequence);
   if (tokens < 0 || tokens > now) {

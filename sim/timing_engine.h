@@ -48,13 +48,19 @@ public:
   // the wafer a rollback moves each region's cache length, nothing else.
   // Throws std::out_of_range when the cache holds fewer entries.
   void rollbackContext(int sequence, int64_t tokens);
-  // Simulated time reached by the latest step, seconds.
+  // Simulated time reached by the latest step or wait, seconds.
   double now() const { return m_now; }
+  // The next step of `sequence` starts no earlier than `seconds`: it waits
+  // for something outside this engine (a speculative step's draft tokens
+  // from another model's regions). Its regions stay idle until then.
+  void waitUntil(int sequence, double seconds);
 
   void addObserver(EngineObserver* observer);
   void removeObserver(EngineObserver* observer);
 
 protected:
+  // waitUntil's effect on the engine's own sequence state (checked index).
+  virtual void holdSequenceUntil(int sequence, double cycle) = 0;
   // Checks the sequence index and that `extraTokens` more fit in its cache.
   void reserveContext(int sequence, int64_t extraTokens);
   void notifyOp(const OpEvent& event);

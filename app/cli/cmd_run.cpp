@@ -21,6 +21,7 @@ namespace {
 struct RunArgs {
   std::string model;
   std::string chip = "wse3";
+  std::string serving;
   std::string prompt;
   std::string ids;
   int tokens = 64;
@@ -46,6 +47,7 @@ void runRun(const RunArgs& a) {
     std::fprintf(stderr, "[%s: %s]\n", loaded.spec.name.c_str(), loaded.note.c_str());
   }
   controller.setChip(a.chip);
+  controller.setServingProfile(a.serving);
   controller.map(); // as the GUI maps: the model's context, at most the mapper's default
   controller.setEngine(sim::engineKindFromString(a.engine));
   controller.setHostThreads(a.threads);
@@ -65,6 +67,9 @@ void runRun(const RunArgs& a) {
   settings.sampler.repetitionPenalty = a.repetitionPenalty;
   settings.sampler.seed = a.seed;
   const app::RunStartedEvent started = controller.startRun(settings);
+  if (started.draftTokens > 0) {
+    std::fprintf(stderr, "[%s]\n", started.note.c_str());
+  }
 
   std::string text = a.prompt;
   std::fputs(a.prompt.c_str(), stdout);
@@ -109,6 +114,9 @@ const bool registered = registerCommand(
       cmd.add_option("--tokens", a->tokens, "Tokens to generate at most")
           ->capture_default_str()
           ->check(CLI::Range(1, 1 << 20));
+      cmd.add_option("--serving", a->serving,
+                     "Serving profile (assets/serving/: launch-2024, speculative-2025) or a file; "
+                     "speculative ones map a draft beside the model and time draft + verify steps");
       cmd.add_option("--engine", a->engine, "fast or detailed (fabrics up to 512 x 512 PEs)")
           ->capture_default_str();
       cmd.add_option("--threads", a->threads, "CPU threads (0 = all cores)")

@@ -48,12 +48,20 @@ void GeneratedTextPanel::setPrompt(const QString& prompt) {
 }
 
 void GeneratedTextPanel::appendToken(const QString& text, double latencySeconds,
-                                     const QString& tooltip) {
+                                     const QString& tooltip, DraftMark mark) {
   QTextCursor cursor(document());
   cursor.movePosition(QTextCursor::End);
   const int start = cursor.position();
-  cursor.insertText(text, QTextCharFormat());
-  m_spans.push_back({start, cursor.position() - start, latencySeconds, tooltip});
+  QTextCharFormat format;
+  if (mark == DraftMark::AcceptedGuess) {
+    format.setUnderlineStyle(QTextCharFormat::SingleUnderline);
+    format.setUnderlineColor(QColor(0, 158, 115)); // Okabe-Ito green
+  } else if (mark == DraftMark::ReplacedGuesses) {
+    format.setUnderlineStyle(QTextCharFormat::WaveUnderline);
+    format.setUnderlineColor(QColor(213, 94, 0)); // Okabe-Ito vermillion
+  }
+  cursor.insertText(text, format);
+  m_spans.push_back({start, cursor.position() - start, latencySeconds, tooltip, mark});
 
   std::vector<double> latencies;
   latencies.reserve(m_spans.size());

@@ -52,7 +52,49 @@ QString tokenTooltip(const TokenEvent& event) {
   if (event.timing.prefill) {
     tip += "\n(first token: its time is the prefill)";
   }
+  if (event.speculative) {
+    const SpeculativeTokenInfo& s = *event.speculative;
+    tip += QString("\nspeculative step %1: %2 of %3 guesses kept; draft %4, verify %5")
+               .arg(s.step)
+               .arg(s.accepted)
+               .arg(s.drafted)
+               .arg(formatSimTime(s.draftEnd - s.draftStart),
+                    formatSimTime(s.verifyEnd - s.verifyStart));
+    if (s.acceptedDraft) {
+      tip += "\nthe draft's guess, kept by the target";
+    } else {
+      tip += "\nthe target's own token";
+      if (!s.rejectedPieces.empty()) {
+        QStringList rejected;
+        for (const std::string& piece : s.rejectedPieces) {
+          rejected << "'" + QString::fromStdString(piece) + "'";
+        }
+        tip += ", replacing the rejected guesses " + rejected.join(" ");
+      }
+    }
+  }
   return tip;
+}
+
+// How the text panel marks a speculative run's token.
+DraftMark draftMarkOf(const TokenEvent& event) {
+  if (!event.speculative) {
+    return DraftMark::None;
+  }
+  if (event.speculative->acceptedDraft) {
+    return DraftMark::AcceptedGuess;
+  }
+  return event.speculative->rejectedPieces.empty() ? DraftMark::None : DraftMark::ReplacedGuesses;
+}
+
+// The latency a token's tint shows: a speculative step's time shared by the
+// tokens it commits (they come out together).
+double tintLatency(const TokenEvent& event) {
+  if (!event.speculative) {
+    return event.timing.seconds();
+  }
+  const SpeculativeTokenInfo& s = *event.speculative;
+  return (s.stepEnd - s.draftStart) / double(s.accepted + 1);
 }
 
 } // namespace
@@ -97,7 +139,11 @@ MainWindow::MainWindow(const MainWindowOptions& options, QWidget* parent) : QMai
       addPanelDock(m_sweep, "Sweep: metric against axis", "sweepDock", Qt::BottomDockWidgetArea);
   tabifyDockWidget(timelineDock, sweepDock);
   auto* serving = new ServingPanel(this);
+  serving->setObjectName("servingPanel");
   serving->followMappings(*m_bridge);
+  connect(serving, &ServingPanel::profileActivated, this, [this](const QString& name) {
+    m_bridge->session().setServingProfile(name.toStdString());
+  });
   tabifyDockWidget(timelineDock, addPanelDock(serving, "Serving: tokens/s against K", "servingDock",
                                               Qt::BottomDockWidgetArea));
   timelineDock->raise();
@@ -353,7 +399,8 @@ void MainWindow::onRunStarted(const RunStartedEvent& event) {
 
 void MainWindow::onToken(const TokenEvent& event) {
   const sim::TokenTiming& timing = event.timing;
-  m_text->appendToken(QString::fromStdString(event.piece), timing.seconds(), tokenTooltip(event));
+  m_text->appendToken(QString::fromStdString(event.piece), tintLatency(event), tokenTooltip(event),
+                      draftMarkOf(event));
   m_timeline->addToken(event);
   if (timing.prefill) {
     m_timeToFirstToken = timing.simEnd;

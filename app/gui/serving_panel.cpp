@@ -115,6 +115,9 @@ ServingPanel::ServingPanel(QWidget* parent) : QWidget(parent) {
   m_worker = std::thread([this] { workerLoop(); });
   m_profiles->setCurrentIndex(std::max(m_profiles->findText(kDefaultProfile), 0));
   connect(m_profiles, &QComboBox::currentTextChanged, this, &ServingPanel::chooseProfile);
+  // Only a choice (not the default at start) changes how the session runs.
+  connect(m_profiles, &QComboBox::activated, this,
+          [this](int index) { emit profileActivated(m_profiles->itemText(index)); });
   chooseProfile(m_profiles->currentText());
 }
 
@@ -143,6 +146,7 @@ QString ServingPanel::currentProfile() const {
 
 void ServingPanel::selectProfile(const QString& name) {
   m_profiles->setCurrentText(name);
+  emit profileActivated(m_profiles->currentText());
 }
 
 QString ServingPanel::statusText() const {

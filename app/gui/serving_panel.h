@@ -48,7 +48,8 @@ public:
 
   QStringList profileNames() const;
   QString currentProfile() const;
-  // Selects a listed profile by name (recomputing the what-if).
+  // Selects a listed profile by name, as the user would (recomputing the
+  // what-if, emitting profileActivated).
   void selectProfile(const QString& name);
   // The model and chip to ask about: their mapping (its model, chip and
   // options); null clears the plot.
@@ -65,6 +66,9 @@ public:
 signals:
   // The what-if for the current profile and placement is complete (or failed).
   void whatIfFinished();
+  // The user picked a profile (or selectProfile did): the session's own runs
+  // follow it (Session::setServingProfile).
+  void profileActivated(const QString& name);
 
 private:
   struct Job {

@@ -68,6 +68,21 @@ TokenTimelinePanel::TokenTimelinePanel(QWidget* parent) : QWidget(parent) {
   m_ttftLine->attachAxis(m_xAxis);
   m_ttftLine->attachAxis(m_yAxis);
 
+  const auto phaseLine = [this](const QString& name, QColor colour) {
+    auto* line = new QLineSeries;
+    line->setName(name);
+    QPen pen(colour);
+    pen.setStyle(Qt::DashLine);
+    pen.setWidthF(2.0);
+    line->setPen(pen);
+    m_chart->addSeries(line);
+    line->attachAxis(m_xAxis);
+    line->attachAxis(m_yAxis);
+    return line;
+  };
+  m_draftPhase = phaseLine(tr("draft phase"), QColor(0, 158, 115));
+  m_verifyPhase = phaseLine(tr("verify pass"), QColor(213, 94, 0));
+
   m_cursor = new QLineSeries;
   m_cursor->setName(tr("scrub"));
   m_cursor->setPen(QPen(Qt::black, 1.0));
@@ -91,6 +106,10 @@ void TokenTimelinePanel::clear() {
   }
   m_highlight->clear();
   m_cursor->clear();
+  m_draftPhase->clear();
+  m_verifyPhase->clear();
+  m_draftPhase->setVisible(false);
+  m_verifyPhase->setVisible(false);
   updateTtftLine();
   updateAxes();
 }
@@ -110,6 +129,18 @@ void TokenTimelinePanel::addToken(const TokenEvent& token) {
   if (!m_highlighted.isEmpty() &&
       QString::fromStdString(token.criticalRegionName) == m_highlighted) {
     m_highlight->append(x, cumulative);
+  }
+  // The step's phases on the token that carries its time; zero elsewhere.
+  const bool carriesStep = token.speculative && token.timing.seconds() > 0.0;
+  const double draftUs =
+      carriesStep ? (token.speculative->draftEnd - token.speculative->draftStart) * kUs : 0.0;
+  const double verifyUs =
+      carriesStep ? (token.speculative->verifyEnd - token.speculative->verifyStart) * kUs : 0.0;
+  m_draftPhase->append(x, draftUs);
+  m_verifyPhase->append(x, verifyUs);
+  if (token.speculative && !m_draftPhase->isVisible()) {
+    m_draftPhase->setVisible(true);
+    m_verifyPhase->setVisible(true);
   }
   updateTtftLine();
   updateAxes();

@@ -1,8 +1,10 @@
 #pragma once
 // Token timeline: latency per generated token, stacked by where the time went
 // (compute / fabric / memory / synchronisation), with a time-to-first-token
-// marker. Clicking or dragging on the chart scrubs: it emits the simulated time
-// under the cursor so the heatmap can show that moment.
+// marker. In a speculative run a step's time sits on its first token (the
+// others come out with it at no extra time), and two lines split it into the
+// draft's phase and the target's verify pass. Clicking or dragging on the chart scrubs: it emits
+// the simulated time under the cursor so the heatmap can show that moment.
 #include "app/run/run_events.h"
 #include "sim/engine_observer.h"
 
@@ -35,6 +37,9 @@ public:
   void highlightRegion(const QString& name);
 
   int tokenCount() const { return int(m_tokens.size()); }
+  // The phase lines, shown once a speculative token arrives.
+  const QLineSeries* draftPhase() const { return m_draftPhase; }
+  const QLineSeries* verifyPhase() const { return m_verifyPhase; }
   const std::vector<TokenEvent>& tokens() const { return m_tokens; }
 
 signals:
@@ -64,6 +69,8 @@ private:
   QLineSeries* m_baseline = nullptr;
   QScatterSeries* m_highlight = nullptr;
   QLineSeries* m_ttftLine = nullptr;
+  QLineSeries* m_draftPhase = nullptr;  // µs per token: the draft's K steps
+  QLineSeries* m_verifyPhase = nullptr; // µs per token: the verify pass
   QLineSeries* m_cursor = nullptr;
   QValueAxis* m_xAxis = nullptr;
   QValueAxis* m_yAxis = nullptr;

@@ -6,6 +6,7 @@
 #include "core/generator.h"
 #include "core/inference_context.h"
 #include "core/llama_model.h"
+#include "core/speculative.h"
 #include "core/tokenizer.h"
 #include "sim/bottleneck_report.h"
 #include "sim/decode_run.h"
@@ -13,6 +14,7 @@
 #include "sim/fields.h"
 #include "sim/gpu_baseline.h"
 #include "sim/op_history.h"
+#include "sim/serving_what_if.h"
 #include "sim/token_timeline.h"
 #include "sim/trace_writer.h"
 #include "sim/work_budget.h"
@@ -20,6 +22,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <deque>
 #include <filesystem>
 #include <sstream>
 #include <stdexcept>
@@ -73,6 +76,18 @@ struct RunController::Observers {
   explicit Observers(const sim::Placement& placement) : bottlenecks(placement) {}
 };
 
+// A speculative run's own parts: the host's draft and generator, the draft's
+// engine on the wafer (its field events forwarded to the combined picture),
+// the tokens of the latest step still to hand out, and the step totals.
+struct RunController::SpeculativeRun {
+  std::unique_ptr<FunctionalModel> hostDraft;
+  std::unique_ptr<core::SpeculativeGenerator> generator;
+  std::unique_ptr<sim::TimingEngine> draftEngine;
+  std::unique_ptr<sim::DraftEventForwarder> forwarder;
+  std::deque<TokenEvent> pending;
+  sim::SpeculativeRunSummary summary;
+};
+
 RunController::RunController() : m_gpuNames(sim::listGpuPresets()) {}
 
 RunController::~RunController() = default;
@@ -95,9 +110,15 @@ void RunController::forgetMapping() {
   clearRun();
   m_frames.reset(); // it refers to the placement
   m_placement.reset();
+  m_pair.reset();
 }
 
 void RunController::clearRun() {
+  {
+    std::lock_guard lock(m_generatorMutex);
+    m_activeSpeculative = nullptr;
+  }
+  m_speculative.reset(); // its engine's forwarder refers to the observers
   m_engine.reset();
   m_observers.reset();
   m_steps.clear();
@@ -112,6 +133,7 @@ ModelLoadedEvent RunController::loadModel(const std::string& nameOrPath) {
   setActiveGenerator(nullptr);
   m_ownWeights.reset();
   m_hasWeights = false;
+  m_ownWeightsAreBuiltin = false;
   m_note.clear();
 
   std::filesystem::path path = core::resolveModelPath(nameOrPath);
@@ -125,6 +147,8 @@ ModelLoadedEvent RunController::loadModel(const std::string& nameOrPath) {
       m_ownWeights = std::make_unique<FunctionalModel>(path);
       m_spec = m_ownWeights->model->spec();
       m_hasWeights = true;
+      std::error_code same;
+      m_ownWeightsAreBuiltin = std::filesystem::equivalent(path, core::builtinModelPath(), same);
     } catch (const std::exception& error) {
       // The shape may still be readable when core cannot run the weights.
       m_ownWeights.reset();
@@ -163,9 +187,39 @@ MappedEvent RunController::map() {
   return map(options);
 }
 
+void RunController::setServingProfile(const std::string& nameOrPath) {
+  forgetMapping();
+  m_serving.reset();
+  if (!nameOrPath.empty()) {
+    m_serving = sim::loadServingProfile(nameOrPath);
+  }
+}
+
+core::ModelSpec RunController::draftSpec() {
+  if (m_ownWeightsAreBuiltin) {
+    return core::loadModelSpec(core::builtinDraftModelPath().string());
+  }
+  return m_serving->draftFor(modelSpec());
+}
+
 MappedEvent RunController::map(const sim::MapOptions& options) {
   forgetMapping();
-  m_placement = std::make_shared<const sim::Placement>(sim::mapModel(modelSpec(), chip(), options));
+  const sim::MapOptions mapOptions =
+      m_serving ? sim::withServingPrecision(*m_serving, options) : options;
+  if (m_serving && m_serving->speculative) {
+    if (!tokensFromBuiltin()) {
+      throw std::invalid_argument(fmt::format(
+          "{}: serving profile {} drafts with a model card, which has no weights to draft with "
+          "on the host; choose a profile without speculation for this model",
+          m_ownWeights->model->file().path().string(), m_serving->name));
+    }
+    m_pair = std::make_unique<sim::SpeculativePair>(
+        sim::mapSpeculativePair(modelSpec(), draftSpec(), chip(), mapOptions));
+    m_placement = std::make_shared<const sim::Placement>(sim::combinedPlacement(*m_pair));
+  } else {
+    m_placement =
+        std::make_shared<const sim::Placement>(sim::mapModel(modelSpec(), chip(), mapOptions));
+  }
   m_frames = std::make_unique<FrameBuilder>(*m_placement);
   const sim::ChipSpec& mapped = m_placement->chip();
   MappedEvent event;
@@ -245,6 +299,9 @@ void RunController::cancel() {
   if (m_activeGenerator != nullptr) {
     m_activeGenerator->cancel();
   }
+  if (m_activeSpeculative != nullptr) {
+    m_activeSpeculative->cancel();
+  }
 }
 
 void RunController::startEngine(bool fields) {
@@ -253,20 +310,30 @@ void RunController::startEngine(bool fields) {
                                     : "no model loaded");
   }
   clearRun();
-  m_engine = sim::makeTimingEngine(m_engineKind, *m_placement);
+  m_engine = sim::makeTimingEngine(m_engineKind, m_pair ? m_pair->target : *m_placement);
   m_observers = std::make_unique<Observers>(*m_placement);
   Observers& o = *m_observers;
-  for (sim::EngineObserver* observer :
-       std::initializer_list<sim::EngineObserver*>{&o.timeline, &o.bottlenecks}) {
-    m_engine->addObserver(observer);
+  m_engine->addObserver(&o.bottlenecks);
+  if (!m_pair) {
+    // A speculative run's tokens are its steps' (nextSpeculativeToken).
+    m_engine->addObserver(&o.timeline);
   }
+  std::vector<sim::EngineObserver*> fieldObservers;
   if (fields) {
     // The heatmap's planes and, for its inspector, the op each region runs.
     o.fields = true;
-    for (sim::EngineObserver* observer : m_frames->newRun()) {
+    fieldObservers = m_frames->newRun();
+    fieldObservers.push_back(&o.ops);
+    for (sim::EngineObserver* observer : fieldObservers) {
       m_engine->addObserver(observer);
     }
-    m_engine->addObserver(&o.ops);
+  }
+  if (m_pair) {
+    m_speculative = std::make_unique<SpeculativeRun>();
+    m_speculative->draftEngine = sim::makeTimingEngine(m_engineKind, m_pair->draft);
+    m_speculative->forwarder = std::make_unique<sim::DraftEventForwarder>(
+        int(m_pair->target.regions().size()), fieldObservers);
+    m_speculative->draftEngine->addObserver(m_speculative->forwarder.get());
   }
 }
 
@@ -312,16 +379,73 @@ RunStartedEvent RunController::startRun(const RunSettings& settings) {
   core::GenerationOptions options;
   options.maxTokens = settings.maxTokens;
   options.sampler = settings.sampler;
+  RunStartedEvent started{settings.prompt,
+                          "",
+                          0,
+                          m_promptTokens,
+                          settings.maxTokens,
+                          !m_hasWeights,
+                          m_hasWeights ? std::string() : m_note};
+  if (m_speculative) {
+    // The host drafts with the built-in pair (map() allows nothing else).
+    SpeculativeRun& run = *m_speculative;
+    const int k = m_serving->speculative->draftTokens;
+    run.hostDraft = std::make_unique<FunctionalModel>(core::builtinDraftModelPath());
+    run.hostDraft->context = std::make_unique<core::InferenceContext>(
+        *run.hostDraft->model, core::ContextOptions{m_hostThreads, 0});
+    run.generator = std::make_unique<core::SpeculativeGenerator>(
+        *source.context, run.hostDraft->context.get(), source.tokenizer.get(),
+        core::SpeculativeOptions{k, core::SpeculativeOptions().ngram});
+    run.generator->start(promptIds, options);
+    run.summary.profile = m_serving->name;
+    run.summary.draftModel = m_pair->draft.model().name;
+    run.summary.draftTokens = k;
+    started.draftModel = run.summary.draftModel;
+    started.draftTokens = k;
+    const std::string measured =
+        fmt::format("speculative decoding ({}): {} drafts {} tokens per verify pass on the wafer; "
+                    "which guesses the target keeps is measured on the host with the built-in "
+                    "model and its draft",
+                    m_serving->name, run.summary.draftModel, k);
+    started.note = started.note.empty() ? measured : started.note + "; " + measured;
+    setActiveGenerator(nullptr);
+    std::lock_guard lock(m_generatorMutex);
+    m_activeSpeculative = run.generator.get();
+    if (m_cancelled) {
+      m_activeSpeculative->cancel();
+    }
+    return started;
+  }
   source.generator->start(promptIds, options);
   setActiveGenerator(source.generator.get());
   if (m_cancelled) {
     source.generator->cancel(); // a cancel() that came while the run was being set up
   }
-  return RunStartedEvent{settings.prompt, m_promptTokens, settings.maxTokens, !m_hasWeights,
-                         m_hasWeights ? std::string() : m_note};
+  return started;
+}
+
+TokenEvent RunController::tokenEvent(const sim::TokenTiming& timing,
+                                     const core::GeneratedToken& generated) {
+  TokenEvent token;
+  token.timing = timing;
+  token.id = generated.id;
+  token.piece = generated.piece;
+  token.hostSeconds = generated.hostSeconds;
+  if (timing.criticalRegion >= 0) {
+    token.criticalRegionName = m_placement->regions()[size_t(timing.criticalRegion)].name;
+  }
+  token.decodeTokensPerSecond = m_observers->timeline.decodeTokensPerSecond();
+  token.sramBytesPerPe.reserve(m_placement->regions().size());
+  for (const sim::Region& region : m_placement->regions()) {
+    token.sramBytesPerPe.push_back(m_placement->sramPerPe(region, timing.contextLength).total());
+  }
+  return token;
 }
 
 std::optional<TokenEvent> RunController::nextToken() {
+  if (m_speculative) {
+    return nextSpeculativeToken();
+  }
   if (!m_engine || m_activeGenerator == nullptr) {
     return std::nullopt;
   }
@@ -331,36 +455,128 @@ std::optional<TokenEvent> RunController::nextToken() {
     return std::nullopt;
   }
   const bool prefill = m_tokens.empty();
-  TokenEvent token;
-  token.timing = prefill ? m_engine->prefill(m_promptTokens) : m_engine->decodeStep();
+  const sim::TokenTiming timing =
+      prefill ? m_engine->prefill(m_promptTokens) : m_engine->decodeStep();
   m_steps.push_back({prefill, prefill ? m_promptTokens : 1, 0});
-  token.id = generated->id;
-  token.piece = generated->piece;
-  token.hostSeconds = generated->hostSeconds + (prefill ? generator.result().promptSeconds : 0.0);
-  if (token.timing.criticalRegion >= 0) {
-    token.criticalRegionName = m_placement->regions()[size_t(token.timing.criticalRegion)].name;
-  }
-  token.decodeTokensPerSecond = m_observers->timeline.decodeTokensPerSecond();
-  token.sramBytesPerPe.reserve(m_placement->regions().size());
-  for (const sim::Region& region : m_placement->regions()) {
-    token.sramBytesPerPe.push_back(
-        m_placement->sramPerPe(region, token.timing.contextLength).total());
+  TokenEvent token = tokenEvent(timing, *generated);
+  if (prefill) {
+    token.hostSeconds += generator.result().promptSeconds;
   }
   m_tokens.push_back(token);
   return token;
 }
 
+std::optional<TokenEvent> RunController::nextSpeculativeToken() {
+  SpeculativeRun& run = *m_speculative;
+  if (run.pending.empty() && run.generator) {
+    const std::optional<core::SpeculativePass> pass = run.generator->next();
+    if (!pass) {
+      return std::nullopt;
+    }
+    Observers& o = *m_observers;
+    const int drafted = int(pass->drafted.size());
+    if (pass->prompt || drafted == 0) {
+      // The prompt's pass (both models take the prompt side by side), or a
+      // last pass with no room for guesses: the target alone.
+      if (pass->prompt) {
+        run.draftEngine->prefill(m_promptTokens);
+      }
+      const sim::TokenTiming timing =
+          pass->prompt ? m_engine->prefill(m_promptTokens) : m_engine->decodeStep();
+      m_steps.push_back({pass->prompt, pass->prompt ? m_promptTokens : 1, 0});
+      o.timeline.onToken(timing);
+      for (const core::GeneratedToken& generated : pass->tokens) {
+        TokenEvent token = tokenEvent(timing, generated);
+        if (pass->prompt) {
+          token.hostSeconds += run.generator->result().promptSeconds;
+        }
+        run.pending.push_back(std::move(token));
+      }
+    } else {
+      const sim::SpeculativeStepTiming step =
+          sim::runSpeculativeStep(*run.draftEngine, *m_engine, drafted, pass->accepted);
+      m_steps.push_back({false, drafted + 1, 0, drafted, pass->accepted});
+      sim::SpeculativeRunSummary& sum = run.summary;
+      ++sum.steps;
+      sum.drafted += drafted;
+      sum.accepted += pass->accepted;
+      sum.draftSeconds += step.draftSeconds;
+      sum.verifySeconds += step.verifySeconds;
+      sum.transferSeconds += step.sendSeconds + step.replySeconds + step.rollbackSeconds;
+      SpeculativeTokenInfo info;
+      info.step = sum.steps;
+      info.drafted = drafted;
+      info.accepted = pass->accepted;
+      info.draftStart = step.start;
+      info.draftEnd = step.draftEnd;
+      info.verifyStart = step.verifyStart;
+      info.verifyEnd = step.verifyEnd;
+      info.stepEnd = step.end;
+      const core::Tokenizer* tokenizer = tokenSource().tokenizer.get();
+      for (size_t j = 0; j < pass->tokens.size(); ++j) {
+        // The step's tokens come out together at its end: the first carries
+        // the step's span and breakdown, the others are instants after it.
+        sim::TokenTiming timing;
+        timing.index = int64_t(m_tokens.size() + run.pending.size());
+        timing.contextLength = m_engine->contextLength(0);
+        timing.simStart = j == 0 ? step.start : step.end;
+        timing.simEnd = step.end;
+        if (j == 0) {
+          timing.breakdown = step.breakdown;
+        }
+        timing.criticalRegion = step.verifyCriticalRegion;
+        o.timeline.onToken(timing);
+        TokenEvent token = tokenEvent(timing, pass->tokens[j]);
+        token.speculative = info;
+        token.speculative->acceptedDraft = int(j) < pass->accepted;
+        if (int(j) == pass->accepted) {
+          for (size_t r = j; r < pass->drafted.size(); ++r) {
+            const int32_t id = pass->drafted[r];
+            token.speculative->rejectedPieces.push_back(
+                tokenizer != nullptr ? tokenizer->decode(std::span<const int32_t>(&id, 1))
+                                     : fmt::format("#{}", id));
+          }
+        }
+        run.pending.push_back(std::move(token));
+      }
+    }
+  }
+  if (run.pending.empty()) {
+    return std::nullopt;
+  }
+  TokenEvent token = std::move(run.pending.front());
+  run.pending.pop_front();
+  m_tokens.push_back(token);
+  return token;
+}
+
 bool RunController::runEnded() const {
+  if (m_speculative && m_activeSpeculative != nullptr) {
+    return m_speculative->pending.empty() && m_activeSpeculative->finished();
+  }
   return m_activeGenerator == nullptr || m_activeGenerator->finished();
 }
 
 FinishedEvent RunController::finishRun() {
   FinishedEvent finished;
-  if (m_activeGenerator != nullptr) {
-    const core::StopReason reason = m_activeGenerator->result().reason;
-    finished.stopReason =
-        reason == core::StopReason::Cancelled ? "stopped" : core::stopReasonName(reason);
-    setActiveGenerator(nullptr);
+  const core::GenerationResult* result = nullptr;
+  {
+    std::lock_guard lock(m_generatorMutex);
+    if (m_activeGenerator != nullptr) {
+      result = &m_activeGenerator->result();
+    } else if (m_activeSpeculative != nullptr) {
+      result = &m_activeSpeculative->result();
+    }
+  }
+  if (result != nullptr) {
+    finished.stopReason = result->reason == core::StopReason::Cancelled
+                              ? "stopped"
+                              : core::stopReasonName(result->reason);
+  }
+  setActiveGenerator(nullptr);
+  {
+    std::lock_guard lock(m_generatorMutex);
+    m_activeSpeculative = nullptr;
   }
   if (m_cancelled) {
     finished.stopReason = "stopped";
@@ -370,6 +586,9 @@ FinishedEvent RunController::finishRun() {
     m_report = sim::makeRunReport(*m_placement, sim::toString(m_engine->kind()),
                                   m_observers->timeline, m_observers->bottlenecks, gpuBaselines());
     m_report->model = m_spec->name;
+    if (m_speculative) {
+      m_report->speculative = m_speculative->summary;
+    }
     finished.report = *m_report;
   }
   return finished;
@@ -380,6 +599,10 @@ FinishedEvent RunController::timeRun(int64_t promptTokens, int64_t genTokens, in
   if (!m_placement) {
     throw std::runtime_error(m_spec ? "no mapping: choose a chip the model fits"
                                     : "no model loaded");
+  }
+  if (m_pair) {
+    throw std::invalid_argument("a timing-only run decodes plainly: map without a speculative "
+                                "serving profile (simulate --serving times speculative steps)");
   }
   sim::checkWorkBudget(sim::estimateRunWork(*m_placement, m_engineKind == sim::EngineKind::Detailed,
                                             promptTokens, genTokens, sequences),
@@ -434,11 +657,24 @@ void RunController::exportTrace(const std::string& path) const {
   // The engine is deterministic, so the trace is the latest run simulated
   // again with a TraceWriter attached, rather than a copy kept in memory.
   writeFileAtomically(path, [&](const std::filesystem::path& temp) {
-    auto engine = sim::makeTimingEngine(m_engine->kind(), *m_placement);
+    auto engine = sim::makeTimingEngine(m_engine->kind(), m_pair ? m_pair->target : *m_placement);
     sim::TraceWriter writer(*m_placement, temp.string());
     engine->addObserver(&writer);
+    std::unique_ptr<sim::TimingEngine> draft;
+    std::optional<sim::DraftEventForwarder> forwarder;
+    if (m_pair) {
+      draft = sim::makeTimingEngine(m_engine->kind(), m_pair->draft);
+      forwarder.emplace(int(m_pair->target.regions().size()),
+                        std::vector<sim::EngineObserver*>{&writer});
+      draft->addObserver(&*forwarder);
+    }
     for (const Step& step : m_steps) {
-      if (step.prefill) {
+      if (step.draftTokens > 0) {
+        sim::runSpeculativeStep(*draft, *engine, step.draftTokens, step.accepted, step.sequence);
+      } else if (step.prefill) {
+        if (draft) {
+          draft->prefill(step.tokens, step.sequence);
+        }
         engine->prefill(step.tokens, step.sequence);
       } else {
         engine->decodeStep(step.sequence);
@@ -458,7 +694,7 @@ void RunController::exportCsv(const std::string& path) const {
   for (int c = 0; c < sim::TimeBreakdown::kCategories; ++c) {
     csv << sim::TimeBreakdown::categoryName(c) << "_s,";
   }
-  csv << "critical_region,context_length,host_s\n";
+  csv << "critical_region,context_length,host_s,speculative_step,accepted_draft\n";
   for (const TokenEvent& token : m_tokens) {
     const sim::TokenTiming& t = token.timing;
     csv << t.index << ',' << (t.prefill ? 1 : 0) << ',' << token.id << ',' << csvField(token.piece)
@@ -467,7 +703,8 @@ void RunController::exportCsv(const std::string& path) const {
       csv << t.breakdown.category(c) << ',';
     }
     csv << csvField(token.criticalRegionName) << ',' << t.contextLength << ',' << token.hostSeconds
-        << '\n';
+        << ',' << (token.speculative ? token.speculative->step : 0) << ','
+        << (token.speculative && token.speculative->acceptedDraft ? 1 : 0) << '\n';
   }
   writeTextAtomically(path, csv.str());
 }

@@ -16,6 +16,8 @@
 #include "core/sampler.h"
 #include "sim/chip_spec.h"
 #include "sim/mapper.h"
+#include "sim/serving_profile.h"
+#include "sim/speculative_step.h"
 #include "sim/timing_engine.h"
 
 #include <atomic>
@@ -29,7 +31,9 @@
 
 namespace ws::core {
 class Generator;
-}
+class SpeculativeGenerator;
+struct GeneratedToken;
+} // namespace ws::core
 
 namespace ws::app {
 
@@ -69,8 +73,22 @@ public:
   bool hasChip() const { return m_chip.has_value(); }
   const sim::ChipSpec& chip() const;
 
+  // Serving profile of the next mapping and runs (assets/serving/; "" or a
+  // profile without speculation: plain decoding). With speculative decoding
+  // the wafer maps the draft beside the target (the built-in draft for the
+  // built-in model, else the profile's draft card for the target) and a run
+  // drafts K tokens per verify pass: on the host with the built-in pair when
+  // the built-in model gives the tokens, with the model's own weights
+  // otherwise (a draft card has none: map() throws std::invalid_argument).
+  // Forgets the mapping; throws core::FormatError for a bad profile.
+  void setServingProfile(const std::string& nameOrPath);
+  const std::optional<sim::ServingProfile>& servingProfile() const { return m_serving; }
+  // True when the mapping holds a draft beside the target.
+  bool speculative() const { return m_pair != nullptr; }
+
   // Maps the model on the chip with `options` (default: the mapper's context,
-  // at most the model's). Throws sim::FitError when it does not fit.
+  // at most the model's). Throws sim::FitError when it does not fit. The
+  // mapped placement of a speculative mapping is sim::combinedPlacement.
   MappedEvent map();
   MappedEvent map(const sim::MapOptions& options);
   std::shared_ptr<const sim::Placement> placement() const { return m_placement; }
@@ -134,9 +152,17 @@ private:
     bool prefill = false;
     int64_t tokens = 1;
     int sequence = 0;
+    int draftTokens = 0; // > 0: a speculative step (sim::runSpeculativeStep)
+    int accepted = 0;
   };
+  struct SpeculativeRun;
 
   FunctionalModel& tokenSource();
+  bool tokensFromBuiltin() const { return !m_ownWeights || m_ownWeightsAreBuiltin; }
+  // The draft the wafer maps beside the target, from the serving profile.
+  core::ModelSpec draftSpec();
+  std::optional<TokenEvent> nextSpeculativeToken();
+  TokenEvent tokenEvent(const sim::TokenTiming& timing, const core::GeneratedToken& generated);
   void clearRun();
   void forgetMapping();
   void startEngine(bool fields);
@@ -148,13 +174,16 @@ private:
   std::unique_ptr<FunctionalModel> m_ownWeights; // the model's own, when core can run them
   std::unique_ptr<FunctionalModel> m_builtin;    // token source of timing-only models
   bool m_hasWeights = false;
+  bool m_ownWeightsAreBuiltin = false;
   std::string m_note;
+  std::optional<sim::ServingProfile> m_serving;
   int m_hostThreads = 0;
 
   // Chip, mapping, engine
   std::optional<sim::ChipSpec> m_chip;
   std::shared_ptr<const sim::Placement> m_placement;
-  std::unique_ptr<FrameBuilder> m_frames; // of m_placement: its used PEs found once
+  std::unique_ptr<sim::SpeculativePair> m_pair; // speculative mappings: what each engine runs
+  std::unique_ptr<FrameBuilder> m_frames;       // of m_placement: its used PEs found once
   sim::EngineKind m_engineKind = sim::EngineKind::Fast;
   std::vector<std::string> m_gpuNames;
   std::optional<std::vector<sim::GpuSpec>> m_gpus;
@@ -162,7 +191,8 @@ private:
   // The latest run
   struct Observers;
   std::unique_ptr<Observers> m_observers;
-  std::unique_ptr<sim::TimingEngine> m_engine;
+  std::unique_ptr<sim::TimingEngine> m_engine; // the target's
+  std::unique_ptr<SpeculativeRun> m_speculative;
   std::vector<Step> m_steps;
   std::vector<TokenEvent> m_tokens;
   std::optional<sim::RunReport> m_report;
@@ -172,7 +202,8 @@ private:
   // Cancellation, shared with other threads.
   std::atomic<bool> m_cancelled{false};
   std::mutex m_generatorMutex;
-  core::Generator* m_activeGenerator = nullptr; // guarded by m_generatorMutex
+  core::Generator* m_activeGenerator = nullptr;              // guarded by m_generatorMutex
+  core::SpeculativeGenerator* m_activeSpeculative = nullptr; // guarded by m_generatorMutex
 };
 
 } // namespace ws::app

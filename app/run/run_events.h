@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -42,10 +43,35 @@ struct MappedEvent {
 
 struct RunStartedEvent {
   std::string prompt;
+  // Speculative decoding: the draft model the wafer runs beside the target
+  // and K (0: plain decoding).
+  std::string draftModel;
+  int draftTokens = 0;
   int64_t promptTokens = 0;
   int maxTokens = 0;
   bool replayedTokens = false; // timing-only model: tokens from the built-in model
   std::string note;            // says so, for the UI
+};
+
+// A token of a speculative run: which verify pass (step) committed it,
+// whether it was a draft guess the target accepted or the target's own
+// token, and the step's phases on the simulated clock (seconds). The tokens
+// of a step come out together at its end: the first one's timing spans the
+// whole step (its breakdown is the step's), the others' are instants at the
+// end, so tokens/s and seconds per token of the run are the step's.
+struct SpeculativeTokenInfo {
+  int step = 0;               // verify pass, from 1 (the prompt's pass is a plain prefill)
+  int drafted = 0;            // guesses the draft made in this step (K)
+  int accepted = 0;           // of them, kept
+  bool acceptedDraft = false; // this token: a kept guess (else the target's own)
+  // On the target's own token: the pieces of the guesses it replaced (the
+  // first rejected one and every guess after it).
+  std::vector<std::string> rejectedPieces;
+  double draftStart = 0.0; // the draft's K decode steps
+  double draftEnd = 0.0;
+  double verifyStart = 0.0; // the target's verify pass of K + 1 tokens
+  double verifyEnd = 0.0;
+  double stepEnd = 0.0; // verdict sent back, caches rolled back
 };
 
 // One generated token: its text from the host and its timing on the chip.
@@ -62,6 +88,7 @@ struct TokenEvent {
   double hostSeconds = 0.0;
   double decodeTokensPerSecond = 0.0; // simulated, over the run so far (0 before a decode step)
   std::vector<double> sramBytesPerPe; // per region at this token's context
+  std::optional<SpeculativeTokenInfo> speculative; // speculative runs' decode tokens
 };
 
 struct FinishedEvent {

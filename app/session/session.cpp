@@ -139,6 +139,16 @@ void Session::setChip(const std::string& nameOrPath) {
   });
 }
 
+void Session::setServingProfile(const std::string& nameOrPath) {
+  stopRunsUpTo(m_lastRunId.load());
+  enqueue("serving", [this, nameOrPath] {
+    m_controller.setServingProfile(nameOrPath);
+    if (m_controller.hasModel() && m_controller.hasChip()) {
+      workerMap();
+    }
+  });
+}
+
 void Session::setEngine(sim::EngineKind kind) {
   enqueue("engine", [this, kind] { m_controller.setEngine(kind); });
 }
@@ -156,6 +166,11 @@ void Session::workerMap() {
   } catch (const sim::FitError& error) {
     publish(ProgressEvent{"mapping", 1.0});
     publish(ErrorEvent{error.what(), true});
+    return;
+  } catch (const std::invalid_argument& error) {
+    // A serving profile this model cannot run (its draft has no weights).
+    publish(ProgressEvent{"mapping", 1.0});
+    publish(ErrorEvent{error.what(), false});
     return;
   }
   publish(ProgressEvent{"mapping", 1.0});
@@ -325,9 +340,18 @@ void Session::scrub(double simTime) {
         auto it = std::upper_bound(
             tokens.begin(), tokens.end(), simTime,
             [](double t, const TokenEvent& token) { return t < token.timing.simStart; });
-        const sim::TokenTiming& token =
-            it == tokens.begin() ? tokens.front().timing : std::prev(it)->timing;
-        m_frames.publish(frameOf(token.simStart, token.simEnd, token.contextLength));
+        const TokenEvent& event = it == tokens.begin() ? tokens.front() : *std::prev(it);
+        const sim::TokenTiming& token = event.timing;
+        if (event.speculative && simTime < event.speculative->stepEnd) {
+          // A speculative step: the phase that holds simTime, so the draft's
+          // regions are seen working while the target waits, and back.
+          const SpeculativeTokenInfo& step = *event.speculative;
+          const bool drafting = simTime < step.verifyStart;
+          m_frames.publish(frameOf(drafting ? step.draftStart : step.verifyStart,
+                                   drafting ? step.draftEnd : step.verifyEnd, token.contextLength));
+        } else {
+          m_frames.publish(frameOf(token.simStart, token.simEnd, token.contextLength));
+        }
         notifyConsumer();
       },
       true);

@@ -57,12 +57,17 @@ public:
   void loadModel(const std::string& nameOrPath);
   // Chip: a preset name or a chip JSON file. Maps the loaded model when there is one.
   void setChip(const std::string& nameOrPath);
+  // Serving profile of the next mappings and runs ("": plain decoding;
+  // RunController::setServingProfile). Remaps the loaded model: a
+  // speculative profile maps its draft beside it.
+  void setServingProfile(const std::string& nameOrPath);
   // Timing engine of the next run (RunController::detailedEngineLimit says
   // which chips the detailed one takes; a run on a larger one is an error).
   void setEngine(sim::EngineKind kind);
   void run(const RunSettings& settings);
   // Heatmap at a moment of the latest run: the token whose interval holds
-  // simTime. Droppable: only the newest scrub waiting in the queue runs.
+  // simTime (in a speculative step: its draft or verify phase). Droppable: only the newest scrub
+  // waiting in the queue runs.
   void scrub(double simTime);
   // [any] The heatmap plane frames carry (only that one is built); the latest
   // frame is published again in it.

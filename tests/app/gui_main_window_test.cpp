@@ -9,6 +9,7 @@
 #include "app/gui/presenter_demo.h"
 #include "app/gui/run_panel.h"
 #include "app/gui/screenshot_run.h"
+#include "app/gui/serving_panel.h"
 #include "app/gui/sram_chart_panel.h"
 #include "app/gui/token_timeline_panel.h"
 #include "render/qt/heatmap_window.h"
@@ -19,6 +20,7 @@
 #include <QApplication>
 #include <QDragEnterEvent>
 #include <QDropEvent>
+#include <QLineSeries>
 #include <QMessageBox>
 #include <QMimeData>
 #include <QPushButton>
@@ -252,6 +254,40 @@ TEST_F(GuiTest, RunsTheBuiltinModelOnTheTeachingChipWithPauseStepAndScreenshots)
 TEST_F(GuiTest, RunsTheBuiltinModelOnWse3) {
   auto window = openWindow("wse3");
   checkRun(*window);
+}
+
+// Issue 17: the Serving dock's picker drives the window's own run: with
+// speculative-2025 the draft maps beside the model (its regions in the
+// heatmap), the text marks kept guesses and the timeline splits each step
+// into the draft's phase and the verify pass.
+TEST_F(GuiTest, ServingPickerRunsSpeculativeDecodingInTheWindow) {
+  auto window = openWindow("wse3");
+  ASSERT_TRUE(waitUntil([&] { return window->hasMapping(); }, kLoadTimeoutMs));
+  auto* serving = window->findChild<ServingPanel*>("servingPanel");
+  ASSERT_NE(serving, nullptr);
+  bool remapped = false;
+  const auto onMapped =
+      QObject::connect(&window->bridge(), &SessionBridge::mapped, [&](const MappedEvent& event) {
+        for (const auto& region : event.placement->regions()) {
+          remapped |= region.name.starts_with("draft ");
+        }
+      });
+  serving->selectProfile("speculative-2025");
+  ASSERT_TRUE(waitUntil([&] { return remapped; }, kLoadTimeoutMs)) << "no draft was mapped";
+  QObject::disconnect(onMapped);
+  ASSERT_TRUE(runToEnd(*window, 24));
+  EXPECT_EQ(window->textPanel()->tokenCount(), 24);
+  int kept = 0;
+  for (const TokenSpan& span : window->textPanel()->spans()) {
+    kept += span.mark == DraftMark::AcceptedGuess ? 1 : 0;
+  }
+  EXPECT_GT(kept, 0) << "the built-in draft's guesses are kept sometimes";
+  EXPECT_TRUE(window->timelinePanel()->draftPhase()->isVisible());
+  double draftUs = 0.0;
+  for (const QPointF& point : window->timelinePanel()->draftPhase()->points()) {
+    draftUs += point.y();
+  }
+  EXPECT_GT(draftUs, 0.0);
 }
 
 // A model card runs timing only, its tokens replayed from the built-in model,

@@ -383,6 +383,47 @@ TEST(SessionTest, ScrubShowsTheTokenAtThatMomentAndDropsStaleRequests) {
   EXPECT_DOUBLE_EQ(frame->simStart, tokens[99 % tokens.size()].timing.simStart);
 }
 
+// The serving picker drives the session's own run: a speculative profile
+// remaps with the draft beside the model, and scrubbing inside a step shows
+// the phase at that moment (draft working, then the verify pass).
+TEST(SessionTest, ServingProfileRemapsAndScrubShowsTheStepsPhases) {
+  Session session;
+  SessionEvents events(session);
+  loadAndMap(session, events, kBuiltinModelName, "wse3");
+  const size_t plainRegions = events.all<MappedEvent>().back().placement->regions().size();
+  session.setServingProfile("speculative-2025");
+  ASSERT_TRUE(events.collectUntil([](const auto& all) {
+    return SessionEvents::count<MappedEvent>(all) > 1;
+  })) << "no second mapping";
+  const auto mapped = events.all<MappedEvent>();
+  ASSERT_EQ(mapped.size(), 2u);
+  EXPECT_GT(mapped.back().placement->regions().size(), plainRegions);
+
+  session.run(settings(16));
+  ASSERT_TRUE(events.waitForRunEnd());
+  const auto started = events.all<RunStartedEvent>();
+  ASSERT_EQ(started.size(), 1u);
+  EXPECT_EQ(started[0].draftTokens, 4);
+  const auto tokens = events.all<TokenEvent>();
+  ASSERT_EQ(tokens.size(), 16u);
+  ASSERT_TRUE(tokens[1].speculative.has_value());
+  const SpeculativeTokenInfo& step = *tokens[1].speculative;
+  session.takeFrame();
+  session.scrub(0.5 * (step.draftStart + step.draftEnd));
+  ASSERT_TRUE(session.waitUntilIdle(30));
+  auto frame = session.takeFrame();
+  ASSERT_NE(frame, nullptr);
+  EXPECT_DOUBLE_EQ(frame->simStart, step.draftStart);
+  EXPECT_DOUBLE_EQ(frame->simEnd, step.draftEnd);
+  session.scrub(0.5 * (step.verifyStart + step.verifyEnd));
+  ASSERT_TRUE(session.waitUntilIdle(30));
+  frame = session.takeFrame();
+  ASSERT_NE(frame, nullptr);
+  EXPECT_DOUBLE_EQ(frame->simStart, step.verifyStart);
+  EXPECT_DOUBLE_EQ(frame->simEnd, step.verifyEnd);
+  EXPECT_TRUE(events.all<ErrorEvent>().empty());
+}
+
 TEST(SessionTest, ExportsTraceCsvAndReport) {
   Session session;
   SessionEvents events(session);

@@ -185,6 +185,62 @@ TEST_F(Panels, GeneratedTextKeepsTokensTintsByLatencyAndExplainsEachToken) {
   EXPECT_GT(slow.red(), slow.blue()); // slower than the median: warm
 }
 
+// Issue 17: a speculative run's kept guesses and the target's tokens that
+// replaced rejected guesses are marked; the text stays the generated text.
+TEST_F(Panels, GeneratedTextMarksKeptAndReplacedDraftGuesses) {
+  GeneratedTextPanel panel;
+  panel.setPrompt("x = ");
+  panel.appendToken("1", 100e-6, "prompt's token");
+  panel.appendToken(" +", 50e-6, "kept guess", DraftMark::AcceptedGuess);
+  panel.appendToken(" 2", 50e-6, "target's own, replaced ' 3'", DraftMark::ReplacedGuesses);
+  EXPECT_EQ(panel.generatedText(), "1 + 2");
+  ASSERT_EQ(panel.spans().size(), 3u);
+  EXPECT_EQ(panel.spans()[1].mark, DraftMark::AcceptedGuess);
+  auto formatAt = [&](int position) {
+    QTextCursor cursor(panel.document());
+    cursor.setPosition(position + 1);
+    return cursor.charFormat();
+  };
+  EXPECT_EQ(formatAt(panel.spans()[0].start).underlineStyle(), QTextCharFormat::NoUnderline);
+  const QTextCharFormat kept = formatAt(panel.spans()[1].start);
+  EXPECT_EQ(kept.underlineStyle(), QTextCharFormat::SingleUnderline);
+  EXPECT_GT(kept.underlineColor().green(), kept.underlineColor().red());
+  const QTextCharFormat replaced = formatAt(panel.spans()[2].start);
+  EXPECT_EQ(replaced.underlineStyle(), QTextCharFormat::WaveUnderline);
+  EXPECT_GT(replaced.underlineColor().red(), replaced.underlineColor().green());
+}
+
+// Issue 17: the timeline splits a speculative step's time into the draft's
+// phase and the verify pass, on the token that carries the step.
+TEST_F(Panels, TimelineShowsTheDraftAndVerifyPhasesOfSpeculativeSteps) {
+  TokenTimelinePanel panel;
+  panel.addToken(token(0, 0.0, 300.0));
+  EXPECT_FALSE(panel.draftPhase()->isVisible()) << "a plain run has no phases";
+  SpeculativeTokenInfo step;
+  step.step = 1;
+  step.drafted = 4;
+  step.accepted = 1;
+  step.draftStart = 300e-6;
+  step.draftEnd = 340e-6;
+  step.verifyStart = 341e-6;
+  step.verifyEnd = 400e-6;
+  step.stepEnd = 401e-6;
+  TokenEvent first = token(1, step.draftStart, 101.0);
+  first.speculative = step;
+  first.speculative->acceptedDraft = true;
+  TokenEvent own = token(2, step.stepEnd, 0.0);
+  own.speculative = step;
+  panel.addToken(first);
+  panel.addToken(own);
+  ASSERT_TRUE(panel.draftPhase()->isVisible());
+  ASSERT_EQ(panel.draftPhase()->count(), 3);
+  EXPECT_NEAR(panel.draftPhase()->at(1).y(), 40.0, 1e-9);
+  EXPECT_NEAR(panel.verifyPhase()->at(1).y(), 59.0, 1e-9);
+  EXPECT_EQ(panel.draftPhase()->at(2).y(), 0.0) << "the step's time sits on its first token";
+  panel.clear();
+  EXPECT_FALSE(panel.verifyPhase()->isVisible());
+}
+
 TEST_F(Panels, PythonHighlighterColoursKeywordsStringsAndComments) {
   QTextDocument document;
   PythonHighlighter highlighter(&document);

@@ -56,8 +56,11 @@ TEST_F(Serving, PickerListsTheShippedProfilesAndShowsKAcceptanceRangeAndSources)
   ASSERT_NE(summary, nullptr);
   EXPECT_TRUE(summary->text().contains("No speculative decoding")) << summary->text().toStdString();
   EXPECT_TRUE(summary->text().contains("16 bits")) << summary->text().toStdString();
+  QSignalSpy activated(&panel, &ServingPanel::profileActivated);
   panel.selectProfile("speculative-2025");
   EXPECT_EQ(panel.currentProfile(), "speculative-2025");
+  ASSERT_EQ(activated.count(), 1) << "the session's runs follow the choice";
+  EXPECT_EQ(activated.takeFirst().at(0).toString(), "speculative-2025");
   EXPECT_TRUE(summary->text().contains("K = 4 draft tokens")) << summary->text().toStdString();
   EXPECT_TRUE(summary->text().contains("acceptance 0.88 per draft token (UNCONFIRMED: 0.60–0.90)"))
       << summary->text().toStdString();

@@ -159,6 +159,95 @@ TEST(SpeculativeStep, StepIsTheSumOfItsPhases) {
   EXPECT_LT(verify, 4.0 * targetAlone.decodeStep().seconds());
 }
 
+// The two engines share one clock: the draft's steps, the send, the verify
+// pass, the reply and the rollback follow each other without overlap or gap,
+// and the next step starts where this one ended.
+TEST(SpeculativeStep, PhasesFollowEachOtherOnOneClock) {
+  const SpeculativePair pair = teachPair();
+  FastEngine draft(pair.draft);
+  FastEngine target(pair.target);
+  draft.prefill(8);
+  const TokenTiming prompt = target.prefill(8);
+  const SpeculativeStepTiming first = runSpeculativeStep(draft, target, 3, 1);
+  EXPECT_DOUBLE_EQ(first.start, prompt.simEnd) << "the target's prompt ends last";
+  EXPECT_NEAR(first.draftEnd - first.start, first.draftSeconds, 1e-15);
+  EXPECT_NEAR(first.verifyStart, first.draftEnd + first.sendSeconds, 1e-15);
+  EXPECT_NEAR(first.verifyEnd - first.verifyStart, first.verifySeconds, 1e-15);
+  EXPECT_NEAR(first.end - first.start, first.seconds(), 1e-15);
+  EXPECT_GE(first.verifyCriticalRegion, 0);
+  const SpeculativeStepTiming second = runSpeculativeStep(draft, target, 3, 3);
+  EXPECT_DOUBLE_EQ(second.start, first.end);
+  EXPECT_DOUBLE_EQ(draft.now(), second.end);
+  EXPECT_DOUBLE_EQ(target.now(), second.end);
+}
+
+TEST(SpeculativeStep, WaitUntilDelaysTheNextStepOnly) {
+  const SpeculativePair pair = teachPair();
+  FastEngine engine(pair.target);
+  const TokenTiming prompt = engine.prefill(4);
+  engine.waitUntil(0, prompt.simEnd + 1e-3);
+  const TokenTiming step = engine.decodeStep();
+  EXPECT_DOUBLE_EQ(step.simStart, prompt.simEnd + 1e-3);
+  FastEngine alone(pair.target);
+  alone.prefill(4);
+  EXPECT_NEAR(step.seconds(), alone.decodeStep().seconds(), 1e-15) << "waiting costs nothing";
+  engine.waitUntil(0, 0.0);
+  EXPECT_DOUBLE_EQ(engine.decodeStep().simStart, step.simEnd) << "an earlier time is no wait";
+  EXPECT_THROW(engine.waitUntil(3, 1.0), std::out_of_range);
+}
+
+// The picture of both: the target's regions first (same ids), the draft's
+// after them, renamed, on the same PEs as in the draft's own placement.
+TEST(SpeculativeStep, CombinedPlacementHoldsBothModels) {
+  const SpeculativePair pair = teachPair();
+  const Placement both = combinedPlacement(pair);
+  const size_t targetRegions = pair.target.regions().size();
+  ASSERT_EQ(both.regions().size(), targetRegions + pair.draft.regions().size());
+  EXPECT_EQ(both.usedPes(), pair.target.usedPes() + pair.draft.usedPes());
+  EXPECT_EQ(both.width(), pair.target.width());
+  EXPECT_EQ(both.model().name, "target-256");
+  for (size_t i = 0; i < pair.draft.regions().size(); ++i) {
+    const Region& d = pair.draft.regions()[i];
+    const Region& c = both.regions()[targetRegions + i];
+    EXPECT_EQ(c.id, int(targetRegions + i));
+    EXPECT_EQ(c.name, "draft " + d.name);
+    EXPECT_EQ(both.regionIdAt(d.rect.x, d.rect.y), c.id);
+    EXPECT_DOUBLE_EQ(both.sramPerPe(c, 10).total(), pair.draft.sramPerPe(d, 10).total());
+  }
+}
+
+struct RecordingObserver : EngineObserver {
+  std::vector<int> opRegions;
+  std::vector<int> activityRegions;
+  int sramEvents = 0;
+  int tokens = 0;
+  void onOp(const OpEvent& e) override { opRegions.push_back(e.region); }
+  void onActivity(const RegionActivity& a) override { activityRegions.push_back(a.region); }
+  void onSram(const SramEvent&) override { ++sramEvents; }
+  void onToken(const TokenTiming&) override { ++tokens; }
+};
+
+TEST(SpeculativeStep, DraftEventsReachTheCombinedRegions) {
+  const SpeculativePair pair = teachPair();
+  const int first = int(pair.target.regions().size());
+  RecordingObserver direct;
+  RecordingObserver shifted;
+  DraftEventForwarder forwarder(first, {&shifted});
+  FastEngine draft(pair.draft);
+  draft.addObserver(&direct);
+  draft.addObserver(&forwarder);
+  draft.prefill(4);
+  draft.decodeStep();
+  ASSERT_FALSE(direct.opRegions.empty());
+  ASSERT_EQ(shifted.opRegions.size(), direct.opRegions.size());
+  for (size_t i = 0; i < direct.opRegions.size(); ++i) {
+    EXPECT_EQ(shifted.opRegions[i], direct.opRegions[i] + first);
+  }
+  ASSERT_EQ(shifted.activityRegions.size(), direct.activityRegions.size());
+  EXPECT_EQ(shifted.sramEvents, direct.sramEvents);
+  EXPECT_EQ(shifted.tokens, 0) << "the draft's steps are not the run's tokens";
+}
+
 TEST(SpeculativeStep, EstimateIsExpectedTokensOverStepTime) {
   const SpeculativePair pair = teachPair();
   const SpeculativeEstimate e = estimateSpeculativeDecode(pair, 4, 0.8, 64);
