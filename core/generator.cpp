@@ -54,6 +54,31 @@ const char* stopReasonName(StopReason reason) {
   return "unknown";
 }
 
+void checkGenerationRequest(std::span<const int32_t> promptIds, int maxPositions,
+                            const GenerationOptions& options) {
+  if (promptIds.empty()) {
+    throw std::invalid_argument("the prompt has no tokens");
+  }
+  if (promptIds.size() > static_cast<size_t>(maxPositions)) {
+    throw std::invalid_argument("the prompt's " + std::to_string(promptIds.size()) +
+                                " tokens exceed the context of " + std::to_string(maxPositions));
+  }
+  if (options.maxTokens < 0) {
+    throw std::invalid_argument("the token limit must not be negative");
+  }
+}
+
+std::optional<StopReason> stopBeforeStep(const std::atomic<bool>& cancelled, int generated,
+                                         const GenerationOptions& options) {
+  if (cancelled.load(std::memory_order_relaxed)) {
+    return StopReason::Cancelled;
+  }
+  if (generated >= options.maxTokens) {
+    return StopReason::TokenLimit;
+  }
+  return std::nullopt;
+}
+
 int32_t endOfSequenceId(const LlamaModel& model, const Tokenizer* tokenizer) {
   if (tokenizer != nullptr) {
     return tokenizer->eos();
@@ -124,17 +149,7 @@ Generator::~Generator() {
 }
 
 void Generator::start(std::span<const int32_t> promptIds, const GenerationOptions& options) {
-  if (promptIds.empty()) {
-    throw std::invalid_argument("the prompt has no tokens");
-  }
-  if (promptIds.size() > static_cast<size_t>(m_context.maxPositions())) {
-    throw std::invalid_argument("the prompt's " + std::to_string(promptIds.size()) +
-                                " tokens exceed the context of " +
-                                std::to_string(m_context.maxPositions()));
-  }
-  if (options.maxTokens < 0) {
-    throw std::invalid_argument("the token limit must not be negative");
-  }
+  checkGenerationRequest(promptIds, m_context.maxPositions(), options);
   m_cancelled.store(false, std::memory_order_relaxed);
   m_context.setCancelFlag(&m_cancelled);
   m_options = options;
@@ -160,11 +175,8 @@ std::optional<GeneratedToken> Generator::next() {
     m_finished = true;
     return std::nullopt;
   };
-  if (m_cancelled.load(std::memory_order_relaxed)) {
-    return end(StopReason::Cancelled);
-  }
-  if (m_generated >= m_options.maxTokens) {
-    return end(StopReason::TokenLimit);
+  if (const std::optional<StopReason> stop = stopBeforeStep(m_cancelled, m_generated, m_options)) {
+    return end(*stop);
   }
   try {
     if (m_generated == 0 && m_promptSize > 1) {

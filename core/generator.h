@@ -70,6 +70,17 @@ private:
   std::optional<StreamingDecoder> m_decoder;
 };
 
+// The checks both generators' start() make: a prompt of at least one token
+// that fits `maxPositions`, a token limit that is not negative. Throws
+// std::invalid_argument saying which.
+void checkGenerationRequest(std::span<const int32_t> promptIds, int maxPositions,
+                            const GenerationOptions& options);
+
+// Why a stream ends before its next step (cancelled, or the token limit
+// reached), or nothing when the step may run.
+std::optional<StopReason> stopBeforeStep(const std::atomic<bool>& cancelled, int generated,
+                                         const GenerationOptions& options);
+
 // The end-of-sequence id Generator stops on: the tokenizer's, or the model
 // file's tokenizer.ggml.eos_token_id without one (-1 when it has none).
 int32_t endOfSequenceId(const LlamaModel& model, const Tokenizer* tokenizer);

@@ -194,17 +194,7 @@ SpeculativeGenerator::propose(const std::vector<int32_t>& sequence, int count,
 
 void SpeculativeGenerator::start(std::span<const int32_t> promptIds,
                                  const GenerationOptions& options) {
-  if (promptIds.empty()) {
-    throw std::invalid_argument("the prompt has no tokens");
-  }
-  if (promptIds.size() > static_cast<size_t>(m_target.maxPositions())) {
-    throw std::invalid_argument("the prompt's " + std::to_string(promptIds.size()) +
-                                " tokens exceed the context of " +
-                                std::to_string(m_target.maxPositions()));
-  }
-  if (options.maxTokens < 0) {
-    throw std::invalid_argument("the token limit must not be negative");
-  }
+  checkGenerationRequest(promptIds, m_target.maxPositions(), options);
   m_cancelled.store(false, std::memory_order_relaxed);
   m_target.setCancelFlag(&m_cancelled);
   if (m_draft != nullptr) {
@@ -354,11 +344,9 @@ std::optional<SpeculativePass> SpeculativeGenerator::next() {
     m_finished = true;
     return std::nullopt;
   };
-  if (m_cancelled.load(std::memory_order_relaxed)) {
-    return end(StopReason::Cancelled);
-  }
-  if (m_generated >= m_generation.maxTokens) {
-    return end(StopReason::TokenLimit);
+  if (const std::optional<StopReason> stop =
+          stopBeforeStep(m_cancelled, m_generated, m_generation)) {
+    return end(*stop);
   }
   // The newest token's position: a verify pass starts there.
   if (m_generated > 0 && static_cast<int>(m_sequence.size()) - 1 >= m_target.maxPositions()) {

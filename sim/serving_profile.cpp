@@ -1,6 +1,7 @@
 #include "sim/serving_profile.h"
 
 #include "core/asset_paths.h"
+#include "core/builtin_model.h"
 #include "core/format_error.h"
 #include "core/json_fields.h"
 
@@ -151,6 +152,14 @@ ServingProfile loadServingProfile(const std::string& nameOrPath) {
 core::ModelSpec ServingProfile::draftFor(const core::ModelSpec& target) const {
   if (!speculative) {
     throw std::runtime_error(fmt::format("serving profile {} does not decode speculatively", name));
+  }
+  // The built-in model drafts with its own trained draft (its tokenizer,
+  // tools/train-builtin-model.py --draft): no card is of its family.
+  const std::filesystem::path builtinDraft = core::builtinDraftModelPath();
+  std::error_code missing;
+  if (std::filesystem::is_regular_file(builtinDraft, missing) &&
+      target.name == core::loadModelSpec(core::builtinModelPath().string()).name) {
+    return core::loadModelSpec(builtinDraft.string());
   }
   const uint64_t targetParams = target.paramCounts().total();
   for (const DraftChoice& choice : speculative->drafts) {

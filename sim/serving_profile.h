@@ -16,7 +16,8 @@
 //      "drafts": [{"card": "llama-3.1-8b", "source": "..."}, ...]}}
 //
 // A target's draft is the first listed card of its architecture and
-// vocabulary that is smaller than it (same family: the tokens are shared).
+// vocabulary that is smaller than it (same family: the tokens are shared);
+// the built-in model's is its own trained draft (assets/models/).
 #include "core/model_spec.h"
 #include "sim/chip_spec.h"
 

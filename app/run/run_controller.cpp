@@ -195,13 +195,6 @@ void RunController::setServingProfile(const std::string& nameOrPath) {
   }
 }
 
-core::ModelSpec RunController::draftSpec() {
-  if (m_ownWeightsAreBuiltin) {
-    return core::loadModelSpec(core::builtinDraftModelPath().string());
-  }
-  return m_serving->draftFor(modelSpec());
-}
-
 MappedEvent RunController::map(const sim::MapOptions& options) {
   forgetMapping();
   const sim::MapOptions mapOptions =
@@ -214,7 +207,7 @@ MappedEvent RunController::map(const sim::MapOptions& options) {
           m_ownWeights->model->file().path().string(), m_serving->name));
     }
     m_pair = std::make_unique<sim::SpeculativePair>(
-        sim::mapSpeculativePair(modelSpec(), draftSpec(), chip(), mapOptions));
+        sim::mapSpeculativePair(modelSpec(), m_serving->draftFor(modelSpec()), chip(), mapOptions));
     m_placement = std::make_shared<const sim::Placement>(sim::combinedPlacement(*m_pair));
   } else {
     m_placement =

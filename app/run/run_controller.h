@@ -75,8 +75,8 @@ public:
 
   // Serving profile of the next mapping and runs (assets/serving/; "" or a
   // profile without speculation: plain decoding). With speculative decoding
-  // the wafer maps the draft beside the target (the built-in draft for the
-  // built-in model, else the profile's draft card for the target) and a run
+  // the wafer maps the profile's draft for the target beside it
+  // (ServingProfile::draftFor: the built-in draft for the built-in model) and a run
   // drafts K tokens per verify pass: on the host with the built-in pair when
   // the built-in model gives the tokens, with the model's own weights
   // otherwise (a draft card has none: map() throws std::invalid_argument).
@@ -159,8 +159,6 @@ private:
 
   FunctionalModel& tokenSource();
   bool tokensFromBuiltin() const { return !m_ownWeights || m_ownWeightsAreBuiltin; }
-  // The draft the wafer maps beside the target, from the serving profile.
-  core::ModelSpec draftSpec();
   std::optional<TokenEvent> nextSpeculativeToken();
   TokenEvent tokenEvent(const sim::TokenTiming& timing, const core::GeneratedToken& generated);
   void clearRun();

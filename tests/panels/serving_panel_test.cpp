@@ -4,6 +4,7 @@
 #include "core/builtin_model.h"
 #include "core/model_spec.h"
 #include "sim/mapper.h"
+#include "tests/test_paths.h"
 
 #include <gtest/gtest.h>
 
@@ -124,15 +125,17 @@ TEST_F(Serving, WhatIfPlotsTokensPerSecondAgainstKForEachAcceptanceRate) {
   EXPECT_TRUE(panel.statusText().contains("best K = ")) << panel.statusText().toStdString();
 }
 
-// The built-in model on teach-32x32 has no draft in speculative-2025 (its
-// vocabulary is its own): plain decoding and the reason. A what-if still
+// The tiny llama test model on teach-32x32 has no draft in speculative-2025
+// (its 32,000-token vocabulary is no listed card's): plain decoding and the
+// reason. A what-if still
 // running for the previous mapping is dropped.
 TEST_F(Serving, WhatIfDropsTheSupersededMappingAndSaysWhenNoDraftFits) {
   ServingPanel panel;
   panel.selectProfile("speculative-2025");
   QSignalSpy finished(&panel, &ServingPanel::whatIfFinished);
   panel.setPlacement(mapped("llama-3.1-8b", "wse3"));
-  panel.setPlacement(mapped(core::builtinModelPath().string(), "teach-32x32"));
+  panel.setPlacement(mapped(
+      (test::testdataDir() / "models" / "tiny-random-llama-f32.gguf").string(), "teach-32x32"));
   ASSERT_TRUE(finished.wait(kWhatIfTimeoutMs));
   QTest::qWait(200); // a stale result would arrive here
   EXPECT_EQ(finished.count(), 1);

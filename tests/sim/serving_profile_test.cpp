@@ -1,3 +1,4 @@
+#include "core/builtin_model.h"
 #include "core/format_error.h"
 #include "core/model_spec.h"
 #include "sim/serving_profile.h"
@@ -124,6 +125,11 @@ TEST(ServingProfile, DraftIsTheFirstSmallerModelOfTheFamily) {
   EXPECT_EQ(spec.draftFor(core::loadModelSpec("llama-3.1-8b")).name, "Llama-3.2-1B");
   EXPECT_EQ(spec.draftFor(core::loadModelSpec("qwen3-32b")).name, "Qwen3-1.7B");
   EXPECT_EQ(spec.draftFor(core::loadModelSpec("gpt-oss-120b")).name, "gpt-oss-20b");
+  // The built-in model's draft is its own trained one (no card shares its tokens).
+  const core::ModelSpec builtin = core::loadModelSpec(core::builtinModelPath().string());
+  const core::ModelSpec builtinDraft = spec.draftFor(builtin);
+  EXPECT_EQ(builtinDraft.name, core::loadModelSpec(core::builtinDraftModelPath().string()).name);
+  EXPECT_LT(builtinDraft.paramCounts().total(), builtin.paramCounts().total());
   // No listed draft shares DeepSeek-V3's architecture and vocabulary.
   try {
     spec.draftFor(core::loadModelSpec("deepseek-v3"));
