@@ -1,6 +1,7 @@
 #include "core/matvec.h"
 
 #include "core/avx2_kernels.h"
+#include "core/avx512_kernels.h"
 #include "core/dequantize.h"
 #include "core/tensor_ops.h"
 
@@ -64,15 +65,6 @@ bool usesBlockSums(GgmlType type) {
   return type == GgmlType::Q4_1 || type == GgmlType::Q5_1;
 }
 
-// The activation vector quantised to 8 bits per 32-element block, as
-// ggml's quantize_row_q8_0 / q8_1: d = max|x| / 127 rounded to fp16,
-// q = round(x / d); for the _1 types also d * sum(q).
-struct QuantizedInput {
-  const int8_t* q;
-  const float* d;
-  const float* s;
-};
-
 // One block by the rule above; q gets the rounded values, returns sum(q).
 int quantizeBlockPortable(const float* xb, int8_t* qb, float& d) {
   float amax = 0.0f;
@@ -132,13 +124,18 @@ WS_AVX2 int quantizeBlockAvx2(const float* xb, int8_t* qb, float& d) {
 }
 #endif
 
-QuantizedInput quantizeInput(std::span<const float> x, bool withSums, MatvecScratch& scratch) {
+// The activation vector quantised to 8 bits per 32-element block, as
+// ggml's quantize_row_q8_0 / q8_1: d = max|x| / 127 rounded to fp16,
+// q = round(x / d); for the _1 types also d * sum(q); for the AVX-512
+// kernels also q + 128 and d per eight lanes.
+QuantizedInput quantizeInput(std::span<const float> x, bool withSums, KernelIsa isa,
+                             MatvecScratch& scratch) {
   const int64_t blocks = static_cast<int64_t>(x.size()) / kBlock;
   scratch.quants.resize(x.size());
   scratch.scales.resize(static_cast<size_t>(blocks));
   scratch.offsets.resize(withSums ? static_cast<size_t>(blocks) : 0);
 #if defined(__x86_64__)
-  const bool avx2 = activeKernelIsa() == KernelIsa::Avx2Fma;
+  const bool avx2 = isa >= KernelIsa::Avx2Fma;
 #endif
   for (int64_t b = 0; b < blocks; ++b) {
     const float* xb = x.data() + b * kBlock;
@@ -155,7 +152,20 @@ QuantizedInput quantizeInput(std::span<const float> x, bool withSums, MatvecScra
           halfToFloat(floatToHalf(d * static_cast<float>(sum)));
     }
   }
-  return {scratch.quants.data(), scratch.scales.data(), scratch.offsets.data()};
+  QuantizedInput in{scratch.quants.data(), scratch.scales.data(), scratch.offsets.data()};
+  if (isa == KernelIsa::Avx512Vnni) {
+    scratch.biased.resize(x.size());
+    scratch.scaleLanes.resize(static_cast<size_t>(blocks) * 8);
+    for (size_t i = 0; i < x.size(); ++i) {
+      scratch.biased[i] = static_cast<uint8_t>(scratch.quants[i] + 128);
+    }
+    for (size_t b = 0; b < static_cast<size_t>(blocks); ++b) {
+      std::fill_n(scratch.scaleLanes.data() + 8 * b, 8, scratch.scales[b]);
+    }
+    in.biased = scratch.biased.data();
+    in.dLanes = scratch.scaleLanes.data();
+  }
+  return in;
 }
 
 // ---- Portable kernels: plain loops over one block at a time. ----
@@ -439,8 +449,11 @@ void rowDots(const WeightMatrix& w, const std::byte* row, const PreparedInputs& 
     dotKQuantRows(w.type, row, in.k, count, n / 256, isa, out);
     return;
   }
+  if (isa == KernelIsa::Avx512Vnni && avx512::dotBlockRows(w.type, row, in.q, count, blocks, out)) {
+    return;
+  }
 #if defined(__x86_64__)
-  if (isa == KernelIsa::Avx2Fma) {
+  if (isa >= KernelIsa::Avx2Fma) {
     switch (w.type) {
     case GgmlType::Q8_0:
       return avx2::inGroups<4>(
@@ -571,8 +584,7 @@ void matvecBatch(std::span<const MatvecProduct> products, std::span<const float>
   }
   const KernelIsa isa = activeKernelIsa();
   // One quantisation of x serves every integer kernel of the batch.
-  const QuantizedInput in =
-      quantized ? quantizeInput(x, sums, scratch) : QuantizedInput{nullptr, nullptr, nullptr};
+  const QuantizedInput in = quantized ? quantizeInput(x, sums, isa, scratch) : QuantizedInput{};
   if (kQuantized) {
     quantizeRowQ8_K(x, scratch.kQuants);
   }
@@ -623,8 +635,7 @@ void matmulBatch(std::span<const MatmulProduct> products, const float* x, size_t
   }
   const KernelIsa isa = activeKernelIsa();
   scratch.resize(static_cast<size_t>(tokens));
-  std::vector<QuantizedInput> in(static_cast<size_t>(tokens),
-                                 QuantizedInput{nullptr, nullptr, nullptr});
+  std::vector<QuantizedInput> in(static_cast<size_t>(tokens));
   std::vector<Q8KView> kIn(static_cast<size_t>(tokens));
   std::vector<const float*> xs(static_cast<size_t>(tokens));
   // Quantising the inputs is cheap next to the products; the tokens' inputs
@@ -635,7 +646,7 @@ void matmulBatch(std::span<const MatmulProduct> products, const float* x, size_t
       xs[i] = x + i * xStride;
       const std::span<const float> xt(xs[i], static_cast<size_t>(cols));
       if (quantized) {
-        in[i] = quantizeInput(xt, sums, scratch[i]);
+        in[i] = quantizeInput(xt, sums, isa, scratch[i]);
       }
       if (kQuantized) {
         quantizeRowQ8_K(xt, scratch[i].kQuants);

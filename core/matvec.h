@@ -8,8 +8,9 @@
 //    matching activation block in integers, then scaled;
 //  - k-quant kernels (Q2_K..Q6_K, core/kquant.h): x is quantised to Q8_K, 8
 //    bits per 256-element block with 16-element sums, as llama.cpp does.
-// Rows are spread over the ThreadPool; the kernels have an AVX2/FMA/F16C
-// variant chosen at run time and a portable one.
+// Rows are spread over the ThreadPool; the kernels have a portable variant,
+// an AVX2/FMA/F16C one and for the integer and k-quant types an AVX-512 VNNI
+// one, chosen at run time (activeKernelIsa()).
 #include "core/ggml_type.h"
 #include "core/kquant.h"
 #include "core/thread_pool.h"
@@ -47,9 +48,11 @@ void decodeRow(const WeightMatrix& w, int64_t row, std::span<float> out);
 // Reusable buffers of one caller (the quantised activation vector).
 struct MatvecScratch {
   std::vector<int8_t> quants;
-  std::vector<float> scales;  // per 32-element block: d
-  std::vector<float> offsets; // per block: d * sum(q), for the Q4_1/Q5_1 kernels
-  Q8KBuffer kQuants;          // x as Q8_K, for the k-quant kernels
+  std::vector<float> scales;     // per 32-element block: d
+  std::vector<float> offsets;    // per block: d * sum(q), for the Q4_1/Q5_1 kernels
+  std::vector<uint8_t> biased;   // q + 128, for the AVX-512 kernels
+  std::vector<float> scaleLanes; // per block: d eight times, for the AVX-512 kernels
+  Q8KBuffer kQuants;             // x as Q8_K, for the k-quant kernels
 };
 
 // y[r] = sum_c W[r][c] * x[c] for every row r. x.size() == cols, y.size() == rows.
