@@ -54,10 +54,13 @@ WS_AVX512 inline __m256i load256(const void* p) {
 
 // ---- 32-element blocks (Q8_0, Q4_0, Q4_1, Q5_0, Q5_1), after ggml-common.h:
 // an fp16 scale d, for the _1 types an fp16 minimum m, for Q5 four bytes of
-// fifth bits, then the quants. Two blocks per 512-bit register: the weight
-// quants as signed bytes, the activations as unsigned ones (q + 128), their
-// products summed by vpdpbusd four to an int32 lane, which starts from -128
-// times the sum of its four weights to take the +128 back out. ----
+// fifth bits, then the quants. Two blocks per 512-bit register, their
+// products summed by vpdpbusd (unsigned x signed bytes) four to an int32
+// lane: for Q8_0 the signed weights against the activations made unsigned
+// (q + 128), each lane starting from -128 times the sum of its four weights;
+// for the nibble types the unsigned quants against the signed activations,
+// each lane starting from the bias (8 or 16 for the _0 types) times minus
+// the sum of its four activations. ----
 
 template <GgmlType kType> struct BlockFormat {
   static constexpr bool kFifthBit = kType == GgmlType::Q5_0 || kType == GgmlType::Q5_1;
@@ -67,10 +70,10 @@ template <GgmlType kType> struct BlockFormat {
   static constexpr size_t kBytes = kType == GgmlType::Q8_0 ? 34 : kQsAt + 16;
 };
 
-// The signed quants of block w (low 256 bits) and, unless kSingle, of the
-// next block (high 256 bits; zero when kSingle), in the activations' element
-// order: for the nibble types the low nibbles (elements 0..15) then the high
-// ones (16..31), the bias of the _0 types subtracted.
+// The quants of block w (low 256 bits) and, unless kSingle, of the next
+// block (high 256 bits; zero when kSingle), in the activations' element
+// order: Q8_0's signed ones; for the nibble types the unsigned ones, low
+// nibbles (elements 0..15) then high ones (16..31), the fifth bit added.
 template <GgmlType kType, bool kSingle> WS_AVX512 inline __m512i weightQuants(const std::byte* w) {
   using F = BlockFormat<kType>;
   if constexpr (kType == GgmlType::Q8_0) {
@@ -83,30 +86,22 @@ template <GgmlType kType, bool kSingle> WS_AVX512 inline __m512i weightQuants(co
   } else {
     // [p0, p0, p1, p1] in 128-bit lanes, the odd lanes shifted to their high
     // nibbles.
-    const __m128i p0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(w + F::kQsAt));
-    const __m128i p1 =
-        kSingle ? _mm_setzero_si128()
-                : _mm_loadu_si128(reinterpret_cast<const __m128i*>(w + F::kBytes + F::kQsAt));
-    const __m512i lanes = _mm512_permutexvar_epi64(
-        _mm512_setr_epi64(0, 1, 0, 1, 2, 3, 2, 3),
-        _mm512_castsi256_si512(_mm256_inserti128_si256(_mm256_castsi128_si256(p0), p1, 1)));
+    const __m512i first =
+        _mm512_broadcast_i32x4(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w + F::kQsAt)));
+    const __m512i lanes =
+        kSingle ? first
+                : _mm512_mask_blend_epi64(
+                      0xF0, first,
+                      _mm512_broadcast_i32x4(_mm_loadu_si128(
+                          reinterpret_cast<const __m128i*>(w + F::kBytes + F::kQsAt))));
     __m512i q = _mm512_and_si512(_mm512_mask_srli_epi16(lanes, 0xFF00FF00u, lanes, 4),
                                  _mm512_set1_epi8(0x0F));
-    if constexpr (kType == GgmlType::Q4_0) {
-      q = _mm512_sub_epi8(q, _mm512_set1_epi8(8));
-    }
     if constexpr (F::kFifthBit) {
       // Byte k's fifth bit is bit k of the block's qh.
       const uint64_t fifth =
           loadU32(w + F::kQhAt) |
           (kSingle ? uint64_t{0} : uint64_t{loadU32(w + F::kBytes + F::kQhAt)} << 32);
-      if constexpr (kType == GgmlType::Q5_0) {
-        // (nibble | fifth << 4) - 16: the nibble where the bit is set,
-        // nibble - 16 where it is clear.
-        q = _mm512_mask_sub_epi8(q, _cvtu64_mask64(~fifth), q, _mm512_set1_epi8(16));
-      } else {
-        q = _mm512_mask_add_epi8(q, _cvtu64_mask64(fifth), q, _mm512_set1_epi8(16));
-      }
+      q = _mm512_mask_add_epi8(q, _cvtu64_mask64(fifth), q, _mm512_set1_epi8(16));
     }
     if constexpr (kSingle) {
       q = _mm512_maskz_mov_epi8(0x00000000FFFFFFFFull, q);
@@ -115,42 +110,79 @@ template <GgmlType kType, bool kSingle> WS_AVX512 inline __m512i weightQuants(co
   }
 }
 
-// The two blocks' fp16 scales, each in eight float lanes.
-template <GgmlType kType, bool kSingle> WS_AVX512 inline __m512 weightScales(const std::byte* w) {
-  const uint32_t halves =
-      loadU16(w) | (kSingle ? 0u : uint32_t{loadU16(w + BlockFormat<kType>::kBytes)} << 16);
-  const __m128 pair = _mm_cvtph_ps(_mm_cvtsi32_si128(static_cast<int>(halves)));
-  return _mm512_permutexvar_ps(_mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1),
-                               _mm512_castps128_ps512(pair));
+// The two blocks' fp16 scales d as floats, each in eight lanes; for the _1
+// types also their minimums m in the two low lanes of `mins`.
+template <GgmlType kType, bool kSingle>
+WS_AVX512 inline __m512 weightScales(const std::byte* w, __m128& mins) {
+  constexpr size_t kBytes = BlockFormat<kType>::kBytes;
+  // fp16 words: d0, m0, d1, m1 for the _1 types, d0, d1 for the others.
+  __m128i halves;
+  if constexpr (BlockFormat<kType>::kOffset) {
+    halves =
+        _mm_unpacklo_epi32(_mm_cvtsi32_si128(static_cast<int>(loadU32(w))),
+                           _mm_cvtsi32_si128(kSingle ? 0 : static_cast<int>(loadU32(w + kBytes))));
+  } else {
+    halves = _mm_cvtsi32_si128(
+        static_cast<int>(loadU16(w) | (kSingle ? 0u : uint32_t{loadU16(w + kBytes)} << 16)));
+  }
+  const __m128 values = _mm_cvtph_ps(halves);
+  constexpr int kSecond = BlockFormat<kType>::kOffset ? 2 : 1;
+  if constexpr (BlockFormat<kType>::kOffset) {
+    mins = _mm_shuffle_ps(values, values, _MM_SHUFFLE(3, 3, 3, 1));
+  }
+  return _mm512_permutexvar_ps(_mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, kSecond, kSecond, kSecond,
+                                                 kSecond, kSecond, kSecond, kSecond, kSecond),
+                               _mm512_castps128_ps512(values));
+}
+
+// 16 values (two blocks) of a per-lane input table, or 8 and zeros.
+template <bool kSingle> WS_AVX512 inline __m512i loadLanes(const int32_t* p) {
+  return kSingle ? _mm512_zextsi256_si512(load256(p)) : _mm512_loadu_si512(p);
 }
 
 template <GgmlType kType, int T, bool kSingle>
 WS_AVX512 inline void blockPairStep(const std::byte* w, const QuantizedInput* in, int64_t b,
-                                    __m512* acc, float* offsets) {
+                                    __m512* acc, __m128* offsets) {
   const __m512i q = weightQuants<kType, kSingle>(w);
-  const __m512i correction = _mm512_sub_epi32(
-      _mm512_setzero_si512(),
-      _mm512_dpbusd_epi32(_mm512_setzero_si512(), _mm512_set1_epi8(static_cast<char>(0x80)), q));
-  const __m512 dw = weightScales<kType, kSingle>(w);
+  __m128 mins = _mm_setzero_ps();
+  const __m512 dw = weightScales<kType, kSingle>(w, mins);
+  __m512i start = _mm512_setzero_si512();
+  if constexpr (kType == GgmlType::Q8_0) {
+    start = _mm512_sub_epi32(
+        start, _mm512_dpbusd_epi32(start, _mm512_set1_epi8(static_cast<char>(0x80)), q));
+  }
 #pragma GCC unroll 8
   for (int t = 0; t < T; ++t) {
-    const uint8_t* xq = in[t].biased + b * kBlock;
+    __m512i dots;
+    if constexpr (kType == GgmlType::Q8_0) {
+      const uint8_t* xq = in[t].biased + b * kBlock;
+      const __m512i x = kSingle ? _mm512_zextsi256_si512(load256(xq))
+                                : _mm512_loadu_si512(reinterpret_cast<const void*>(xq));
+      dots = _mm512_dpbusd_epi32(start, x, q);
+    } else {
+      const int8_t* xq = in[t].q + b * kBlock;
+      const __m512i x = kSingle ? _mm512_zextsi256_si512(load256(xq))
+                                : _mm512_loadu_si512(reinterpret_cast<const void*>(xq));
+      if constexpr (kType == GgmlType::Q4_0) {
+        dots = _mm512_dpbusd_epi32(loadLanes<kSingle>(in[t].minus8Sums + b * 8), q, x);
+      } else if constexpr (kType == GgmlType::Q5_0) {
+        dots = _mm512_dpbusd_epi32(loadLanes<kSingle>(in[t].minus16Sums + b * 8), q, x);
+      } else {
+        dots = _mm512_dpbusd_epi32(start, q, x);
+      }
+    }
     const float* xd = in[t].dLanes + b * 8;
-    const __m512i x = kSingle ? _mm512_zextsi256_si512(load256(xq))
-                              : _mm512_loadu_si512(reinterpret_cast<const void*>(xq));
     const __m512 dx = kSingle ? _mm512_zextps256_ps512(_mm256_loadu_ps(xd)) : _mm512_loadu_ps(xd);
-    const __m512i dots = _mm512_dpbusd_epi32(correction, x, q);
     acc[t] = _mm512_fmadd_ps(_mm512_mul_ps(dw, dx), _mm512_cvtepi32_ps(dots), acc[t]);
   }
   if constexpr (BlockFormat<kType>::kOffset) {
-    const float m0 = halfAt(w + 2);
-    const float m1 = kSingle ? 0.0f : halfAt(w + BlockFormat<kType>::kBytes + 2);
+    // m * d * sum(q) of the input, for both blocks.
 #pragma GCC unroll 8
     for (int t = 0; t < T; ++t) {
-      offsets[t] += m0 * in[t].s[b];
-      if (!kSingle) {
-        offsets[t] += m1 * in[t].s[b + 1];
-      }
+      const __m128 sums =
+          kSingle ? _mm_load_ss(in[t].s + b)
+                  : _mm_castpd_ps(_mm_load_sd(reinterpret_cast<const double*>(in[t].s + b)));
+      offsets[t] = _mm_fmadd_ps(mins, sums, offsets[t]);
     }
   }
 }
@@ -162,11 +194,11 @@ WS_AVX512_ENTRY void dotBlocks(const std::byte* w, const QuantizedInput* in, int
                                float* out) {
   constexpr size_t kBytes = BlockFormat<kType>::kBytes;
   __m512 acc[T];
-  float offsets[T];
+  __m128 offsets[T];
 #pragma GCC unroll 8
   for (int t = 0; t < T; ++t) {
     acc[t] = _mm512_setzero_ps();
-    offsets[t] = 0.0f;
+    offsets[t] = _mm_setzero_ps();
   }
   int64_t b = 0;
   for (; b + 2 <= blocks; b += 2, w += 2 * kBytes) {
@@ -177,7 +209,8 @@ WS_AVX512_ENTRY void dotBlocks(const std::byte* w, const QuantizedInput* in, int
   }
 #pragma GCC unroll 8
   for (int t = 0; t < T; ++t) {
-    out[t] = _mm512_reduce_add_ps(acc[t]) + offsets[t];
+    const __m128 pair = _mm_add_ss(offsets[t], _mm_movehdup_ps(offsets[t]));
+    out[t] = _mm512_reduce_add_ps(acc[t]) + _mm_cvtss_f32(pair);
   }
 }
 
@@ -348,7 +381,7 @@ WS_AVX512_ENTRY void dotQ6K(const uint8_t* w, const Q8KView* x, int64_t blocks, 
 bool dotBlockRows(GgmlType type, const std::byte* row, const QuantizedInput* in, int count,
                   int64_t blocks, float* out) {
   const auto run = [&]<GgmlType kType>() {
-    avx2::inGroups<4>(count, [&]<int T>(int first) {
+    avx2::inGroups<kMaxTokens>(count, [&]<int T>(int first) {
       dotBlocks<kType, T>(row, in + first, blocks, out + first);
     });
     return true;
@@ -364,6 +397,47 @@ bool dotBlockRows(GgmlType type, const std::byte* row, const QuantizedInput* in,
     return run.template operator()<GgmlType::Q5_0>();
   case GgmlType::Q5_1:
     return run.template operator()<GgmlType::Q5_1>();
+  default:
+    return false;
+  }
+}
+
+bool dotRowRange(GgmlType type, const std::byte* first, uint64_t stride, int64_t rows,
+                 const QuantizedInput& in, const Q8KView& k, int64_t cols, float* out) {
+  const auto each = [&](auto kernel, int64_t blocks) {
+    const std::byte* row = first;
+    for (int64_t r = 0; r < rows; ++r, row += stride) {
+      kernel(row, blocks, out + r);
+    }
+    return true;
+  };
+  const auto blockRows = [&]<GgmlType kType>() {
+    return each([&](const std::byte* row, int64_t blocks,
+                    float* y) { dotBlocks<kType, 1>(row, &in, blocks, y); },
+                cols / kBlock);
+  };
+  const auto kQuantRows = [&](auto kernel) {
+    return each([&](const std::byte* row, int64_t blocks,
+                    float* y) { kernel(reinterpret_cast<const uint8_t*>(row), &k, blocks, y); },
+                cols / kQkK);
+  };
+  switch (type) {
+  case GgmlType::Q8_0:
+    return blockRows.template operator()<GgmlType::Q8_0>();
+  case GgmlType::Q4_0:
+    return blockRows.template operator()<GgmlType::Q4_0>();
+  case GgmlType::Q4_1:
+    return blockRows.template operator()<GgmlType::Q4_1>();
+  case GgmlType::Q5_0:
+    return blockRows.template operator()<GgmlType::Q5_0>();
+  case GgmlType::Q5_1:
+    return blockRows.template operator()<GgmlType::Q5_1>();
+  case GgmlType::Q4_K:
+    return kQuantRows(dotQ45K<false, 1>);
+  case GgmlType::Q5_K:
+    return kQuantRows(dotQ45K<true, 1>);
+  case GgmlType::Q6_K:
+    return kQuantRows(dotQ6K<1>);
   default:
     return false;
   }
@@ -396,6 +470,11 @@ bool dotKQuantRows(GgmlType type, const uint8_t* row, const Q8KView* x, int coun
 namespace ws::core::avx512 {
 
 bool dotBlockRows(GgmlType, const std::byte*, const QuantizedInput*, int, int64_t, float*) {
+  return false;
+}
+
+bool dotRowRange(GgmlType, const std::byte*, uint64_t, int64_t, const QuantizedInput&,
+                 const Q8KView&, int64_t, float*) {
   return false;
 }
 

@@ -21,19 +21,34 @@ namespace ws::core {
 // An activation vector quantised to 8 bits per 32-element block, as ggml's
 // quantize_row_q8_0 / q8_1 do, and the forms the AVX-512 kernels read.
 struct QuantizedInput {
-  const int8_t* q = nullptr;       // 32 quants per block
-  const float* d = nullptr;        // per block: the scale (fp16-rounded)
-  const float* s = nullptr;        // per block: d * sum(q), fp16-rounded (Q4_1 / Q5_1)
-  const uint8_t* biased = nullptr; // q + 128 as unsigned bytes (AVX-512 only)
-  const float* dLanes = nullptr;   // per block: d eight times (AVX-512 only)
+  const int8_t* q = nullptr; // 32 quants per block
+  const float* d = nullptr;  // per block: the scale (fp16-rounded)
+  const float* s = nullptr;  // per block: d * sum(q), fp16-rounded (Q4_1 / Q5_1)
+  // The AVX-512 forms: q + 128 as unsigned bytes; per block d eight times;
+  // per four quants (an int32 lane of vpdpbusd) -8 and -16 times their sum,
+  // the bias terms of Q4_0 and Q5_0.
+  const uint8_t* biased = nullptr;
+  const float* dLanes = nullptr;
+  const int32_t* minus8Sums = nullptr;
+  const int32_t* minus16Sums = nullptr;
 };
 
 namespace avx512 {
 
+// The most inputs dotBlockRows takes in one pass over a row (32 registers
+// hold eight accumulators and the shared unpacked weights); more are split.
+inline constexpr int kMaxTokens = 8;
+
 // out[t] = row . in[t] for t < count, `blocks` 32-element blocks of Q8_0,
-// Q4_0, Q4_1, Q5_0 or Q5_1; the inputs need `biased` and `dLanes`.
+// Q4_0, Q4_1, Q5_0 or Q5_1; the inputs need their AVX-512 forms.
 bool dotBlockRows(GgmlType type, const std::byte* row, const QuantizedInput* in, int count,
                   int64_t blocks, float* out);
+
+// out[r] = row r . in for r < rows, row r at first + r * stride, `cols`
+// columns of a 32-element block type (against `in`) or a k-quant (against
+// `k`): matvec's rows, the type looked up once for all of them.
+bool dotRowRange(GgmlType type, const std::byte* first, uint64_t stride, int64_t rows,
+                 const QuantizedInput& in, const Q8KView& k, int64_t cols, float* out);
 
 // out[t] = row . x[t] for t < count, `blocks` super-blocks of Q4_K, Q5_K or
 // Q6_K against Q8_K activations.

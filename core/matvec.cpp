@@ -56,9 +56,13 @@ bool usesQuantizedInput(GgmlType type) {
   }
 }
 
-// The prompt's products: tokens per multi-token kernel call, and the weight
-// bytes of a tile of rows that meets every group in turn.
-constexpr int kTokenGroup = 4;
+// The prompt's products: tokens per multi-token kernel call (eight where the
+// AVX-512 kernels keep that many accumulators in their 32 registers), and the
+// weight bytes of a tile of rows that meets every group in turn.
+constexpr int kMaxTokenGroup = avx512::kMaxTokens;
+int tokenGroup(KernelIsa isa) {
+  return isa == KernelIsa::Avx512Vnni ? kMaxTokenGroup : 4;
+}
 constexpr uint64_t kTileBytes = 12 << 10;
 
 bool usesBlockSums(GgmlType type) {
@@ -154,16 +158,25 @@ QuantizedInput quantizeInput(std::span<const float> x, bool withSums, KernelIsa 
   }
   QuantizedInput in{scratch.quants.data(), scratch.scales.data(), scratch.offsets.data()};
   if (isa == KernelIsa::Avx512Vnni) {
+    const size_t lanes = x.size() / 4;
     scratch.biased.resize(x.size());
-    scratch.scaleLanes.resize(static_cast<size_t>(blocks) * 8);
+    scratch.scaleLanes.resize(lanes);
+    scratch.minus8Sums.resize(lanes);
+    scratch.minus16Sums.resize(lanes);
     for (size_t i = 0; i < x.size(); ++i) {
       scratch.biased[i] = static_cast<uint8_t>(scratch.quants[i] + 128);
     }
-    for (size_t b = 0; b < static_cast<size_t>(blocks); ++b) {
-      std::fill_n(scratch.scaleLanes.data() + 8 * b, 8, scratch.scales[b]);
+    for (size_t lane = 0; lane < lanes; ++lane) {
+      const int8_t* q = scratch.quants.data() + 4 * lane;
+      const int32_t sum = q[0] + q[1] + q[2] + q[3];
+      scratch.minus8Sums[lane] = -8 * sum;
+      scratch.minus16Sums[lane] = -16 * sum;
+      scratch.scaleLanes[lane] = scratch.scales[lane / 8];
     }
     in.biased = scratch.biased.data();
     in.dLanes = scratch.scaleLanes.data();
+    in.minus8Sums = scratch.minus8Sums.data();
+    in.minus16Sums = scratch.minus16Sums.data();
   }
   return in;
 }
@@ -605,10 +618,15 @@ void matvecBatch(std::span<const MatvecProduct> products, std::span<const float>
       const int64_t to = std::min(end, first + w.rows) - first;
       const uint64_t stride = w.rowStride();
       const std::byte* row = w.data + static_cast<uint64_t>(std::max<int64_t>(from, 0)) * stride;
+      first += w.rows;
+      if (from < to && isa == KernelIsa::Avx512Vnni &&
+          avx512::dotRowRange(w.type, row, stride, to - from, in, kIn, w.cols,
+                              &p.y[static_cast<size_t>(from)])) {
+        continue;
+      }
       for (int64_t r = from; r < to; ++r, row += stride) {
         rowDots(w, row, prepared, 1, isa, buffer, &p.y[static_cast<size_t>(r)]);
       }
-      first += w.rows;
     }
   };
   // By reference: a std::function holding a reference_wrapper does not
@@ -634,6 +652,7 @@ void matmulBatch(std::span<const MatmulProduct> products, const float* x, size_t
     totalRows += p.weights.rows;
   }
   const KernelIsa isa = activeKernelIsa();
+  const int groupSize = tokenGroup(isa);
   scratch.resize(static_cast<size_t>(tokens));
   std::vector<QuantizedInput> in(static_cast<size_t>(tokens));
   std::vector<Q8KView> kIn(static_cast<size_t>(tokens));
@@ -671,13 +690,13 @@ void matmulBatch(std::span<const MatmulProduct> products, const float* x, size_t
       const int64_t tileRows = std::max<int64_t>(1, static_cast<int64_t>(kTileBytes / stride));
       for (int64_t tile = from; tile < to; tile += tileRows) {
         const int64_t tileEnd = std::min(to, tile + tileRows);
-        for (int group = 0; group < tokens; group += kTokenGroup) {
-          const int count = std::min(kTokenGroup, tokens - group);
+        for (int group = 0; group < tokens; group += groupSize) {
+          const int count = std::min(groupSize, tokens - group);
           const PreparedInputs groupInputs{prepared.x + group, prepared.q + group,
                                            prepared.k + group};
           const std::byte* row = w.row(tile);
           for (int64_t r = tile; r < tileEnd; ++r, row += stride) {
-            float dots[kTokenGroup];
+            float dots[kMaxTokenGroup];
             rowDots(w, row, groupInputs, count, isa, buffer, dots);
             for (int t = 0; t < count; ++t) {
               p.y[static_cast<size_t>(group + t) * p.yStride + static_cast<size_t>(r)] = dots[t];

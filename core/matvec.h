@@ -48,11 +48,15 @@ void decodeRow(const WeightMatrix& w, int64_t row, std::span<float> out);
 // Reusable buffers of one caller (the quantised activation vector).
 struct MatvecScratch {
   std::vector<int8_t> quants;
-  std::vector<float> scales;     // per 32-element block: d
-  std::vector<float> offsets;    // per block: d * sum(q), for the Q4_1/Q5_1 kernels
-  std::vector<uint8_t> biased;   // q + 128, for the AVX-512 kernels
-  std::vector<float> scaleLanes; // per block: d eight times, for the AVX-512 kernels
-  Q8KBuffer kQuants;             // x as Q8_K, for the k-quant kernels
+  std::vector<float> scales;  // per 32-element block: d
+  std::vector<float> offsets; // per block: d * sum(q), for the Q4_1/Q5_1 kernels
+  // For the AVX-512 kernels: q + 128, d eight times per block, -8 and -16
+  // times each four quants' sum.
+  std::vector<uint8_t> biased;
+  std::vector<float> scaleLanes;
+  std::vector<int32_t> minus8Sums;
+  std::vector<int32_t> minus16Sums;
+  Q8KBuffer kQuants; // x as Q8_K, for the k-quant kernels
 };
 
 // y[r] = sum_c W[r][c] * x[c] for every row r. x.size() == cols, y.size() == rows.
@@ -84,7 +88,8 @@ struct MatmulProduct {
 // cols floats each): the matrix-matrix form for prompts. Each input is
 // quantised once; the rows are spread over the pool in tiles that stay in the
 // L1 cache, and each weight block of a tile is decoded once per group of four
-// tokens (two for F16/BF16) and dotted with all of them in registers, so the
+// tokens (two for F16/BF16, eight for the AVX-512 kernels of the 32-element
+// block types) and dotted with all of them in registers, so the
 // weights stream from memory once per batch and are unpacked a quarter as
 // often as token by token. `scratch` is resized to one entry per token. Each
 // token gets exactly matvecBatch's arithmetic.

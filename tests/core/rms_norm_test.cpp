@@ -87,6 +87,29 @@ TEST(TensorOpsTest, DotMatchesDoubleSumOnEveryIsa) {
   });
 }
 
+// The SIMD axpy multiplies then adds, as the portable loop does: the same
+// bits at every level.
+TEST(TensorOpsTest, AxpyIsTheSameOnEveryIsa) {
+  std::vector<float> x(67), y0(67);
+  for (size_t i = 0; i < x.size(); ++i) {
+    x[i] = std::sin(0.7f * static_cast<float>(i)) * 3.0f;
+    y0[i] = std::cos(0.3f * static_cast<float>(i));
+  }
+  std::vector<float> first;
+  test::forEachKernelLevel("axpyF32", [&](KernelIsa) {
+    std::vector<float> y = y0;
+    axpyF32(0.37f, x.data(), y.data(), static_cast<int64_t>(y.size()));
+    if (first.empty()) {
+      first = y;
+      for (size_t i = 0; i < y.size(); ++i) {
+        EXPECT_EQ(y[i], y0[i] + 0.37f * x[i]) << i;
+      }
+    } else {
+      EXPECT_EQ(y, first);
+    }
+  });
+}
+
 // The levels found by CPUID and XGETBV agree with the flags the Linux kernel
 // lists for the CPU (it drops the AVX-512 ones when it does not save the zmm
 // state).
