@@ -38,8 +38,8 @@ inline uint16_t loadU16(const void* p) {
   return v;
 }
 
-inline uint32_t loadU32(const void* p) {
-  uint32_t v;
+inline uint64_t loadU64(const void* p) {
+  uint64_t v;
   std::memcpy(&v, p, sizeof v);
   return v;
 }
@@ -74,7 +74,11 @@ template <GgmlType kType> struct BlockFormat {
 // block (high 256 bits; zero when kSingle), in the activations' element
 // order: Q8_0's signed ones; for the nibble types the unsigned ones, low
 // nibbles (elements 0..15) then high ones (16..31), the fifth bit added.
-template <GgmlType kType, bool kSingle> WS_AVX512 inline __m512i weightQuants(const std::byte* w) {
+// Each block's first eight bytes (d, for the _1 types m, for Q5 the fifth
+// bits, then quants) in one load: `head` is block w's, `nextHead` the next
+// block's (zero when kSingle).
+template <GgmlType kType, bool kSingle>
+WS_AVX512 inline __m512i weightQuants(const std::byte* w, uint64_t head, uint64_t nextHead) {
   using F = BlockFormat<kType>;
   if constexpr (kType == GgmlType::Q8_0) {
     const __m256i first = load256(w + 2);
@@ -98,9 +102,9 @@ template <GgmlType kType, bool kSingle> WS_AVX512 inline __m512i weightQuants(co
                                  _mm512_set1_epi8(0x0F));
     if constexpr (F::kFifthBit) {
       // Byte k's fifth bit is bit k of the block's qh.
+      constexpr int kQhBit = 8 * F::kQhAt;
       const uint64_t fifth =
-          loadU32(w + F::kQhAt) |
-          (kSingle ? uint64_t{0} : uint64_t{loadU32(w + F::kBytes + F::kQhAt)} << 32);
+          ((head >> kQhBit) & 0xFFFFFFFFu) | (((nextHead >> kQhBit) & 0xFFFFFFFFu) << 32);
       q = _mm512_mask_add_epi8(q, _cvtu64_mask64(fifth), q, _mm512_set1_epi8(16));
     }
     if constexpr (kSingle) {
@@ -113,17 +117,13 @@ template <GgmlType kType, bool kSingle> WS_AVX512 inline __m512i weightQuants(co
 // The two blocks' fp16 scales d as floats, each in eight lanes; for the _1
 // types also their minimums m in the two low lanes of `mins`.
 template <GgmlType kType, bool kSingle>
-WS_AVX512 inline __m512 weightScales(const std::byte* w, __m128& mins) {
-  constexpr size_t kBytes = BlockFormat<kType>::kBytes;
+WS_AVX512 inline __m512 weightScales(uint64_t head, uint64_t nextHead, __m128& mins) {
   // fp16 words: d0, m0, d1, m1 for the _1 types, d0, d1 for the others.
   __m128i halves;
   if constexpr (BlockFormat<kType>::kOffset) {
-    halves =
-        _mm_unpacklo_epi32(_mm_cvtsi32_si128(static_cast<int>(loadU32(w))),
-                           _mm_cvtsi32_si128(kSingle ? 0 : static_cast<int>(loadU32(w + kBytes))));
+    halves = _mm_cvtsi64_si128(static_cast<int64_t>((head & 0xFFFFFFFFu) | (nextHead << 32)));
   } else {
-    halves = _mm_cvtsi32_si128(
-        static_cast<int>(loadU16(w) | (kSingle ? 0u : uint32_t{loadU16(w + kBytes)} << 16)));
+    halves = _mm_cvtsi32_si128(static_cast<int>((head & 0xFFFFu) | ((nextHead & 0xFFFFu) << 16)));
   }
   const __m128 values = _mm_cvtph_ps(halves);
   constexpr int kSecond = BlockFormat<kType>::kOffset ? 2 : 1;
@@ -143,9 +143,11 @@ template <bool kSingle> WS_AVX512 inline __m512i loadLanes(const int32_t* p) {
 template <GgmlType kType, int T, bool kSingle>
 WS_AVX512 inline void blockPairStep(const std::byte* w, const QuantizedInput* in, int64_t b,
                                     __m512* acc, __m128* offsets) {
-  const __m512i q = weightQuants<kType, kSingle>(w);
+  const uint64_t head = loadU64(w);
+  const uint64_t nextHead = kSingle ? 0 : loadU64(w + BlockFormat<kType>::kBytes);
+  const __m512i q = weightQuants<kType, kSingle>(w, head, nextHead);
   __m128 mins = _mm_setzero_ps();
-  const __m512 dw = weightScales<kType, kSingle>(w, mins);
+  const __m512 dw = weightScales<kType, kSingle>(head, nextHead, mins);
   __m512i start = _mm512_setzero_si512();
   if constexpr (kType == GgmlType::Q8_0) {
     start = _mm512_sub_epi32(
