@@ -28,6 +28,8 @@ namespace {
 
 constexpr int64_t kBlock = 32;
 constexpr int kQkK = 256;
+constexpr size_t kQ2KBytes = 84;
+constexpr size_t kQ3KBytes = 110;
 constexpr size_t kQ4KBytes = 144;
 constexpr size_t kQ5KBytes = 176;
 constexpr size_t kQ6KBytes = 210;
@@ -378,6 +380,96 @@ WS_AVX512_ENTRY void dotQ6K(const uint8_t* w, const Q8KView* x, int64_t blocks, 
   }
 }
 
+// Q2_K and Q3_K (16-element sub-blocks of 2-bit quants, Q3_K's third bit in
+// hmask) against T activation vectors: each super-block is unpacked once.
+// Element 128h + 32s + l is bits 2s of qs[32h + l] (and for Q3_K bit 4h + s
+// of hmask[l]); a register holds two shifts s, s + 1: 64 elements, four
+// sub-blocks.
+template <GgmlType kType, int T>
+WS_AVX512_ENTRY void dotQ23K(const uint8_t* w, const Q8KView* x, int64_t blocks, float* out) {
+  constexpr bool kQ3 = kType == GgmlType::Q3_K;
+  constexpr size_t stride = kQ3 ? kQ3KBytes : kQ2KBytes;
+  const __m512i mask2 = _mm512_set1_epi8(3);
+  // Word shifts of the low and high 256 bits: shifts 0 and 2 bits, 4 and 6.
+  const __m512i shifts[2] = {_mm512_inserti64x4(_mm512_setzero_si512(), _mm256_set1_epi16(2), 1),
+                             _mm512_inserti64x4(_mm512_set1_epi16(4), _mm256_set1_epi16(6), 1)};
+  __m512 acc[T];
+#pragma GCC unroll 8
+  for (int t = 0; t < T; ++t) {
+    acc[t] = _mm512_setzero_ps();
+  }
+  alignas(16) int8_t scaleBytes[16];
+  for (int64_t b = 0; b < blocks; ++b, w += stride) {
+    __m256i scales16;
+    __m256i mins16 = _mm256_setzero_si256();
+    if constexpr (kQ3) {
+      for (int j = 0; j < 16; ++j) {
+        const int low = j < 8 ? (w[96 + j] & 0x0F) : (w[96 + j - 8] >> 4);
+        const int high = (w[104 + j % 4] >> (2 * (j / 4))) & 3;
+        scaleBytes[j] = static_cast<int8_t>((low | (high << 4)) - 32);
+      }
+      scales16 = _mm256_cvtepi8_epi16(_mm_load_si128(reinterpret_cast<const __m128i*>(scaleBytes)));
+    } else {
+      const __m128i packed = _mm_loadu_si128(reinterpret_cast<const __m128i*>(w));
+      scales16 = _mm256_cvtepu8_epi16(_mm_and_si128(packed, _mm_set1_epi8(0x0F)));
+      mins16 = _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(packed, 4), _mm_set1_epi8(0x0F)));
+    }
+    const __m512i scales = _mm512_castsi256_si512(scales16);
+    const uint8_t* qs = w + (kQ3 ? 32 : 16);
+    const float d = halfAt(w + (kQ3 ? 108 : 80));
+    __m512i sum[T];
+#pragma GCC unroll 8
+    for (int t = 0; t < T; ++t) {
+      if constexpr (kQ3) {
+        // The unsigned quants carry +4: start from -4 * scale * (block sum).
+        const __m256i biasSums = _mm256_madd_epi16(scales16, load256(x[t].sums + b * 16));
+        sum[t] = _mm512_zextsi256_si512(
+            _mm256_sub_epi32(_mm256_setzero_si256(), _mm256_slli_epi32(biasSums, 2)));
+      } else {
+        sum[t] = _mm512_setzero_si512();
+      }
+    }
+    const __m512i hmask = kQ3 ? _mm512_broadcast_i64x4(load256(w)) : _mm512_setzero_si512();
+#pragma GCC unroll 2
+    for (int half = 0; half < 2; ++half) {
+      const __m512i bits = _mm512_broadcast_i64x4(load256(qs + 32 * half));
+#pragma GCC unroll 2
+      for (int c = 0; c < 2; ++c) {
+        __m512i q = _mm512_and_si512(_mm512_srlv_epi16(bits, shifts[c]), mask2);
+        if constexpr (kQ3) {
+          // hmask bits 4h + 2c (low 256 bits) and 4h + 2c + 1 (high ones).
+          const int bit = 4 * half + 2 * c;
+          const __m512i select =
+              _mm512_inserti64x4(_mm512_set1_epi8(static_cast<char>(1 << bit)),
+                                 _mm256_set1_epi8(static_cast<char>(1 << (bit + 1))), 1);
+          q = _mm512_mask_add_epi8(q, _mm512_test_epi8_mask(hmask, select), q, _mm512_set1_epi8(4));
+        }
+        const __m512i scale =
+            _mm512_permutexvar_epi16(_mm512_load_si512(kQ6KScaleIndex.index[2 * half + c]), scales);
+#pragma GCC unroll 8
+        for (int t = 0; t < T; ++t) {
+          const __m512i y = _mm512_loadu_si512(x[t].q + b * kQkK + 128 * half + 64 * c);
+          sum[t] = _mm512_dpwssd_epi32(sum[t], _mm512_maddubs_epi16(q, y), scale);
+        }
+      }
+    }
+#pragma GCC unroll 8
+    for (int t = 0; t < T; ++t) {
+      const float dy = x[t].d[b];
+      acc[t] = _mm512_fmadd_ps(_mm512_set1_ps(dy * d), _mm512_cvtepi32_ps(sum[t]), acc[t]);
+      if constexpr (!kQ3) {
+        const __m256i minSums = _mm256_madd_epi16(mins16, load256(x[t].sums + b * 16));
+        acc[t] = _mm512_fmadd_ps(_mm512_set1_ps(-dy * halfAt(w + 82)),
+                                 _mm512_cvtepi32_ps(_mm512_zextsi256_si512(minSums)), acc[t]);
+      }
+    }
+  }
+#pragma GCC unroll 8
+  for (int t = 0; t < T; ++t) {
+    out[t] = _mm512_reduce_add_ps(acc[t]);
+  }
+}
+
 } // namespace
 
 bool dotBlockRows(GgmlType type, const std::byte* row, const QuantizedInput* in, int count,
@@ -440,6 +532,10 @@ bool dotRowRange(GgmlType type, const std::byte* first, uint64_t stride, int64_t
     return kQuantRows(dotQ45K<true, 1>);
   case GgmlType::Q6_K:
     return kQuantRows(dotQ6K<1>);
+  case GgmlType::Q2_K:
+    return kQuantRows(dotQ23K<GgmlType::Q2_K, 1>);
+  case GgmlType::Q3_K:
+    return kQuantRows(dotQ23K<GgmlType::Q3_K, 1>);
   default:
     return false;
   }
@@ -459,6 +555,16 @@ bool dotKQuantRows(GgmlType type, const uint8_t* row, const Q8KView* x, int coun
   case GgmlType::Q6_K:
     avx2::inGroups<4>(count,
                       [&]<int T>(int first) { dotQ6K<T>(row, x + first, blocks, out + first); });
+    return true;
+  case GgmlType::Q2_K:
+    avx2::inGroups<4>(count, [&]<int T>(int first) {
+      dotQ23K<GgmlType::Q2_K, T>(row, x + first, blocks, out + first);
+    });
+    return true;
+  case GgmlType::Q3_K:
+    avx2::inGroups<4>(count, [&]<int T>(int first) {
+      dotQ23K<GgmlType::Q3_K, T>(row, x + first, blocks, out + first);
+    });
     return true;
   default:
     return false;

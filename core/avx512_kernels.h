@@ -50,8 +50,8 @@ bool dotBlockRows(GgmlType type, const std::byte* row, const QuantizedInput* in,
 bool dotRowRange(GgmlType type, const std::byte* first, uint64_t stride, int64_t rows,
                  const QuantizedInput& in, const Q8KView& k, int64_t cols, float* out);
 
-// out[t] = row . x[t] for t < count, `blocks` super-blocks of Q4_K, Q5_K or
-// Q6_K against Q8_K activations.
+// out[t] = row . x[t] for t < count, `blocks` super-blocks of Q2_K, Q3_K,
+// Q4_K, Q5_K or Q6_K against Q8_K activations.
 bool dotKQuantRows(GgmlType type, const uint8_t* row, const Q8KView* x, int count, int64_t blocks,
                    float* out);
 

@@ -286,9 +286,10 @@ TEST(MatvecTest, BatchEqualsSeparateProducts) {
 // make a group of four and one of three (two and one for the float types).
 TEST(MatvecTest, MatmulBatchEqualsMatvecPerToken) {
   Xoshiro256 rng(13);
-  const GgmlType types[] = {GgmlType::Q8_0, GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K,
-                            GgmlType::F16,  GgmlType::BF16, GgmlType::Q4_0, GgmlType::Q5_0,
-                            GgmlType::Q4_1, GgmlType::Q5_1, GgmlType::F32};
+  const GgmlType types[] = {GgmlType::Q8_0, GgmlType::Q2_K, GgmlType::Q3_K, GgmlType::Q4_K,
+                            GgmlType::Q5_K, GgmlType::Q6_K, GgmlType::F16,  GgmlType::BF16,
+                            GgmlType::Q4_0, GgmlType::Q5_0, GgmlType::Q4_1, GgmlType::Q5_1,
+                            GgmlType::F32};
   std::vector<std::vector<std::byte>> storage;
   std::vector<WeightMatrix> matrices;
   for (GgmlType type : types) {
