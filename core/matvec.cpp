@@ -131,7 +131,8 @@ WS_AVX2 int quantizeBlockAvx2(const float* xb, int8_t* qb, float& d) {
 // The activation vector quantised to 8 bits per 32-element block, as
 // ggml's quantize_row_q8_0 / q8_1: d = max|x| / 127 rounded to fp16,
 // q = round(x / d); for the _1 types also d * sum(q); for the AVX-512
-// kernels also q + 128 and d per eight lanes.
+// kernels also the forms QuantizedInput lists (q + 128, d per lane, the _0
+// types' bias terms).
 QuantizedInput quantizeInput(std::span<const float> x, bool withSums, KernelIsa isa,
                              MatvecScratch& scratch) {
   const int64_t blocks = static_cast<int64_t>(x.size()) / kBlock;
