@@ -16,6 +16,10 @@
 //    experts), and peak RSS with the file mapped, not copied (run it alone,
 //    --benchmark_filter=Qwen3Moe, for a peak RSS of its own);
 //  - the built-in model.
+// The kernels run at the level activeKernelIsa() picks (the best this CPU has,
+// or WS_KERNELS's); --ws_kernels=avx2,avx512 (any of portable, avx2, avx512)
+// runs Decode and Prompt512 at each listed level instead, and the summary sets
+// their tokens/s side by side with the ratio to the first level.
 // Model files are written to the temp directory by a child process (so the
 // writer's buffers never count in this process's RSS) and deleted at exit.
 // A summary of the ratios the goals name is printed after the table.
@@ -37,14 +41,17 @@
 #include <immintrin.h>
 #endif
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace {
@@ -273,7 +280,8 @@ void BM_StreamingRead(benchmark::State& state) {
 
 bool prepare(benchmark::State& state, const BenchModel& model, KernelIsa isa) {
   if (!cpuSupports(isa)) {
-    state.SkipWithError("this CPU lacks AVX2/FMA/F16C");
+    state.SkipWithError(
+        (std::string("this CPU lacks the ") + kernelIsaName(isa) + " kernels").c_str());
     return false;
   }
   writeInChild(model);
@@ -303,8 +311,7 @@ void runDecode(benchmark::State& state, const BenchModel& bench, KernelIsa isa) 
       static_cast<double>(state.iterations()) / seconds(std::chrono::steady_clock::now() - start);
   setKernelIsa(original);
   const double bytes = weightBytesPerToken(model);
-  const std::string suffix = isa == KernelIsa::Portable ? " portable" : "";
-  measured()[fmt::format("decode {}{} t{}", bench.label, suffix, threads)] = rate;
+  measured()[fmt::format("decode {} {} t{}", bench.label, kernelIsaName(isa), threads)] = rate;
   measured()[fmt::format("bytes {}", bench.label)] = bytes;
   state.counters["tokens_per_s"] =
       benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
@@ -318,9 +325,9 @@ void runDecode(benchmark::State& state, const BenchModel& bench, KernelIsa isa) 
 }
 
 // Tokens/s of a 512-token prompt fed from an empty cache as one forwardPrompt.
-void runPrompt(benchmark::State& state, const BenchModel& bench) {
+void runPrompt(benchmark::State& state, const BenchModel& bench, KernelIsa isa) {
   const KernelIsa original = activeKernelIsa();
-  if (!prepare(state, bench, original)) {
+  if (!prepare(state, bench, isa)) {
     return;
   }
   const int threads = static_cast<int>(state.range(0));
@@ -337,7 +344,8 @@ void runPrompt(benchmark::State& state, const BenchModel& bench) {
   }
   const double rate = static_cast<double>(state.iterations()) * kPromptTokens /
                       seconds(std::chrono::steady_clock::now() - start);
-  measured()[fmt::format("prompt {} t{}", bench.label, threads)] = rate;
+  setKernelIsa(original);
+  measured()[fmt::format("prompt {} {} t{}", bench.label, kernelIsaName(isa), threads)] = rate;
   state.counters["prompt_tokens_per_s"] = benchmark::Counter(
       static_cast<double>(state.iterations()) * kPromptTokens, benchmark::Counter::kIsRate);
 }
@@ -365,6 +373,13 @@ void BM_BuiltinModel(benchmark::State& state) {
   state.counters["peak_rss_MiB"] = peakRssMiB();
 }
 
+// The kernel levels Decode and Prompt512 run at: --ws_kernels's, else the
+// active one.
+std::vector<KernelIsa>& benchLevels() {
+  static std::vector<KernelIsa> levels;
+  return levels;
+}
+
 void registerBenchmarks() {
   // Wall-clock rates (the pool's threads work in parallel); the CPU column is
   // the whole process's CPU time.
@@ -376,6 +391,11 @@ void registerBenchmarks() {
       ->MinTime(1.0)
       ->UseRealTime()
       ->MeasureProcessCPUTime();
+  // With several levels the level is part of the name: BM_Decode/Q8_0/avx512.
+  const bool named = benchLevels().size() > 1;
+  const auto levelName = [named](KernelIsa isa) {
+    return named ? std::string("/") + kernelIsaName(isa) : std::string();
+  };
   for (const BenchModel& model : benchModels()) {
     if (model.shape.architecture == "qwen3moe") {
       benchmark::RegisterBenchmark(
@@ -389,25 +409,28 @@ void registerBenchmarks() {
           ->MeasureProcessCPUTime();
       continue;
     }
-    benchmark::RegisterBenchmark(
-        ("BM_Decode/" + model.label).c_str(),
-        [&model](benchmark::State& s) { runDecode(s, model, activeKernelIsa()); })
-        ->Arg(1)
-        ->Arg(2)
-        ->ArgName("threads")
-        ->Unit(benchmark::kMillisecond)
-        ->MinTime(2.0)
-        ->UseRealTime()
-        ->MeasureProcessCPUTime();
-    benchmark::RegisterBenchmark(("BM_Prompt512/" + model.label).c_str(),
-                                 [&model](benchmark::State& s) { runPrompt(s, model); })
-        ->Arg(1)
-        ->Arg(2)
-        ->ArgName("threads")
-        ->Unit(benchmark::kMillisecond)
-        ->Iterations(1)
-        ->UseRealTime()
-        ->MeasureProcessCPUTime();
+    for (KernelIsa isa : benchLevels()) {
+      benchmark::RegisterBenchmark(("BM_Decode/" + model.label + levelName(isa)).c_str(),
+                                   [&model, isa](benchmark::State& s) { runDecode(s, model, isa); })
+          ->Arg(1)
+          ->Arg(2)
+          ->ArgName("threads")
+          ->Unit(benchmark::kMillisecond)
+          ->MinTime(2.0)
+          ->UseRealTime()
+          ->MeasureProcessCPUTime();
+    }
+    for (KernelIsa isa : benchLevels()) {
+      benchmark::RegisterBenchmark(("BM_Prompt512/" + model.label + levelName(isa)).c_str(),
+                                   [&model, isa](benchmark::State& s) { runPrompt(s, model, isa); })
+          ->Arg(1)
+          ->Arg(2)
+          ->ArgName("threads")
+          ->Unit(benchmark::kMillisecond)
+          ->Iterations(1)
+          ->UseRealTime()
+          ->MeasureProcessCPUTime();
+    }
   }
   // The portable kernels of the two formats the goals name, for the SIMD gain.
   for (const BenchModel& model : benchModels()) {
@@ -432,7 +455,7 @@ void registerBenchmarks() {
       ->MeasureProcessCPUTime();
 }
 
-// The goals' ratios from this run's measurements.
+// The goals' ratios from this run's measurements, at each level run.
 void printSummary() {
   const auto& m = measured();
   const auto get = [&](const std::string& key) {
@@ -442,39 +465,123 @@ void printSummary() {
   if (m.empty()) {
     return;
   }
-  std::printf("\nSummary (this run):\n");
+  std::printf("\nSummary (this run; kernel level in use: %s", kernelIsaName(activeKernelIsa()));
+  std::printf(", this CPU has:");
+  for (KernelIsa isa : kKernelIsas) {
+    if (cpuSupports(isa)) {
+      std::printf(" %s", kernelIsaName(isa));
+    }
+  }
+  std::printf("):\n");
+  std::vector<KernelIsa> levels = benchLevels();
+  if (get("decode Q8_0 portable t2") > 0.0 &&
+      std::find(levels.begin(), levels.end(), KernelIsa::Portable) == levels.end()) {
+    levels.push_back(KernelIsa::Portable);
+  }
   for (int threads : {1, 2}) {
     const double bandwidth = get(fmt::format("bandwidth t{}", threads));
-    const double q8 = get(fmt::format("decode Q8_0 t{}", threads));
     if (bandwidth > 0.0) {
       std::printf("  %d thread(s): streaming read %.1f GB/s\n", threads, bandwidth);
     }
-    for (const BenchModel& model : benchModels()) {
-      const double decode = get(fmt::format("decode {} t{}", model.label, threads));
-      if (decode == 0.0) {
-        continue;
+    for (KernelIsa isa : levels) {
+      const std::string level = kernelIsaName(isa);
+      const double q8 = get(fmt::format("decode Q8_0 {} t{}", level, threads));
+      for (const BenchModel& model : benchModels()) {
+        const double decode = get(fmt::format("decode {} {} t{}", model.label, level, threads));
+        if (decode == 0.0) {
+          continue;
+        }
+        const double gbps = decode * get("bytes " + model.label) / 1e9;
+        const double prompt = get(fmt::format("prompt {} {} t{}", model.label, level, threads));
+        std::printf("    %-8s %-16s decode %7.1f tokens/s, %6.1f MB/token, %5.1f GB/s",
+                    level.c_str(), model.label.c_str(), decode, get("bytes " + model.label) / 1e6,
+                    gbps);
+        if (q8 > 0.0) {
+          std::printf(" (%.2fx Q8_0's tokens/s)", decode / q8);
+        }
+        if (bandwidth > 0.0) {
+          std::printf(" (%.0f %% of streaming)", 100.0 * gbps / bandwidth);
+        }
+        if (prompt > 0.0) {
+          std::printf(", prompt %.1f tokens/s (%.2fx decode)", prompt, prompt / decode);
+        }
+        std::printf("\n");
       }
-      const double gbps = decode * get("bytes " + model.label) / 1e9;
-      const double prompt = get(fmt::format("prompt {} t{}", model.label, threads));
-      std::printf("    %-16s decode %7.1f tokens/s, %6.1f MB/token, %5.1f GB/s",
-                  model.label.c_str(), decode, get("bytes " + model.label) / 1e6, gbps);
-      if (q8 > 0.0) {
-        std::printf(" (%.2fx Q8_0's tokens/s)", decode / q8);
-      }
-      if (bandwidth > 0.0) {
-        std::printf(" (%.0f %% of streaming)", 100.0 * gbps / bandwidth);
-      }
-      if (prompt > 0.0) {
-        std::printf(", prompt %.1f tokens/s (%.2fx decode)", prompt, prompt / decode);
-      }
-      std::printf("\n");
     }
   }
+  // The levels side by side: each one's tokens/s over the first level's.
+  if (benchLevels().size() > 1) {
+    const std::string base = kernelIsaName(benchLevels().front());
+    std::printf("\n  Kernel levels side by side (ratio to %s):\n", base.c_str());
+    for (int threads : {1, 2}) {
+      for (const BenchModel& model : benchModels()) {
+        for (const char* what : {"decode", "prompt"}) {
+          const double reference =
+              get(fmt::format("{} {} {} t{}", what, model.label, base, threads));
+          if (reference == 0.0) {
+            continue;
+          }
+          std::printf("    %d thread(s) %-16s %-6s", threads, model.label.c_str(), what);
+          for (KernelIsa isa : benchLevels()) {
+            const double rate =
+                get(fmt::format("{} {} {} t{}", what, model.label, kernelIsaName(isa), threads));
+            if (rate > 0.0) {
+              std::printf("  %s %7.1f tokens/s (%.2fx)", kernelIsaName(isa), rate,
+                          rate / reference);
+            }
+          }
+          std::printf("\n");
+        }
+      }
+    }
+  }
+}
+
+// Takes --ws_kernels=LIST out of argv (Google Benchmark rejects flags it does
+// not know); false, after saying why, for an unknown or unsupported level.
+bool parseLevels(int& argc, char** argv) {
+  constexpr std::string_view kFlag = "--ws_kernels=";
+  int kept = 1;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    if (arg.substr(0, kFlag.size()) != kFlag) {
+      argv[kept++] = argv[i];
+      continue;
+    }
+    std::string_view list = arg.substr(kFlag.size());
+    while (!list.empty()) {
+      const size_t comma = list.find(',');
+      const std::string_view name = list.substr(0, comma);
+      const std::optional<KernelIsa> isa = parseKernelIsa(name);
+      if (!isa) {
+        std::fprintf(stderr,
+                     "bench_inference: error: --ws_kernels: '%.*s' is not portable, avx2 or "
+                     "avx512\n",
+                     static_cast<int>(name.size()), name.data());
+        return false;
+      }
+      if (!cpuSupports(*isa)) {
+        std::fprintf(stderr, "bench_inference: error: --ws_kernels: this CPU lacks %s\n",
+                     kernelIsaName(*isa));
+        return false;
+      }
+      benchLevels().push_back(*isa);
+      list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
+    }
+  }
+  argc = kept;
+  if (benchLevels().empty()) {
+    benchLevels().push_back(activeKernelIsa());
+  }
+  return true;
 }
 
 } // namespace
 
 int main(int argc, char** argv) {
+  if (!parseLevels(argc, argv)) {
+    return 1;
+  }
   registerBenchmarks();
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) {

@@ -21,22 +21,37 @@ WS_AVX2 inline float horizontalSum(__m256 v) {
 }
 
 // Calls kernel.template operator()<T>(first) for consecutive groups of
-// T <= kMaxGroup (at most 4) vectors that cover [0, count): a kernel templated
+// T <= kMaxGroup (at most 8) vectors that cover [0, count): a kernel templated
 // on T keeps T accumulators in registers and decodes each weight block once
 // for all of them.
 template <int kMaxGroup, class Kernel> inline void inGroups(int count, Kernel&& kernel) {
-  static_assert(kMaxGroup >= 1 && kMaxGroup <= 4);
+  static_assert(kMaxGroup >= 1 && kMaxGroup <= 8);
+  // T for a group of `size`, or 1 where the kernel takes no groups that large
+  // (never called then).
+  constexpr auto fit = [](int size) { return kMaxGroup >= size ? size : 1; };
   for (int first = 0; first < count;) {
     const int group = std::min(count - first, kMaxGroup);
     switch (group) {
+    case 8:
+      kernel.template operator()<fit(8)>(first);
+      break;
+    case 7:
+      kernel.template operator()<fit(7)>(first);
+      break;
+    case 6:
+      kernel.template operator()<fit(6)>(first);
+      break;
+    case 5:
+      kernel.template operator()<fit(5)>(first);
+      break;
     case 4:
-      kernel.template operator()<(kMaxGroup >= 4 ? 4 : 1)>(first);
+      kernel.template operator()<fit(4)>(first);
       break;
     case 3:
-      kernel.template operator()<(kMaxGroup >= 3 ? 3 : 1)>(first);
+      kernel.template operator()<fit(3)>(first);
       break;
     case 2:
-      kernel.template operator()<(kMaxGroup >= 2 ? 2 : 1)>(first);
+      kernel.template operator()<fit(2)>(first);
       break;
     default:
       kernel.template operator()<1>(first);

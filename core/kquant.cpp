@@ -1,6 +1,7 @@
 #include "core/kquant.h"
 
 #include "core/avx2_kernels.h"
+#include "core/avx512_kernels.h"
 #include "core/dequantize.h"
 
 #include <algorithm>
@@ -552,7 +553,7 @@ void quantizeRowQ8_K(std::span<const float> x, Q8KBuffer& out) {
   out.d.resize(blocks);
   out.sums.resize(blocks * 16);
 #if defined(__x86_64__)
-  const bool avx2 = activeKernelIsa() == KernelIsa::Avx2Fma;
+  const bool avx2 = activeKernelIsa() >= KernelIsa::Avx2Fma;
 #endif
   for (size_t b = 0; b < blocks; ++b) {
     const float* xb = x.data() + b * kQkK;
@@ -575,8 +576,11 @@ void quantizeRowQ8_K(std::span<const float> x, Q8KBuffer& out) {
 void dotKQuantRows(GgmlType type, const std::byte* row, const Q8KView* x, int count, int64_t blocks,
                    KernelIsa isa, float* out) {
   const auto* w = reinterpret_cast<const uint8_t*>(row);
+  if (isa == KernelIsa::Avx512Vnni && avx512::dotKQuantRows(type, w, x, count, blocks, out)) {
+    return;
+  }
 #if defined(__x86_64__)
-  if (isa == KernelIsa::Avx2Fma) {
+  if (isa >= KernelIsa::Avx2Fma) {
     switch (type) {
     case GgmlType::Q4_K:
       return avx2::inGroups<4>(count, [&]<int T>(int first) {

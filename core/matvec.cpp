@@ -1,6 +1,7 @@
 #include "core/matvec.h"
 
 #include "core/avx2_kernels.h"
+#include "core/avx512_kernels.h"
 #include "core/dequantize.h"
 #include "core/tensor_ops.h"
 
@@ -55,23 +56,18 @@ bool usesQuantizedInput(GgmlType type) {
   }
 }
 
-// The prompt's products: tokens per multi-token kernel call, and the weight
-// bytes of a tile of rows that meets every group in turn.
-constexpr int kTokenGroup = 4;
+// The prompt's products: tokens per multi-token kernel call (eight where the
+// AVX-512 kernels keep that many accumulators in their 32 registers), and the
+// weight bytes of a tile of rows that meets every group in turn.
+constexpr int kMaxTokenGroup = avx512::kMaxTokens;
+int tokenGroup(KernelIsa isa) {
+  return isa == KernelIsa::Avx512Vnni ? kMaxTokenGroup : 4;
+}
 constexpr uint64_t kTileBytes = 12 << 10;
 
 bool usesBlockSums(GgmlType type) {
   return type == GgmlType::Q4_1 || type == GgmlType::Q5_1;
 }
-
-// The activation vector quantised to 8 bits per 32-element block, as
-// ggml's quantize_row_q8_0 / q8_1: d = max|x| / 127 rounded to fp16,
-// q = round(x / d); for the _1 types also d * sum(q).
-struct QuantizedInput {
-  const int8_t* q;
-  const float* d;
-  const float* s;
-};
 
 // One block by the rule above; q gets the rounded values, returns sum(q).
 int quantizeBlockPortable(const float* xb, int8_t* qb, float& d) {
@@ -132,13 +128,19 @@ WS_AVX2 int quantizeBlockAvx2(const float* xb, int8_t* qb, float& d) {
 }
 #endif
 
-QuantizedInput quantizeInput(std::span<const float> x, bool withSums, MatvecScratch& scratch) {
+// The activation vector quantised to 8 bits per 32-element block, as
+// ggml's quantize_row_q8_0 / q8_1: d = max|x| / 127 rounded to fp16,
+// q = round(x / d); for the _1 types also d * sum(q); for the AVX-512
+// kernels also the forms QuantizedInput lists (q + 128, d per lane, the _0
+// types' bias terms).
+QuantizedInput quantizeInput(std::span<const float> x, bool withSums, KernelIsa isa,
+                             MatvecScratch& scratch) {
   const int64_t blocks = static_cast<int64_t>(x.size()) / kBlock;
   scratch.quants.resize(x.size());
   scratch.scales.resize(static_cast<size_t>(blocks));
   scratch.offsets.resize(withSums ? static_cast<size_t>(blocks) : 0);
 #if defined(__x86_64__)
-  const bool avx2 = activeKernelIsa() == KernelIsa::Avx2Fma;
+  const bool avx2 = isa >= KernelIsa::Avx2Fma;
 #endif
   for (int64_t b = 0; b < blocks; ++b) {
     const float* xb = x.data() + b * kBlock;
@@ -155,7 +157,29 @@ QuantizedInput quantizeInput(std::span<const float> x, bool withSums, MatvecScra
           halfToFloat(floatToHalf(d * static_cast<float>(sum)));
     }
   }
-  return {scratch.quants.data(), scratch.scales.data(), scratch.offsets.data()};
+  QuantizedInput in{scratch.quants.data(), scratch.scales.data(), scratch.offsets.data()};
+  if (isa == KernelIsa::Avx512Vnni) {
+    const size_t lanes = x.size() / 4;
+    scratch.biased.resize(x.size());
+    scratch.scaleLanes.resize(lanes);
+    scratch.minus8Sums.resize(lanes);
+    scratch.minus16Sums.resize(lanes);
+    for (size_t i = 0; i < x.size(); ++i) {
+      scratch.biased[i] = static_cast<uint8_t>(scratch.quants[i] + 128);
+    }
+    for (size_t lane = 0; lane < lanes; ++lane) {
+      const int8_t* q = scratch.quants.data() + 4 * lane;
+      const int32_t sum = q[0] + q[1] + q[2] + q[3];
+      scratch.minus8Sums[lane] = -8 * sum;
+      scratch.minus16Sums[lane] = -16 * sum;
+      scratch.scaleLanes[lane] = scratch.scales[lane / 8];
+    }
+    in.biased = scratch.biased.data();
+    in.dLanes = scratch.scaleLanes.data();
+    in.minus8Sums = scratch.minus8Sums.data();
+    in.minus16Sums = scratch.minus16Sums.data();
+  }
+  return in;
 }
 
 // ---- Portable kernels: plain loops over one block at a time. ----
@@ -439,8 +463,11 @@ void rowDots(const WeightMatrix& w, const std::byte* row, const PreparedInputs& 
     dotKQuantRows(w.type, row, in.k, count, n / 256, isa, out);
     return;
   }
+  if (isa == KernelIsa::Avx512Vnni && avx512::dotBlockRows(w.type, row, in.q, count, blocks, out)) {
+    return;
+  }
 #if defined(__x86_64__)
-  if (isa == KernelIsa::Avx2Fma) {
+  if (isa >= KernelIsa::Avx2Fma) {
     switch (w.type) {
     case GgmlType::Q8_0:
       return avx2::inGroups<4>(
@@ -571,8 +598,7 @@ void matvecBatch(std::span<const MatvecProduct> products, std::span<const float>
   }
   const KernelIsa isa = activeKernelIsa();
   // One quantisation of x serves every integer kernel of the batch.
-  const QuantizedInput in =
-      quantized ? quantizeInput(x, sums, scratch) : QuantizedInput{nullptr, nullptr, nullptr};
+  const QuantizedInput in = quantized ? quantizeInput(x, sums, isa, scratch) : QuantizedInput{};
   if (kQuantized) {
     quantizeRowQ8_K(x, scratch.kQuants);
   }
@@ -593,10 +619,15 @@ void matvecBatch(std::span<const MatvecProduct> products, std::span<const float>
       const int64_t to = std::min(end, first + w.rows) - first;
       const uint64_t stride = w.rowStride();
       const std::byte* row = w.data + static_cast<uint64_t>(std::max<int64_t>(from, 0)) * stride;
+      first += w.rows;
+      if (from < to && isa == KernelIsa::Avx512Vnni &&
+          avx512::dotRowRange(w.type, row, stride, to - from, in, kIn, w.cols,
+                              &p.y[static_cast<size_t>(from)])) {
+        continue;
+      }
       for (int64_t r = from; r < to; ++r, row += stride) {
         rowDots(w, row, prepared, 1, isa, buffer, &p.y[static_cast<size_t>(r)]);
       }
-      first += w.rows;
     }
   };
   // By reference: a std::function holding a reference_wrapper does not
@@ -622,9 +653,9 @@ void matmulBatch(std::span<const MatmulProduct> products, const float* x, size_t
     totalRows += p.weights.rows;
   }
   const KernelIsa isa = activeKernelIsa();
+  const int groupSize = tokenGroup(isa);
   scratch.resize(static_cast<size_t>(tokens));
-  std::vector<QuantizedInput> in(static_cast<size_t>(tokens),
-                                 QuantizedInput{nullptr, nullptr, nullptr});
+  std::vector<QuantizedInput> in(static_cast<size_t>(tokens));
   std::vector<Q8KView> kIn(static_cast<size_t>(tokens));
   std::vector<const float*> xs(static_cast<size_t>(tokens));
   // Quantising the inputs is cheap next to the products; the tokens' inputs
@@ -635,7 +666,7 @@ void matmulBatch(std::span<const MatmulProduct> products, const float* x, size_t
       xs[i] = x + i * xStride;
       const std::span<const float> xt(xs[i], static_cast<size_t>(cols));
       if (quantized) {
-        in[i] = quantizeInput(xt, sums, scratch[i]);
+        in[i] = quantizeInput(xt, sums, isa, scratch[i]);
       }
       if (kQuantized) {
         quantizeRowQ8_K(xt, scratch[i].kQuants);
@@ -660,13 +691,13 @@ void matmulBatch(std::span<const MatmulProduct> products, const float* x, size_t
       const int64_t tileRows = std::max<int64_t>(1, static_cast<int64_t>(kTileBytes / stride));
       for (int64_t tile = from; tile < to; tile += tileRows) {
         const int64_t tileEnd = std::min(to, tile + tileRows);
-        for (int group = 0; group < tokens; group += kTokenGroup) {
-          const int count = std::min(kTokenGroup, tokens - group);
+        for (int group = 0; group < tokens; group += groupSize) {
+          const int count = std::min(groupSize, tokens - group);
           const PreparedInputs groupInputs{prepared.x + group, prepared.q + group,
                                            prepared.k + group};
           const std::byte* row = w.row(tile);
           for (int64_t r = tile; r < tileEnd; ++r, row += stride) {
-            float dots[kTokenGroup];
+            float dots[kMaxTokenGroup];
             rowDots(w, row, groupInputs, count, isa, buffer, dots);
             for (int t = 0; t < count; ++t) {
               p.y[static_cast<size_t>(group + t) * p.yStride + static_cast<size_t>(r)] = dots[t];

@@ -8,8 +8,9 @@
 //    matching activation block in integers, then scaled;
 //  - k-quant kernels (Q2_K..Q6_K, core/kquant.h): x is quantised to Q8_K, 8
 //    bits per 256-element block with 16-element sums, as llama.cpp does.
-// Rows are spread over the ThreadPool; the kernels have an AVX2/FMA/F16C
-// variant chosen at run time and a portable one.
+// Rows are spread over the ThreadPool; the kernels have a portable variant,
+// an AVX2/FMA/F16C one and for the integer and k-quant types an AVX-512 VNNI
+// one, chosen at run time (activeKernelIsa()).
 #include "core/ggml_type.h"
 #include "core/kquant.h"
 #include "core/thread_pool.h"
@@ -49,7 +50,13 @@ struct MatvecScratch {
   std::vector<int8_t> quants;
   std::vector<float> scales;  // per 32-element block: d
   std::vector<float> offsets; // per block: d * sum(q), for the Q4_1/Q5_1 kernels
-  Q8KBuffer kQuants;          // x as Q8_K, for the k-quant kernels
+  // For the AVX-512 kernels: q + 128, d eight times per block, -8 and -16
+  // times each four quants' sum.
+  std::vector<uint8_t> biased;
+  std::vector<float> scaleLanes;
+  std::vector<int32_t> minus8Sums;
+  std::vector<int32_t> minus16Sums;
+  Q8KBuffer kQuants; // x as Q8_K, for the k-quant kernels
 };
 
 // y[r] = sum_c W[r][c] * x[c] for every row r. x.size() == cols, y.size() == rows.
@@ -81,7 +88,8 @@ struct MatmulProduct {
 // cols floats each): the matrix-matrix form for prompts. Each input is
 // quantised once; the rows are spread over the pool in tiles that stay in the
 // L1 cache, and each weight block of a tile is decoded once per group of four
-// tokens (two for F16/BF16) and dotted with all of them in registers, so the
+// tokens (two for F16/BF16, eight for the AVX-512 kernels of the 32-element
+// block types) and dotted with all of them in registers, so the
 // weights stream from memory once per batch and are unpacked a quarter as
 // often as token by token. `scratch` is resized to one entry per token. Each
 // token gets exactly matvecBatch's arithmetic.

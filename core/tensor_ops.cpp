@@ -4,7 +4,10 @@
 #include <atomic>
 #include <cassert>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <stdexcept>
+#include <string>
 
 #if defined(__x86_64__)
 #include <cpuid.h>
@@ -14,14 +17,54 @@
 namespace ws::core {
 namespace {
 
-KernelIsa bestKernelIsa() {
-  return cpuSupports(KernelIsa::Avx2Fma) ? KernelIsa::Avx2Fma : KernelIsa::Portable;
+// The best level the CPU supports at or below `ceiling`.
+KernelIsa bestKernelIsa(KernelIsa ceiling = KernelIsa::Avx512Vnni) {
+  KernelIsa best = KernelIsa::Portable;
+  for (KernelIsa isa : kKernelIsas) {
+    if (isa <= ceiling && cpuSupports(isa)) {
+      best = isa;
+    }
+  }
+  return best;
+}
+
+KernelIsa initialKernelIsa() {
+  std::string note;
+  const KernelIsa isa = kernelIsaForRequest(std::getenv("WS_KERNELS"), note);
+  if (!note.empty()) {
+    std::fprintf(stderr, "waferscope: %s\n", note.c_str());
+  }
+  return isa;
 }
 
 std::atomic<KernelIsa>& kernelIsaSetting() {
-  static std::atomic<KernelIsa> isa{bestKernelIsa()};
+  static std::atomic<KernelIsa> isa{initialKernelIsa()};
   return isa;
 }
+
+#if defined(__x86_64__)
+// AVX-512 F, BW, VL and VNNI from CPUID leaf 7, and the OS saving the opmask
+// and zmm registers (XCR0 bits 5-7) besides the xmm and ymm ones (bits 1-2):
+// without that state the instructions fault even where the CPU has them.
+bool hasAvx512Vnni() {
+  unsigned a = 0, b = 0, c = 0, d = 0;
+  if (__get_cpuid(1, &a, &b, &c, &d) == 0 || (c & bit_OSXSAVE) == 0) {
+    return false;
+  }
+  uint32_t xcr0Low = 0, xcr0High = 0;
+  __asm__("xgetbv" : "=a"(xcr0Low), "=d"(xcr0High) : "c"(0));
+  constexpr uint32_t kZmmState = (1u << 1) | (1u << 2) | (1u << 5) | (1u << 6) | (1u << 7);
+  if ((xcr0Low & kZmmState) != kZmmState) {
+    return false;
+  }
+  if (__get_cpuid_count(7, 0, &a, &b, &c, &d) == 0) {
+    return false;
+  }
+  constexpr unsigned kAvx512Fbwvl = (1u << 16) | (1u << 30) | (1u << 31);
+  constexpr unsigned kAvx512Vnni = 1u << 11;
+  return (b & kAvx512Fbwvl) == kAvx512Fbwvl && (c & kAvx512Vnni) != 0;
+}
+#endif
 
 float dotF32Portable(const float* x, const float* y, int64_t n) {
   // Eight independent partial sums let the compiler keep a vector register of
@@ -62,6 +105,20 @@ __attribute__((target("avx2,fma"))) float dotF32Avx2(const float* x, const float
   }
   return total;
 }
+
+// y += a * x eight lanes at a time, multiplied then added (no FMA) so that
+// every element is rounded as the portable loop rounds it.
+__attribute__((target("avx2"))) void axpyF32Avx2(float a, const float* x, float* y, int64_t n) {
+  const __m256 scale = _mm256_set1_ps(a);
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    _mm256_storeu_ps(
+        y + i, _mm256_add_ps(_mm256_loadu_ps(y + i), _mm256_mul_ps(scale, _mm256_loadu_ps(x + i))));
+  }
+  for (; i < n; ++i) {
+    y[i] += a * x[i];
+  }
+}
 #endif
 
 } // namespace
@@ -81,8 +138,55 @@ bool cpuSupports(KernelIsa isa) {
 #else
     return false;
 #endif
+  case KernelIsa::Avx512Vnni:
+#if defined(__x86_64__)
+    return cpuSupports(KernelIsa::Avx2Fma) && hasAvx512Vnni();
+#else
+    return false;
+#endif
   }
   return false;
+}
+
+const char* kernelIsaName(KernelIsa isa) {
+  switch (isa) {
+  case KernelIsa::Portable:
+    return "portable";
+  case KernelIsa::Avx2Fma:
+    return "avx2";
+  case KernelIsa::Avx512Vnni:
+    return "avx512";
+  }
+  return "?";
+}
+
+KernelIsa kernelIsaForRequest(const char* requested, std::string& note) {
+  note.clear();
+  if (requested == nullptr || *requested == '\0') {
+    return bestKernelIsa();
+  }
+  const std::optional<KernelIsa> named = parseKernelIsa(requested);
+  if (!named) {
+    const KernelIsa best = bestKernelIsa();
+    note = std::string("WS_KERNELS=") + requested + " is not portable, avx2 or avx512; using " +
+           kernelIsaName(best) + " kernels";
+    return best;
+  }
+  const KernelIsa chosen = bestKernelIsa(*named);
+  if (chosen != *named) {
+    note = std::string("WS_KERNELS=") + requested + ": this CPU lacks it; using " +
+           kernelIsaName(chosen) + " kernels";
+  }
+  return chosen;
+}
+
+std::optional<KernelIsa> parseKernelIsa(std::string_view name) {
+  for (KernelIsa isa : kKernelIsas) {
+    if (name == kernelIsaName(isa)) {
+      return isa;
+    }
+  }
+  return std::nullopt;
 }
 
 KernelIsa activeKernelIsa() {
@@ -143,7 +247,7 @@ void addInPlace(std::span<float> y, std::span<const float> x) {
 
 float dotF32(const float* x, const float* y, int64_t n) {
 #if defined(__x86_64__)
-  if (activeKernelIsa() == KernelIsa::Avx2Fma) {
+  if (activeKernelIsa() >= KernelIsa::Avx2Fma) {
     return dotF32Avx2(x, y, n);
   }
 #endif
@@ -151,6 +255,12 @@ float dotF32(const float* x, const float* y, int64_t n) {
 }
 
 void axpyF32(float a, const float* x, float* y, int64_t n) {
+#if defined(__x86_64__)
+  if (activeKernelIsa() >= KernelIsa::Avx2Fma) {
+    axpyF32Avx2(a, x, y, n);
+    return;
+  }
+#endif
   for (int64_t i = 0; i < n; ++i) {
     y[i] += a * x[i];
   }

@@ -47,6 +47,8 @@ constexpr uint64_t generationOf(uint64_t work) {
 constexpr int64_t chunkOf(uint64_t work) {
   return static_cast<int64_t>(work & 0xFFFFFFFFu);
 }
+// The chunk index of a closed generation: above any loop's chunk count.
+constexpr uint64_t kNoChunk = 0xFFFFFFFFu;
 
 } // namespace
 
@@ -75,14 +77,14 @@ void ThreadPool::runChunks(uint64_t generation) {
   uint64_t work = m_work.load(std::memory_order_acquire);
   while (generationOf(work) == generation) {
     const int64_t chunk = chunkOf(work);
-    if (chunk >= m_chunks.load(std::memory_order_relaxed)) {
+    if (chunk >= m_chunks.load(std::memory_order_acquire)) {
       return;
     }
     // Read the loop before claiming: if the claim succeeds the loop was still
     // running, so these were its values.
-    const auto* body = m_body.load(std::memory_order_relaxed);
-    const int64_t count = m_count.load(std::memory_order_relaxed);
-    const int64_t chunkSize = m_chunkSize.load(std::memory_order_relaxed);
+    const auto* body = m_body.load(std::memory_order_acquire);
+    const int64_t count = m_count.load(std::memory_order_acquire);
+    const int64_t chunkSize = m_chunkSize.load(std::memory_order_acquire);
     if (!m_work.compare_exchange_weak(work, work + 1, std::memory_order_acq_rel,
                                       std::memory_order_acquire)) {
       continue; // `work` now holds the current value
@@ -143,12 +145,20 @@ void ThreadPool::parallelFor(int64_t count, int64_t grain,
   const int64_t chunkSize = (count + maxChunks - 1) / maxChunks;
   const int64_t chunks = (count + chunkSize - 1) / chunkSize;
 
-  m_body.store(&body, std::memory_order_relaxed);
-  m_count.store(count, std::memory_order_relaxed);
-  m_chunkSize.store(chunkSize, std::memory_order_relaxed);
-  m_chunks.store(chunks, std::memory_order_relaxed);
+  // First a generation with no chunk to claim: a worker still in the last
+  // loop, past its last chunk, can then no longer claim a chunk of this loop
+  // under the last loop's generation (it once did, having read this loop's
+  // fields, and counted a stray chunk done, so the caller waited forever).
+  // The fields are released after it: a worker that reads any of them sees
+  // the closed generation in its claim.
+  const uint64_t closed = generationOf(m_work.load(std::memory_order_relaxed)) + 1;
+  m_work.store((closed << 32) | kNoChunk);
+  m_body.store(&body, std::memory_order_release);
+  m_count.store(count, std::memory_order_release);
+  m_chunkSize.store(chunkSize, std::memory_order_release);
+  m_chunks.store(chunks, std::memory_order_release);
   m_doneChunks.store(0, std::memory_order_relaxed);
-  const uint64_t generation = generationOf(m_work.load(std::memory_order_relaxed)) + 1;
+  const uint64_t generation = closed + 1;
   m_work.store(generation << 32); // publishes the fields above
   if (m_sleepers.load() > 0) {
     { std::lock_guard lock(m_sleepMutex); }

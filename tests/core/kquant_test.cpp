@@ -5,6 +5,7 @@
 #include "core/kquant.h"
 #include "core/sampler.h"
 #include "core/tensor_ops.h"
+#include "tests/core/kernel_levels.h"
 
 #include <gtest/gtest.h>
 
@@ -154,22 +155,18 @@ TEST(KQuant, Q8_KIsTheSameOnEveryIsa) {
   }
   x[300] = 127.0f;
   std::fill(x.begin() + 512, x.begin() + 768, 0.0f);
-  const KernelIsa original = activeKernelIsa();
-  setKernelIsa(KernelIsa::Portable);
   Q8KBuffer portable;
-  quantizeRowQ8_K(x, portable);
-  for (KernelIsa isa : {KernelIsa::Avx2Fma}) {
-    if (!cpuSupports(isa)) {
-      continue;
+  test::forEachKernelLevel("quantizeRowQ8_K", [&](KernelIsa isa) {
+    if (isa == KernelIsa::Portable) {
+      quantizeRowQ8_K(x, portable);
+      return;
     }
-    setKernelIsa(isa);
     Q8KBuffer simd;
     quantizeRowQ8_K(x, simd);
     EXPECT_EQ(simd.q, portable.q);
     EXPECT_EQ(simd.d, portable.d);
     EXPECT_EQ(simd.sums, portable.sums);
-  }
-  setKernelIsa(original);
+  });
   EXPECT_FLOAT_EQ(portable.d[0], 5.0f / 127.0f);
 }
 

@@ -2,6 +2,7 @@
 #include "core/matvec.h"
 #include "core/sampler.h"
 #include "core/tensor_ops.h"
+#include "tests/core/kernel_levels.h"
 
 #include <gtest/gtest.h>
 
@@ -228,12 +229,7 @@ TEST_P(MatvecTypeTest, MatchesDequantizeAndNaiveDot) {
     }
   }
 
-  const KernelIsa original = activeKernelIsa();
-  for (KernelIsa isa : {KernelIsa::Portable, KernelIsa::Avx2Fma}) {
-    if (!cpuSupports(isa)) {
-      continue;
-    }
-    setKernelIsa(isa);
+  test::forEachKernelLevel(std::string(ggmlTypeName(type)), [&](KernelIsa isa) {
     for (int threads : {1, 3}) {
       ThreadPool pool(threads);
       MatvecScratch scratch;
@@ -250,8 +246,7 @@ TEST_P(MatvecTypeTest, MatchesDequantizeAndNaiveDot) {
         EXPECT_NEAR(y[i], exact[i], 2e-2 * magnitude[i]) << ggmlTypeName(type) << " row " << r;
       }
     }
-  }
-  setKernelIsa(original);
+  });
 }
 
 INSTANTIATE_TEST_SUITE_P(AllTypes, MatvecTypeTest,
@@ -291,9 +286,10 @@ TEST(MatvecTest, BatchEqualsSeparateProducts) {
 // make a group of four and one of three (two and one for the float types).
 TEST(MatvecTest, MatmulBatchEqualsMatvecPerToken) {
   Xoshiro256 rng(13);
-  const GgmlType types[] = {GgmlType::Q8_0, GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K,
-                            GgmlType::F16,  GgmlType::BF16, GgmlType::Q4_0, GgmlType::Q5_0,
-                            GgmlType::Q4_1, GgmlType::Q5_1, GgmlType::F32};
+  const GgmlType types[] = {GgmlType::Q8_0, GgmlType::Q2_K, GgmlType::Q3_K, GgmlType::Q4_K,
+                            GgmlType::Q5_K, GgmlType::Q6_K, GgmlType::F16,  GgmlType::BF16,
+                            GgmlType::Q4_0, GgmlType::Q5_0, GgmlType::Q4_1, GgmlType::Q5_1,
+                            GgmlType::F32};
   std::vector<std::vector<std::byte>> storage;
   std::vector<WeightMatrix> matrices;
   for (GgmlType type : types) {
@@ -313,12 +309,7 @@ TEST(MatvecTest, MatmulBatchEqualsMatvecPerToken) {
   for (size_t m = 0; m < matrices.size(); ++m) {
     products.push_back({matrices[m], outputs[m].data(), kStride});
   }
-  const KernelIsa original = activeKernelIsa();
-  for (KernelIsa isa : {KernelIsa::Portable, KernelIsa::Avx2Fma}) {
-    if (!cpuSupports(isa)) {
-      continue;
-    }
-    setKernelIsa(isa);
+  test::forEachKernelLevel("matmulBatch", [&](KernelIsa isa) {
     ThreadPool pool(2);
     std::vector<MatvecScratch> scratch;
     matmulBatch(products, x.data(), kCols, kTokens, pool, scratch);
@@ -336,9 +327,109 @@ TEST(MatvecTest, MatmulBatchEqualsMatvecPerToken) {
         }
       }
     }
-  }
-  setKernelIsa(original);
+  });
 }
+
+// Random quants with power-of-two block scales (and minimums), against
+// inputs of small multiples of 2^-6 with a +-127 * 2^-6 in every 32 elements:
+// the activation scales are exactly 2^-6 too, every product and partial sum
+// is exact in float, so every kernel level must give the same bits. This
+// pins the integer sums of the SIMD kernels to the portable ones, whatever
+// order their floats are added in.
+std::vector<std::byte> makePowerOfTwoMatrix(GgmlType type, int64_t cols, Xoshiro256& rng) {
+  const uint64_t stride = rowBytes(type, static_cast<uint64_t>(cols));
+  std::vector<std::byte> bytes(stride * kRows);
+  for (std::byte& b : bytes) {
+    b = static_cast<std::byte>(rng.next() & 0xFF);
+  }
+  const uint64_t blockElements = isKQuantType(type) ? 256 : 32;
+  const uint64_t blockBytes = rowBytes(type, blockElements);
+  // Byte offsets of the fp16 scale and, where there is one, minimum.
+  size_t dAt = 0;
+  int minAt = -1;
+  switch (type) {
+  case GgmlType::Q4_1:
+  case GgmlType::Q5_1:
+  case GgmlType::Q4_K:
+  case GgmlType::Q5_K:
+    minAt = 2;
+    break;
+  case GgmlType::Q2_K:
+    dAt = 80;
+    minAt = 82;
+    break;
+  case GgmlType::Q3_K:
+    dAt = 108;
+    break;
+  case GgmlType::Q6_K:
+    dAt = 208;
+    break;
+  default:
+    break;
+  }
+  for (uint64_t at = 0; at < bytes.size(); at += blockBytes) {
+    putHalf(bytes.data() + at + dAt, 1.0f / 1024.0f);
+    if (minAt >= 0) {
+      putHalf(bytes.data() + at + static_cast<size_t>(minAt), 1.0f / 512.0f);
+    }
+  }
+  return bytes;
+}
+
+std::vector<float> powerOfTwoInput(Xoshiro256& rng, size_t n) {
+  std::vector<float> x(n);
+  for (size_t i = 0; i < n; ++i) {
+    const int k = static_cast<int>(rng.next() % 15) - 7;
+    x[i] = static_cast<float>(i % 32 == 5 ? -127 : k) / 64.0f;
+  }
+  return x;
+}
+
+class MatvecExactTest : public ::testing::TestWithParam<GgmlType> {};
+
+TEST_P(MatvecExactTest, EveryKernelLevelGivesTheSameBits) {
+  const GgmlType type = GetParam();
+  Xoshiro256 rng(static_cast<uint64_t>(type) + 101);
+  // An odd number of 32-element blocks: the AVX-512 kernels take them two at
+  // a time and the last one alone.
+  const int64_t cols = isKQuantType(type) ? 512 : 544;
+  const std::vector<std::byte> bytes = makePowerOfTwoMatrix(type, cols, rng);
+  const WeightMatrix w{type, kRows, cols, bytes.data()};
+  constexpr int kTokens = 6;
+  const std::vector<float> x = powerOfTwoInput(rng, static_cast<size_t>(kTokens * cols));
+  std::vector<float> first;      // matvec of token 0 at the first level
+  std::vector<float> firstBatch; // matmulBatch of all tokens at the first level
+  test::forEachKernelLevel(std::string(ggmlTypeName(type)) + " exact sums", [&](KernelIsa isa) {
+    ThreadPool pool(2);
+    MatvecScratch scratch;
+    std::vector<float> y(kRows);
+    matvec(w, std::span<const float>(x.data(), static_cast<size_t>(cols)), y, pool, scratch);
+    std::vector<float> batch(kTokens * kRows);
+    std::vector<MatvecScratch> batchScratch;
+    const MatmulProduct product[] = {{w, batch.data(), kRows}};
+    matmulBatch(product, x.data(), static_cast<size_t>(cols), kTokens, pool, batchScratch);
+    if (first.empty()) {
+      first = y;
+      firstBatch = batch;
+      return;
+    }
+    EXPECT_EQ(y, first) << ggmlTypeName(type) << " " << kernelIsaName(isa);
+    EXPECT_EQ(batch, firstBatch) << ggmlTypeName(type) << " " << kernelIsaName(isa);
+  });
+  // The test means something only if the products are not all zero.
+  float largest = 0.0f;
+  for (float v : first) {
+    largest = std::max(largest, std::fabs(v));
+  }
+  EXPECT_GT(largest, 0.0f);
+}
+
+INSTANTIATE_TEST_SUITE_P(IntegerTypes, MatvecExactTest,
+                         ::testing::Values(GgmlType::Q8_0, GgmlType::Q4_0, GgmlType::Q4_1,
+                                           GgmlType::Q5_0, GgmlType::Q5_1, GgmlType::Q2_K,
+                                           GgmlType::Q3_K, GgmlType::Q4_K, GgmlType::Q5_K,
+                                           GgmlType::Q6_K),
+                         [](const auto& info) { return std::string(ggmlTypeName(info.param)); });
 
 TEST(MatvecTest, RejectsUnsupportedTypesAndWrongSizes) {
   std::vector<std::byte> bytes(rowBytes(GgmlType::IQ2_XXS, 256) * 2);

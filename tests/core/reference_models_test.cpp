@@ -5,6 +5,8 @@
 #include "core/inference_context.h"
 #include "core/llama_model.h"
 #include "core/sampler.h"
+#include "core/tensor_ops.h"
+#include "tests/core/kernel_levels.h"
 #include "tests/test_paths.h"
 
 #include <gtest/gtest.h>
@@ -132,6 +134,28 @@ TEST_P(ReferenceModelTest, PromptBlockMatchesTokenByToken) {
   for (size_t i = 0; i < want.size(); ++i) {
     ASSERT_NEAR(nextGot[i], want[i], 1e-5f * maxAbs) << c.file << " after the prompt, logit " << i;
   }
+}
+
+// Every kernel level the CPU has (portable, AVX2, AVX-512) runs the prompt
+// (through the multi-token kernels) and a greedy continuation (token by token)
+// to the same tokens.
+TEST_P(ReferenceModelTest, GreedyTokensAreTheSameAtEveryKernelLevel) {
+  const ReferenceCase& c = GetParam();
+  const auto model = LlamaModel::load(test::testdataDir() / "models" / c.file);
+  const std::vector<int32_t> ids = reference(c.family)["ids"].get<std::vector<int32_t>>();
+  std::vector<int32_t> first;
+  test::forEachKernelLevel(c.file, [&](KernelIsa isa) {
+    InferenceContext context(*model, {2, 0});
+    std::vector<int32_t> greedy{topLogits(context.forwardPrompt(ids), 1)[0].first};
+    while (greedy.size() < 24) {
+      greedy.push_back(topLogits(context.forward(greedy.back()), 1)[0].first);
+    }
+    if (first.empty()) {
+      first = greedy;
+    } else {
+      EXPECT_EQ(greedy, first) << c.file << " at " << kernelIsaName(isa);
+    }
+  });
 }
 
 INSTANTIATE_TEST_SUITE_P(

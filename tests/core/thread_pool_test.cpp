@@ -73,5 +73,31 @@ TEST(ThreadPoolTest, ManyShortLoopsInARow) {
   EXPECT_EQ(total.load(), 300 * 64);
 }
 
+// A loop of few chunks followed by one of many: a worker still in the first
+// loop, past its last chunk, must not claim a chunk of the second with the
+// first one's counter (it once ran a stray chunk of the new loop and counted
+// it done, so the caller waited forever for its own count).
+TEST(ThreadPoolTest, AShortLoopThenALongOneRunsEachIndexOnce) {
+  ThreadPool pool(3);
+  std::vector<std::atomic<int>> hits(64);
+  int64_t expected = 0;
+  for (int round = 0; round < 1000000; ++round) {
+    const int64_t count = round % 2 == 0 ? 2 : 64;
+    expected += count;
+    pool.parallelFor(count, 1, [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i) {
+        ++hits[static_cast<size_t>(i)];
+      }
+    });
+  }
+  int64_t total = 0;
+  for (const auto& h : hits) {
+    total += h.load();
+  }
+  EXPECT_EQ(total, expected);
+  EXPECT_EQ(hits[63].load(), 500000);
+  EXPECT_EQ(hits[0].load(), 1000000);
+}
+
 } // namespace
 } // namespace ws::core
