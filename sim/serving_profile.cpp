@@ -158,6 +158,7 @@ core::ModelSpec ServingProfile::draftFor(const core::ModelSpec& target) const {
   const std::filesystem::path builtinDraft = core::builtinDraftModelPath();
   std::error_code missing;
   if (std::filesystem::is_regular_file(builtinDraft, missing) &&
+      std::filesystem::is_regular_file(core::builtinModelPath(), missing) &&
       target.name == core::loadModelSpec(core::builtinModelPath().string()).name) {
     return core::loadModelSpec(builtinDraft.string());
   }

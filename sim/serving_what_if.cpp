@@ -22,7 +22,7 @@ std::vector<double> whatIfAcceptanceRates(const SpeculativeDecoding& speculative
 }
 
 double speculativeTokensPerSecond(double acceptanceRate, const SpeculativeStepTiming& step) {
-  return expectedTokensPerStep(acceptanceRate, step.draftTokens) / step.seconds();
+  return expectedTokensPerVerifyPass(acceptanceRate, step.draftTokens) / step.seconds();
 }
 
 ServingWhatIf prepareServingWhatIf(const ServingProfile& profile, const core::ModelSpec& target,

@@ -24,7 +24,7 @@ MapOptions withServingPrecision(const ServingProfile& profile, MapOptions option
 // profile's rate and the high end, each once.
 std::vector<double> whatIfAcceptanceRates(const SpeculativeDecoding& speculative);
 
-// expectedTokensPerStep(acceptanceRate, K) / the step's time.
+// expectedTokensPerVerifyPass(acceptanceRate, K) / the step's time.
 double speculativeTokensPerSecond(double acceptanceRate, const SpeculativeStepTiming& step);
 
 struct ServingWhatIf {

@@ -49,11 +49,11 @@ double seconds(const TimeBreakdown& cycles, const ChipSpec& chip) {
 
 } // namespace
 
-double expectedTokensPerStep(double acceptanceRate, int draftTokens) {
+double expectedTokensPerVerifyPass(double acceptanceRate, int draftTokens) {
   if (!(acceptanceRate >= 0.0 && acceptanceRate <= 1.0) || draftTokens < 1) {
-    throw std::invalid_argument(
-        fmt::format("expectedTokensPerStep: acceptance rate {} must be 0 .. 1 and K {} at least 1",
-                    acceptanceRate, draftTokens));
+    throw std::invalid_argument(fmt::format(
+        "expectedTokensPerVerifyPass: acceptance rate {} must be 0 .. 1 and K {} at least 1",
+        acceptanceRate, draftTokens));
   }
   if (acceptanceRate == 1.0) {
     return double(draftTokens + 1);
@@ -248,10 +248,10 @@ SpeculativeStepTiming stepAtContext(const SpeculativePair& pair, int draftTokens
 SpeculativeEstimate estimateSpeculativeDecode(const SpeculativePair& pair, int draftTokens,
                                               double acceptanceRate, int64_t contextTokens) {
   SpeculativeEstimate e;
-  e.tokensPerStep = expectedTokensPerStep(acceptanceRate, draftTokens);
-  const int accepted = std::clamp(int(std::lround(e.tokensPerStep - 1.0)), 0, draftTokens);
+  e.tokensPerVerifyPass = expectedTokensPerVerifyPass(acceptanceRate, draftTokens);
+  const int accepted = std::clamp(int(std::lround(e.tokensPerVerifyPass - 1.0)), 0, draftTokens);
   e.step = stepAtContext(pair, draftTokens, accepted, contextTokens);
-  e.tokensPerSecond = e.tokensPerStep / e.step.seconds();
+  e.tokensPerSecond = e.tokensPerVerifyPass / e.step.seconds();
   return e;
 }
 

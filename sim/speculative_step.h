@@ -18,7 +18,7 @@
 //   rollback every region holding KV cache sets its cache length from the
 //            verdict: one task activation (TimingEngine::rollbackContext; no
 //            bytes move)
-// Tokens per step: the expected number of tokens a pass commits with
+// Tokens per verify pass: the expected number a pass commits with
 // per-token acceptance rate a, (1 - a^(K+1)) / (1 - a) (Leviathan et al.,
 // eq. 1: accepted guesses plus the target's own token). Tokens/s = that /
 // the step time. The step time does not depend on how many guesses are
@@ -34,7 +34,7 @@ namespace ws::sim {
 
 // (1 - a^(K+1)) / (1 - a); K + 1 when a = 1. Throws std::invalid_argument
 // for a outside [0, 1] or K < 1.
-double expectedTokensPerStep(double acceptanceRate, int draftTokens);
+double expectedTokensPerVerifyPass(double acceptanceRate, int draftTokens);
 
 // Draft and target on one chip: the draft in the top `draftRows` rows of the
 // first wafer (the fewest rows it maps into), the target on the rest
@@ -116,19 +116,19 @@ SpeculativeStepTiming runSpeculativeStep(TimingEngine& draft, TimingEngine& targ
 
 struct SpeculativeEstimate {
   SpeculativeStepTiming step;
-  double tokensPerStep = 0.0;
+  double tokensPerVerifyPass = 0.0;
   double tokensPerSecond = 0.0;
 };
 
 // One step on fast engines whose verify pass ends at `contextTokens` (both
-// models first take the prompt before it), at the expected tokens per step
+// models first take the prompt before it), at the expected tokens per verify pass
 // of `acceptanceRate`.
 SpeculativeEstimate estimateSpeculativeDecode(const SpeculativePair& pair, int draftTokens,
                                               double acceptanceRate, int64_t contextTokens);
 
 // One step per K in [fromK, toK] on fast engines, each verify pass ending at
 // `contextTokens`: the what-if of K. The step time does not depend on the
-// acceptance rate, so tokens/s at any rate a is expectedTokensPerStep(a, K)
+// acceptance rate, so tokens/s at any rate a is expectedTokensPerVerifyPass(a, K)
 // / step.seconds(). Throws std::invalid_argument unless 1 <= fromK <= toK <=
 // kMaxDraftTokens.
 std::vector<SpeculativeStepTiming> sweepDraftTokens(const SpeculativePair& pair, int fromK, int toK,

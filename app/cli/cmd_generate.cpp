@@ -1,5 +1,6 @@
 // waferscope-cli generate: runs a model on the host and streams its text.
 #include "app/cli/command.h"
+#include "app/cli/sampler_options.h"
 #include "app/cli/token_ids.h"
 #include "core/builtin_model.h"
 #include "core/generator.h"
@@ -25,11 +26,7 @@ struct GenerateArgs {
   std::string prompt;
   std::string ids;
   int tokens = 64;
-  float temperature = 0.0f;
-  int topK = 0;
-  float topP = 1.0f;
-  float repetitionPenalty = 1.0f;
-  uint64_t seed = 0;
+  core::SamplerSettings sampler;
   int threads = 0;
   int context = 0;
   std::vector<std::string> stops;
@@ -117,11 +114,7 @@ void runGenerate(const GenerateArgs& args) {
   core::GenerationOptions options;
   options.maxTokens = args.tokens;
   options.stopStrings = args.stops;
-  options.sampler.temperature = args.temperature;
-  options.sampler.topK = args.topK;
-  options.sampler.topP = args.topP;
-  options.sampler.repetitionPenalty = args.repetitionPenalty;
-  options.sampler.seed = args.seed;
+  options.sampler = args.sampler;
 
   nlohmann::json tokens = nlohmann::json::array();
   const core::TokenCallback onToken = [&](const core::GeneratedToken& token) {
@@ -231,12 +224,7 @@ const bool registered = registerCommand(
       ids->excludes(prompt);
       cmd.add_option("--tokens", args->tokens, "Tokens to generate at most")
           ->check(CLI::NonNegativeNumber);
-      cmd.add_option("--temperature", args->temperature, "0 = greedy");
-      cmd.add_option("--top-k", args->topK, "Keep the K most likely tokens (0 = all)")
-          ->check(CLI::NonNegativeNumber);
-      cmd.add_option("--top-p", args->topP, "Nucleus mass (1 = off)")->check(CLI::Range(0.0, 1.0));
-      cmd.add_option("--repeat-penalty", args->repetitionPenalty, "Repetition penalty (1 = off)");
-      cmd.add_option("--seed", args->seed, "Sampling seed");
+      addSamplerOptions(cmd, args->sampler);
       cmd.add_option("--threads", args->threads, "CPU threads (0 = all cores)")
           ->check(CLI::Range(0, 1024));
       cmd.add_option("--context", args->context, "Context positions (0 = the model's)")

@@ -5,6 +5,7 @@
 #include "app/cli/command.h"
 #include "app/cli/output_path.h"
 #include "app/cli/run_outputs.h"
+#include "app/cli/sampler_options.h"
 #include "app/cli/token_ids.h"
 #include "app/run/atomic_file.h"
 #include "app/run/run_controller.h"
@@ -27,11 +28,7 @@ struct RunArgs {
   int tokens = 64;
   std::string engine = "fast";
   int threads = 0;
-  float temperature = 0.0f;
-  int topK = 0;
-  float topP = 1.0f;
-  float repetitionPenalty = 1.0f;
-  uint64_t seed = 0;
+  core::SamplerSettings sampler;
   std::vector<std::string> gpus;
   RunOutputs outputs;
   std::string text;
@@ -61,11 +58,7 @@ void runRun(const RunArgs& a) {
     settings.promptIds = parseTokenIds(a.ids);
   }
   settings.maxTokens = a.tokens;
-  settings.sampler.temperature = a.temperature;
-  settings.sampler.topK = a.topK;
-  settings.sampler.topP = a.topP;
-  settings.sampler.repetitionPenalty = a.repetitionPenalty;
-  settings.sampler.seed = a.seed;
+  settings.sampler = a.sampler;
   const app::RunStartedEvent started = controller.startRun(settings);
   if (started.draftTokens > 0) {
     std::fprintf(stderr, "[%s]\n", started.note.c_str());
@@ -121,12 +114,7 @@ const bool registered = registerCommand(
           ->capture_default_str();
       cmd.add_option("--threads", a->threads, "CPU threads (0 = all cores)")
           ->check(CLI::Range(0, 1024));
-      cmd.add_option("--temperature", a->temperature, "0 = greedy");
-      cmd.add_option("--top-k", a->topK, "Keep the K most likely tokens (0 = all)")
-          ->check(CLI::NonNegativeNumber);
-      cmd.add_option("--top-p", a->topP, "Nucleus mass (1 = off)")->check(CLI::Range(0.0, 1.0));
-      cmd.add_option("--repeat-penalty", a->repetitionPenalty, "Repetition penalty (1 = off)");
-      cmd.add_option("--seed", a->seed, "Sampling seed");
+      addSamplerOptions(cmd, a->sampler);
       cmd.add_option("--gpu", a->gpus,
                      "GPU baselines (presets or JSON files; default: every preset)");
       addRunOutputOptions(cmd, a->outputs);

@@ -123,12 +123,12 @@ bool runServingProfile(const ServingRequest& request, const core::ModelSpec& mod
               s.draftSeconds / s.draftTokens * 1e6, s.sendSeconds * 1e6, s.draftTokens + 1,
               s.verifySeconds * 1e6, s.replySeconds * 1e6, s.rollbackSeconds * 1e6,
               s.seconds() * 1e6);
-  const double low = sim::expectedTokensPerStep(spec.acceptanceRange.low, spec.draftTokens);
-  const double high = sim::expectedTokensPerStep(spec.acceptanceRange.high, spec.draftTokens);
+  const double low = sim::expectedTokensPerVerifyPass(spec.acceptanceRange.low, spec.draftTokens);
+  const double high = sim::expectedTokensPerVerifyPass(spec.acceptanceRange.high, spec.draftTokens);
   std::printf("acceptance %.2f per draft token (%.2f-%.2f): %.2f tokens per step, decode %.0f "
               "tokens/s (%.0f-%.0f over the acceptance range)\n",
               spec.acceptanceRate, spec.acceptanceRange.low, spec.acceptanceRange.high,
-              e.tokensPerStep, e.tokensPerSecond, low / s.seconds(), high / s.seconds());
+              e.tokensPerVerifyPass, e.tokensPerSecond, low / s.seconds(), high / s.seconds());
   std::printf("plain decoding of %s alone on %s: %.0f tokens/s; speculative: %.2fx\n",
               model.name.c_str(), chip.name.c_str(), plain, e.tokensPerSecond / plain);
   nlohmann::json report = {
@@ -142,7 +142,7 @@ bool runServingProfile(const ServingRequest& request, const core::ModelSpec& mod
       {"draft_tokens", s.draftTokens},
       {"acceptance_rate", spec.acceptanceRate},
       {"acceptance_range", {spec.acceptanceRange.low, spec.acceptanceRange.high}},
-      {"tokens_per_step", e.tokensPerStep},
+      {"tokens_per_step", e.tokensPerVerifyPass},
       {"tokens_per_second", e.tokensPerSecond},
       {"tokens_per_second_band", {low / s.seconds(), high / s.seconds()}},
       {"plain_tokens_per_second", plain},

@@ -372,13 +372,12 @@ RunStartedEvent RunController::startRun(const RunSettings& settings) {
   core::GenerationOptions options;
   options.maxTokens = settings.maxTokens;
   options.sampler = settings.sampler;
-  RunStartedEvent started{settings.prompt,
-                          "",
-                          0,
-                          m_promptTokens,
-                          settings.maxTokens,
-                          !m_hasWeights,
-                          m_hasWeights ? std::string() : m_note};
+  RunStartedEvent started;
+  started.prompt = settings.prompt;
+  started.promptTokens = m_promptTokens;
+  started.maxTokens = settings.maxTokens;
+  started.replayedTokens = !m_hasWeights;
+  started.note = m_hasWeights ? std::string() : m_note;
   if (m_speculative) {
     // The host drafts with the built-in pair (map() allows nothing else).
     SpeculativeRun& run = *m_speculative;

@@ -24,12 +24,13 @@ TEST(ServingWhatIf, RatesAreTheRangesEndsAndTheProfilesOwnEachOnce) {
   EXPECT_EQ(whatIfAcceptanceRates(s), std::vector<double>({0.88}));
 }
 
-TEST(ServingWhatIf, TokensPerSecondAreExpectedTokensPerStepOverTheStepTime) {
+TEST(ServingWhatIf, TokensPerSecondAreExpectedTokensPerVerifyPassOverTheStepTime) {
   SpeculativeStepTiming step;
   step.draftTokens = 4;
   step.draftSeconds = 40e-6;
   step.verifySeconds = 60e-6;
-  EXPECT_NEAR(speculativeTokensPerSecond(0.8, step), expectedTokensPerStep(0.8, 4) / 100e-6, 1e-6);
+  EXPECT_NEAR(speculativeTokensPerSecond(0.8, step), expectedTokensPerVerifyPass(0.8, 4) / 100e-6,
+              1e-6);
   EXPECT_NEAR(speculativeTokensPerSecond(0.0, step), 1.0 / 100e-6, 1e-6) << "only its own token";
 }
 

@@ -36,15 +36,15 @@ SpeculativePair teachPair() {
                             loadChipSpec("teach-32x32"), context(64));
 }
 
-TEST(SpeculativeStep, ExpectedTokensPerStepIsLeviathansFormula) {
-  EXPECT_DOUBLE_EQ(expectedTokensPerStep(0.0, 4), 1.0);
-  EXPECT_DOUBLE_EQ(expectedTokensPerStep(0.5, 1), 1.5);
-  EXPECT_NEAR(expectedTokensPerStep(0.8, 4), (1.0 - std::pow(0.8, 5)) / 0.2, 1e-12);
-  EXPECT_DOUBLE_EQ(expectedTokensPerStep(1.0, 4), 5.0);
-  EXPECT_LT(expectedTokensPerStep(0.6, 8), 1.0 / (1.0 - 0.6)) << "bounded by 1 / (1 - a)";
-  EXPECT_THROW(expectedTokensPerStep(1.2, 4), std::invalid_argument);
-  EXPECT_THROW(expectedTokensPerStep(0.5, 0), std::invalid_argument);
-  EXPECT_THROW(expectedTokensPerStep(std::nan(""), 2), std::invalid_argument);
+TEST(SpeculativeStep, ExpectedTokensPerVerifyPassIsLeviathansFormula) {
+  EXPECT_DOUBLE_EQ(expectedTokensPerVerifyPass(0.0, 4), 1.0);
+  EXPECT_DOUBLE_EQ(expectedTokensPerVerifyPass(0.5, 1), 1.5);
+  EXPECT_NEAR(expectedTokensPerVerifyPass(0.8, 4), (1.0 - std::pow(0.8, 5)) / 0.2, 1e-12);
+  EXPECT_DOUBLE_EQ(expectedTokensPerVerifyPass(1.0, 4), 5.0);
+  EXPECT_LT(expectedTokensPerVerifyPass(0.6, 8), 1.0 / (1.0 - 0.6)) << "bounded by 1 / (1 - a)";
+  EXPECT_THROW(expectedTokensPerVerifyPass(1.2, 4), std::invalid_argument);
+  EXPECT_THROW(expectedTokensPerVerifyPass(0.5, 0), std::invalid_argument);
+  EXPECT_THROW(expectedTokensPerVerifyPass(std::nan(""), 2), std::invalid_argument);
 }
 
 // The draft takes the fewest rows at the top of the first wafer that hold it;
@@ -251,8 +251,8 @@ TEST(SpeculativeStep, DraftEventsReachTheCombinedRegions) {
 TEST(SpeculativeStep, EstimateIsExpectedTokensOverStepTime) {
   const SpeculativePair pair = teachPair();
   const SpeculativeEstimate e = estimateSpeculativeDecode(pair, 4, 0.8, 64);
-  EXPECT_NEAR(e.tokensPerStep, expectedTokensPerStep(0.8, 4), 1e-12);
-  EXPECT_NEAR(e.tokensPerSecond, e.tokensPerStep / e.step.seconds(), 1e-9);
+  EXPECT_NEAR(e.tokensPerVerifyPass, expectedTokensPerVerifyPass(0.8, 4), 1e-12);
+  EXPECT_NEAR(e.tokensPerSecond, e.tokensPerVerifyPass / e.step.seconds(), 1e-9);
   EXPECT_EQ(e.step.accepted, 2) << "round(3.36 - 1)";
   const SpeculativeEstimate better = estimateSpeculativeDecode(pair, 4, 0.9, 64);
   EXPECT_NEAR(better.step.seconds(), e.step.seconds(), 1e-15) << "step time ignores the rate";
